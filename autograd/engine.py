@@ -1,0 +1,439 @@
+"""The scalar engine: :class:`Value`, the graph it records, and the backward pass.
+
+What you can do with it::
+
+    a = Value(2.0, label='a'); b = Value(-3.0, label='b')
+    L = (a * b + 1).tanh()
+    L.backward()                 # a.grad == dL/da, b.grad == dL/db
+    grad(L, [a], create_graph=True)[0]   # dL/da as a Value: differentiate it again
+
+Each arithmetic operation on Values returns a new Value that remembers its
+parents (``_prev``, an ordered tuple) and its op (``_op``, an entry of the op
+table in :mod:`autograd.ops`). That chain of records is the computation graph;
+``backward()`` walks it from the output back to the leaves and applies the
+chain rule at every node.
+
+The op table holds every local derivative; this module only moves gradients
+along edges, so it never needs to know what an op computes.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import numbers
+from contextlib import ContextDecorator
+from typing import Any, Iterable, Iterator, Sequence
+
+from . import ops
+from .ops import (
+    ABS, ADD, COS, DIV, DOT, EXP, LOG, MUL, NEG, POW, RELU, SIGMOID, SIN, SQRT, SUB, TANH, Op,
+    pow_const,
+)
+
+__all__ = ["Value", "dot", "grad", "no_grad", "enable_grad", "is_grad_enabled", "topological_order"]
+
+# True while ops record the graph. A ContextVar, so that `no_grad` in one thread or
+# asyncio task leaves every other one alone. Tools that watch every new node (anomaly
+# mode) put an object with a `record(node)` method here instead.
+_recording: contextvars.ContextVar[Any] = contextvars.ContextVar("chainrule_recording", default=True)
+
+
+class Value:
+    """One number in a computation, with the gradient of some output with respect to it.
+
+    Attributes, all freely assignable:
+
+    * ``data``: the number (a float);
+    * ``grad``: d(output)/d(this node) after ``output.backward()``; starts at 0.0;
+    * ``label``: a name for graphs and formulas;
+    * ``_prev``: the parents, in argument order (``x * x`` has ``(x, x)``);
+    * ``_op``: the op that made this node (a string such as ``'*'``), ``''`` for a leaf.
+
+    Data may be an int, float, bool or any real-number type with ``__float__``
+    (NumPy scalars); it is stored as a float.
+    """
+
+    __slots__ = ("data", "grad", "label", "_prev", "_op")
+
+    data: float
+    grad: Any
+    label: str
+    _prev: tuple[Value, ...]
+    _op: str
+
+    def __init__(self, data: Any, label: str = "", _prev: tuple[Value, ...] = (), _op: str = "") -> None:
+        self.data = data if type(data) is float else _to_float(data)
+        self.grad = 0.0
+        self.label = label
+        self._prev = _prev
+        self._op = _op
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+    def item(self) -> float:
+        """The number held, as a float (the same as ``.data``)."""
+        return float(self.data)
+
+    # -- arithmetic: each line hands one op of the table its inputs ----------------------
+
+    def __add__(self, other: Any) -> Value:
+        return _binary(ADD, self, other)
+
+    def __radd__(self, other: Any) -> Value:
+        return _binary(ADD, other, self)
+
+    def __sub__(self, other: Any) -> Value:
+        return _binary(SUB, self, other)
+
+    def __rsub__(self, other: Any) -> Value:
+        return _binary(SUB, other, self)
+
+    def __mul__(self, other: Any) -> Value:
+        return _binary(MUL, self, other)
+
+    def __rmul__(self, other: Any) -> Value:
+        return _binary(MUL, other, self)
+
+    def __truediv__(self, other: Any) -> Value:
+        return _binary(DIV, self, other)
+
+    def __rtruediv__(self, other: Any) -> Value:
+        return _binary(DIV, other, self)
+
+    def __neg__(self) -> Value:
+        return _unary(NEG, self)
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __pow__(self, other: Any) -> Value:
+        """``a ** k`` for a constant k (one parent, as in micrograd) or ``a ** b`` for a Value b."""
+        if isinstance(other, Value):
+            return _binary(POW, self, other)
+        if isinstance(other, numbers.Real) and not isinstance(other, bool):
+            return _unary(pow_const(float(other)), self)
+        return _binary(POW, self, other)  # raises the op's TypeError, or defers to numpy
+
+    def __rpow__(self, other: Any) -> Value:
+        return _binary(POW, other, self)
+
+    def __abs__(self) -> Value:
+        return _unary(ABS, self)
+
+    def exp(self) -> Value:
+        return _unary(EXP, self)
+
+    def log(self) -> Value:
+        return _unary(LOG, self)
+
+    def tanh(self) -> Value:
+        return _unary(TANH, self)
+
+    def sigmoid(self) -> Value:
+        return _unary(SIGMOID, self)
+
+    def relu(self) -> Value:
+        return _unary(RELU, self)
+
+    def abs(self) -> Value:
+        return _unary(ABS, self)
+
+    def sqrt(self) -> Value:
+        return _unary(SQRT, self)
+
+    def sin(self) -> Value:
+        return _unary(SIN, self)
+
+    def cos(self) -> Value:
+        return _unary(COS, self)
+
+    # -- the chain rule ------------------------------------------------------------------
+
+    def _backward(self) -> None:
+        """Push this node's current ``grad`` to its parents, once: one step of the chain rule.
+
+        Each parent ``p`` receives ``self.grad * d(self)/d(p)``. Why ``+=``: a value
+        used in several places affects the output along each of those paths, and
+        the chain rule adds the contributions up (``x * x`` sends two).
+        ``backward()`` calls this on every node, children before parents; you may
+        also call it by hand to watch the gradients arrive one node at a time.
+        """
+        if self._prev:
+            _chain_step(self)
+
+    def backward(self, create_graph: bool = False) -> None:
+        """Fill ``.grad`` of every node this Value depends on with d(self)/d(node).
+
+        The walk visits nodes in reverse topological order: a node passes its
+        gradient on only after every node that uses it has added its share.
+        Leaves (nodes with no parents) accumulate across calls, as in PyTorch,
+        so call it twice and the leaf gradients double; set ``p.grad = 0.0`` (or
+        call ``zero_grad()`` on an ``nn`` module) between steps. Every other node
+        is reset at the start, so it holds the gradient of this pass only.
+
+        With ``create_graph=True`` the gradients are themselves Values, built
+        from the same rules with Value arithmetic, so you can differentiate them
+        again (see :func:`grad`).
+        """
+        order = topological_order(self)
+        for v in order:
+            if v._prev:
+                v.grad = 0.0
+        _run_backward(self, order, create_graph)
+
+
+def _name(op: Any) -> str:
+    return getattr(op, "name", None) or str(op) or "leaf"
+
+
+def _to_float(x: Any) -> float:
+    """Convert a number to float, or raise a TypeError that names what was given."""
+    if isinstance(x, (int, float)):
+        return float(x)
+    if isinstance(x, Value):
+        raise TypeError(
+            "Value: data must be a number, got a Value; use its .data, or use the Value itself"
+        )
+    t = type(x)
+    if isinstance(x, numbers.Real) or (
+        hasattr(t, "__float__") and not hasattr(t, "__len__") and not isinstance(x, (str, bytes, complex))
+    ):
+        try:
+            return float(x)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"Value: cannot convert {t.__name__} {x!r} to float: {e}") from None
+    raise TypeError(
+        f"Value: data must be a real number (int, float, bool, or a type with __float__ "
+        f"such as a NumPy scalar), got {t.__name__}: {x!r:.80}"
+    )
+
+
+def _operand(x: Any, op: Op) -> Value | None:
+    """An argument of an op as a Value: numbers become constant leaves.
+
+    Returns None for NumPy arrays (so that NumPy can apply the op elementwise);
+    anything else that is not a number raises a TypeError naming the op.
+    """
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, (int, float, numbers.Real)):
+        return Value(x)
+    if hasattr(x, "__array_ufunc__"):
+        return None
+    raise TypeError(f"{op.name}: expected a number or a Value, got {type(x).__name__}: {x!r:.80}")
+
+
+_new = object.__new__
+
+
+def _node(data: float, prev: tuple[Value, ...], op: Op) -> Value:
+    """A new Value holding ``data``, made by ``op`` from ``prev`` (a leaf while recording is off)."""
+    v = _new(Value)
+    v.data = data
+    v.grad = 0.0
+    v.label = ""
+    state = _recording.get()
+    if state is True:
+        v._prev = prev
+        v._op = op
+    elif state:
+        v._prev = prev
+        v._op = op
+        state.record(v)
+    else:
+        v._prev = ()
+        v._op = ""
+    return v
+
+
+def _unary(op: Op, a: Value) -> Value:
+    return _node(op.forward(a.data), (a,), op)
+
+
+def _binary(op: Op, a: Any, b: Any) -> Any:
+    if a.__class__ is not Value:
+        a = _operand(a, op)
+    if b.__class__ is not Value:
+        b = _operand(b, op)
+    if a is None or b is None:
+        return NotImplemented
+    return _node(op.forward(a.data, b.data), (a, b), op)
+
+
+def dot(ws: Sequence[Any], xs: Sequence[Any], bias: Any = None) -> Value:
+    """The weighted sum ``w_1*x_1 + ... + w_n*x_n (+ bias)`` as one node.
+
+    Its parents are ``(*ws, *xs)`` followed by ``bias`` when given; the local
+    derivatives are d/dw_i = x_i, d/dx_i = w_i and d/dbias = 1. One node instead
+    of 2n keeps a neuron's graph small enough to read, and it is the fast path
+    that ``nn.Neuron`` uses. Numbers are accepted anywhere a Value is.
+    """
+    ws, xs = list(ws), list(xs)
+    if len(ws) != len(xs):
+        raise ValueError(
+            f"dot: expected ws and xs of the same length, got {len(ws)} weights and {len(xs)} inputs"
+        )
+    args = ws + xs if bias is None else ws + xs + [bias]
+    prev = tuple([a if a.__class__ is Value else _operand(a, DOT) for a in args])
+    if None in prev:
+        raise TypeError("dot: expected numbers or Values, got an array; pass its items")
+    return _node(DOT.forward(*[p.data for p in prev]), prev, DOT)
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node ``root`` depends on, itself included, each after all of its parents.
+
+    Why an order: a node may pass its gradient on only once every node that uses
+    it has contributed, and reversing this list guarantees that. The walk is an
+    explicit depth-first search with a stack (no recursion), so graphs a million
+    nodes deep are fine. Parents are visited in argument order, so the order,
+    and everything drawn from it, is the same every time for the same graph.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"expected a Value, got {type(root).__name__}: {root!r:.80}")
+    order: list[Value] = []
+    seen = {root}
+    # Each stack entry is a node and an iterator over the parents it has yet to visit.
+    stack: list[tuple[Value, Iterator[Value]]] = [(root, iter(root._prev))]
+    while stack:
+        v, parents = stack[-1]
+        for p in parents:
+            if p not in seen:
+                seen.add(p)
+                if p._prev:
+                    stack.append((p, iter(p._prev)))
+                    break
+                order.append(p)  # a leaf: nothing to wait for
+        else:  # every parent of v is in the order
+            stack.pop()
+            order.append(v)
+    return order
+
+
+def _run_backward(root: Value, order: list[Value], create_graph: bool) -> None:
+    """Seed d(root)/d(root) = 1 and apply the chain rule children-first."""
+    if create_graph:
+        one = Value(1.0)
+        leaf_total = root.grad if not root._prev else 0.0
+        root.grad = one if isinstance(leaf_total, (int, float)) and leaf_total == 0 else leaf_total + one
+        for v in reversed(order):
+            prev = v._prev
+            if not prev:
+                continue
+            g = v.grad
+            try:
+                local = v._op.local(v, *prev)  # type: ignore[attr-defined]
+            except ArithmeticError as e:
+                raise type(e)(f"{_name(v._op)}: in the backward pass: {e}") from None
+            for p, d in zip(prev, local):
+                share = g if not isinstance(d, Value) and d == 1.0 else g * d
+                p.grad = share if isinstance(p.grad, (int, float)) and p.grad == 0 else p.grad + share
+        return
+    root.grad = root.grad + 1.0 if not root._prev else 1.0
+    for v in reversed(order):
+        if v._prev and v.grad != 0:  # a zero gradient has nothing to pass on
+            _chain_step(v)
+
+
+def _chain_step(v: Value) -> None:
+    """Add ``v.grad * d(v)/d(p)`` to the ``grad`` of each parent ``p`` of ``v`` (floats only).
+
+    The local derivatives come from the op's rule, evaluated on plain floats.
+    One- and two-parent ops, nearly every node, take a shortcut past the
+    general loop; the arithmetic is the same.
+    """
+    prev = v._prev
+    g = v.grad
+    try:
+        if len(prev) == 2:
+            a, b = prev
+            da, db = v._op.local(v.data, a.data, b.data)  # type: ignore[attr-defined]
+            a.grad += g * da
+            b.grad += g * db
+        elif len(prev) == 1:
+            a = prev[0]
+            a.grad += g * v._op.local(v.data, a.data)[0]  # type: ignore[attr-defined]
+        else:
+            for p, d in zip(prev, v._op.local(v.data, *[p.data for p in prev])):  # type: ignore[attr-defined]
+                p.grad += g * d
+    except ArithmeticError as e:
+        raise type(e)(f"{_name(v._op)}: in the backward pass: {e}") from None
+
+
+def grad(output: Value, inputs: Iterable[Value], create_graph: bool = False) -> list[Any]:
+    """The gradients d(output)/d(input) for each input, as a list, leaving every ``.grad`` as it was.
+
+    Like ``torch.autograd.grad``. An input that does not affect the output gets 0
+    (``Value(0.0)`` with ``create_graph=True``). With ``create_graph=True`` each
+    gradient is a Value with a graph of its own, so gradients of gradients work
+    to any order::
+
+        x = Value(2.0)
+        y = x ** 3
+        (dy,) = grad(y, [x], create_graph=True)    # 3x**2 = 12
+        (d2y,) = grad(dy, [x], create_graph=True)  # 6x = 12
+        (d3y,) = grad(d2y, [x])                    # 6
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"grad: output must be a Value, got {type(output).__name__}")
+    inputs = list(inputs)
+    for i, x in enumerate(inputs):
+        if not isinstance(x, Value):
+            raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(x).__name__}")
+    order = topological_order(output)
+    saved = [v.grad for v in order]
+    try:
+        for v in order:
+            v.grad = 0.0
+        _run_backward(output, order, create_graph)
+        in_graph = set(order)
+        zero = Value(0.0) if create_graph else 0.0
+        out = [x.grad if x in in_graph else zero for x in inputs]
+        if create_graph:
+            out = [g if isinstance(g, Value) else Value(g) for g in out]
+        return out
+    finally:
+        for v, g in zip(order, saved):
+            v.grad = g
+
+
+class no_grad(ContextDecorator):
+    """Turn graph recording off: ops inside compute values only, with no parents and no rule.
+
+    Use it for evaluation and for parameter updates::
+
+        with no_grad():
+            accuracy = evaluate(model)
+
+        @no_grad()
+        def predict(x): ...
+
+    It holds for the current thread and asyncio task only (a ContextVar), so
+    other threads keep recording.
+    """
+
+    _value = False
+
+    def __init__(self) -> None:
+        self._tokens: list[contextvars.Token[Any]] = []
+
+    def __enter__(self) -> no_grad:
+        self._tokens.append(_recording.set(self._value))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _recording.reset(self._tokens.pop())
+
+
+class enable_grad(no_grad):
+    """Turn graph recording back on inside a ``no_grad`` block (context manager and decorator)."""
+
+    _value = True
+
+
+def is_grad_enabled() -> bool:
+    """Whether ops record the graph here (False inside ``no_grad``)."""
+    return bool(_recording.get())
+
