@@ -24,7 +24,7 @@ import math
 import numbers
 import operator
 from functools import lru_cache
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, TypedDict
 
 __all__ = [
     "Op", "OPS", "ADD", "SUB", "MUL", "DIV", "NEG", "POW", "pow_const", "EXP", "LOG",
@@ -226,7 +226,12 @@ def power(x: Any, k: float) -> Any:
 _Writer = Callable[[Sequence[str]], str]
 
 
-def _infix(sym: str, latex_sym: str | None = None) -> dict[str, _Writer]:
+class _Writers(TypedDict):
+    text: _Writer
+    latex: _Writer
+
+
+def _infix(sym: str, latex_sym: str | None = None) -> _Writers:
     lsym = sym if latex_sym is None else latex_sym
     return {
         "text": lambda xs: f"{xs[0]} {sym} {xs[1]}",
@@ -234,7 +239,7 @@ def _infix(sym: str, latex_sym: str | None = None) -> dict[str, _Writer]:
     }
 
 
-def _call(name: str, latex_name: str) -> dict[str, _Writer]:
+def _call(name: str, latex_name: str) -> _Writers:
     return {
         "text": lambda xs: f"{name}({xs[0]})",
         "latex": lambda xs: f"{latex_name}\\left({xs[0]}\\right)",
