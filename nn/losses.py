@@ -1,0 +1,213 @@
+"""Loss functions: how wrong a model's predictions are, as one Value to call ``backward()`` on.
+
+What you can do with it::
+
+    from nn import losses
+    scores = [model(x) for x in X]
+    loss = losses.hinge(scores, y) + losses.l2(model.parameters(), 1e-4)
+    loss.backward()
+
+Every loss takes the predictions (a Value or number, or a list of them) and
+the targets (numbers, the same count), and returns the mean over the examples.
+Predictions of a model with several outputs (a list of Values per example) are
+compared output by output. ``cross_entropy`` instead takes one list of logits
+per example and one class index per example.
+
+The numerically delicate ones, ``binary_cross_entropy`` and ``cross_entropy``,
+are written so that no ``exp`` can overflow, however large the logits.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+from autograd import Value
+from autograd.ops import exp, log
+
+__all__ = ["mse", "mae", "hinge", "binary_cross_entropy", "cross_entropy", "l2", "LOSSES"]
+
+
+def _as_list(x: Any) -> list[Any]:
+    if isinstance(x, (Value, int, float)):
+        return [x]
+    try:
+        return list(x)
+    except TypeError:
+        raise TypeError(f"expected a Value, a number or a list of them, got {type(x).__name__}") from None
+
+
+def _pairs(where: str, predictions: Any, targets: Any) -> list[tuple[Value, float]]:
+    """Match predictions with targets one to one (flattening one level of per-example lists)."""
+    preds = _as_list(predictions)
+    targs = _as_list(targets)
+    if len(preds) != len(targs):
+        raise ValueError(f"{where}: got {len(preds)} predictions but {len(targs)} targets")
+    if not preds:
+        raise ValueError(f"{where}: needs at least one prediction, got none")
+    pairs: list[tuple[Value, float]] = []
+    for p, t in zip(preds, targs):
+        if isinstance(p, (list, tuple)):
+            ts = t if isinstance(t, (list, tuple)) else None
+            if ts is None or len(ts) != len(p):
+                raise ValueError(
+                    f"{where}: an example with {len(p)} outputs needs {len(p)} targets, got {t!r:.60}"
+                )
+            pairs.extend((_value(where, pi), _number(where, ti)) for pi, ti in zip(p, ts))
+        else:
+            pairs.append((_value(where, p), _number(where, t)))
+    return pairs
+
+
+def _value(where: str, p: Any) -> Value:
+    if isinstance(p, Value):
+        return p
+    if isinstance(p, (int, float)) and not isinstance(p, bool):
+        return Value(p)
+    raise TypeError(f"{where}: a prediction must be a Value or a number, got {type(p).__name__}: {p!r:.60}")
+
+
+def _number(where: str, t: Any) -> float:
+    if isinstance(t, Value):
+        return t.data
+    try:
+        if isinstance(t, (str, bytes, bool)):
+            raise TypeError
+        return float(t)
+    except (TypeError, ValueError):
+        raise TypeError(f"{where}: a target must be a number, got {type(t).__name__}: {t!r:.60}") from None
+
+
+def _mean(terms: list[Value]) -> Value:
+    return sum(terms[1:], terms[0]) * (1.0 / len(terms))
+
+
+def mse(predictions: Any, targets: Any) -> Value:
+    """Mean squared error: (1/n) sum_i (p_i - t_i)**2.  d/dp_i = 2 (p_i - t_i) / n."""
+    return _mean([(p - t) ** 2 for p, t in _pairs("mse", predictions, targets)])
+
+
+def mae(predictions: Any, targets: Any) -> Value:
+    """Mean absolute error: (1/n) sum_i |p_i - t_i|.  d/dp_i = sign(p_i - t_i) / n (0 at p_i = t_i)."""
+    return _mean([abs(p - t) for p, t in _pairs("mae", predictions, targets)])
+
+
+def hinge(scores: Any, labels: Any) -> Value:
+    """micrograd's max-margin loss for labels -1 and +1: (1/n) sum_i max(0, 1 - y_i s_i).
+
+    A score on the right side of 0 by a margin of at least 1 costs nothing;
+    otherwise the loss grows linearly, with d/ds_i = -y_i / n.
+    """
+    pairs = _pairs("hinge", scores, labels)
+    for _, y in pairs:
+        if y not in (-1.0, 1.0):
+            raise ValueError(
+                f"hinge: labels must be -1 or +1, got {y!r} (for 0/1 labels use binary_cross_entropy)"
+            )
+    return _mean([(1.0 + -y * s).relu() for s, y in pairs])
+
+
+def _softplus(z: Value) -> Value:
+    """log(1 + e**z), in a form whose exp never overflows.
+
+    For z >= 0 it is written z + log(1 + e**-z), for z < 0 as log(1 + e**z): the
+    same function, two safe formulas. Its derivative is sigmoid(z) at every z,
+    0 included.
+    """
+    if z.data >= 0:
+        return z + log(1.0 + exp(-z))
+    return log(1.0 + exp(z))
+
+
+def binary_cross_entropy(logits: Any, targets: Any) -> Value:
+    """Binary cross-entropy from logits, for targets in [0, 1] (usually 0 or 1).
+
+    With p = sigmoid(z), the loss for one example is -t log p - (1 - t) log(1 - p),
+    which simplifies to softplus(z) - t z with softplus(z) = log(1 + e**z);
+    d/dz = sigmoid(z) - t. Working from the logit z (not from p) keeps it exact
+    when |z| is large, where p would round to 0 or 1 and log(p) to -inf.
+    """
+    pairs = _pairs("binary_cross_entropy", logits, targets)
+    for _, t in pairs:
+        if not 0.0 <= t <= 1.0:
+            raise ValueError(
+                f"binary_cross_entropy: targets must lie in [0, 1], got {t!r} "
+                "(for -1/+1 labels use hinge, or make the data with zero_one=True)"
+            )
+    return _mean([_softplus(z) - t * z for z, t in pairs])
+
+
+def _class_index(t: Any, k: int) -> int:
+    try:
+        if isinstance(t, (str, bytes, bool)):
+            raise TypeError
+        f = float(t.data if isinstance(t, Value) else t)
+    except (TypeError, ValueError):
+        got = f"{type(t).__name__}: {t!r:.60}"
+        raise TypeError(f"cross_entropy: a target must be a class index, got {got}") from None
+    if not f.is_integer() or not 0 <= f < k:
+        raise ValueError(f"cross_entropy: a target must be a class index 0..{k - 1}, got {t!r:.60}")
+    return int(f)
+
+
+def _one_cross_entropy(logits: list[Any], target: Any) -> Value:
+    if not logits:
+        raise ValueError("cross_entropy: needs at least one logit per example, got none")
+    zs = [_value("cross_entropy", z) for z in logits]
+    c = _class_index(target, len(zs))
+    m = max(z.data for z in zs)  # a constant shift: every e**(z - m) <= 1, so no overflow
+    total = sum((exp(z - m) for z in zs[1:]), exp(zs[0] - m))
+    return log(total) + m - zs[c]
+
+
+def cross_entropy(logits: Any, targets: Any) -> Value:
+    """Softmax cross-entropy: minus the log-probability the model gives the right class.
+
+    For one example with logits z_1..z_K and class c (an index 0..K-1):
+
+        loss = -log softmax(z)_c = log(sum_j e**z_j) - z_c,   d/dz_j = softmax(z)_j - [j = c]
+
+    computed as m + log(sum_j e**(z_j - m)) with m = max_j z_j (log-sum-exp),
+    so large logits do not overflow. Pass one list of logits and one index, or a
+    list of such lists and a list of indices (the mean over examples).
+    """
+    items = _as_list(logits)
+    if items and isinstance(items[0], (list, tuple)):
+        targs = _as_list(targets)
+        if len(items) != len(targs):
+            raise ValueError(f"cross_entropy: got {len(items)} examples but {len(targs)} targets")
+        for z in items:
+            if not isinstance(z, (list, tuple)):
+                raise TypeError("cross_entropy: expected a list of logits for every example")
+        return _mean([_one_cross_entropy(list(z), t) for z, t in zip(items, targs)])
+    return _one_cross_entropy(items, targets)
+
+
+def l2(parameters: Any, alpha: float = 1.0) -> Value:
+    """L2 regularisation (weight decay as a loss): alpha * sum_i p_i**2.  d/dp_i = 2 alpha p_i.
+
+    ``parameters`` is a list of Values or a module (its ``parameters()`` are used).
+    Adding it to a loss pulls every weight towards 0 a little each step.
+    """
+    if hasattr(parameters, "parameters"):
+        parameters = parameters.parameters()
+    ps = list(parameters) if isinstance(parameters, Iterable) else None
+    if ps is None or not all(isinstance(p, Value) for p in ps):
+        raise TypeError("l2: expected a list of Values or a module")
+    if not isinstance(alpha, (int, float)) or isinstance(alpha, bool) or not math.isfinite(alpha):
+        raise ValueError(f"l2: alpha must be a finite number, got {alpha!r:.60}")
+    if not ps:
+        return Value(0.0)
+    return alpha * sum((p * p for p in ps[1:]), ps[0] * ps[0])
+
+
+#: The losses ``nn.fit`` knows by name.
+LOSSES = {
+    "mse": mse,
+    "mae": mae,
+    "hinge": hinge,
+    "binary_cross_entropy": binary_cross_entropy,
+    "bce": binary_cross_entropy,
+    "cross_entropy": cross_entropy,
+}

@@ -1,0 +1,425 @@
+"""Neurons, layers and multi-layer perceptrons built from :class:`autograd.Value`.
+
+What you can do with it::
+
+    import nn
+    model = nn.MLP(2, [16, 16, 1])            # 2 inputs, two hidden relu layers, one linear output
+    score = model([0.5, -1.0])                 # a single Value (the last layer has one neuron)
+    score.backward()                           # every weight now holds d(score)/d(weight)
+    for name, p in model.named_parameters():   # 'layers.0.neurons.0.w.0', ... 'layers.2.neurons.0.b'
+        ...
+
+A neuron with weights w_1..w_n and bias b computes
+
+    out = activation(w_1 x_1 + ... + w_n x_n + b)
+
+A layer is a list of neurons that all read the same inputs; an MLP feeds each
+layer's outputs to the next layer. Code written for micrograd's ``nn`` module
+runs unchanged: ``parameters()`` is a list, ``zero_grad()`` clears gradients,
+``nonlin=False`` makes a neuron linear.
+
+Two ways to build a neuron's graph
+----------------------------------
+By default (``fused=True``) the weighted sum is one ``dot`` node whose parents
+are all the weights, all the inputs and the bias: a small graph, and a fast one.
+With ``fused=False`` the sum is built one product and one addition at a time,
+``b + w_1*x_1 + ... + w_n*x_n``, exactly the graph micrograd draws; use it to
+see every multiplication of a neuron on a picture. Both give the same numbers.
+
+Names
+-----
+Every parameter is a Value whose ``label`` is its dotted name in the model
+(``layers.1.neurons.3.w.0``), and every neuron's output Value is labelled with
+the neuron's name (``layers.1.neurons.3``), so a drawn graph shows which weight
+and which neuron each node belongs to.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from autograd import Value, dot
+
+__all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS", "make_rng"]
+
+#: The activations a neuron can apply, by name: the Value method that applies it (None: no activation).
+ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
+    "relu": Value.relu,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "linear": None,
+}
+
+#: An initialisation scheme draws one weight from ``(rng, fan_in, fan_out)``.
+InitFn = Callable[[random.Random, int, int], float]
+
+
+def _uniform(rng: random.Random, fan_in: int, fan_out: int) -> float:
+    """micrograd's scheme: w ~ U(-1, 1), whatever the layer's size."""
+    return rng.uniform(-1.0, 1.0)
+
+
+def _xavier(rng: random.Random, fan_in: int, fan_out: int) -> float:
+    """Xavier/Glorot: w ~ U(-a, a) with a = sqrt(6 / (fan_in + fan_out)).
+
+    That keeps the variance of the signal about the same from layer to layer
+    for tanh and sigmoid networks: Var(w) = 2 / (fan_in + fan_out).
+    """
+    a = math.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-a, a)
+
+
+def _he(rng: random.Random, fan_in: int, fan_out: int) -> float:
+    """He/Kaiming: w ~ N(0, 2 / fan_in), the variance that suits relu (which zeroes half its inputs)."""
+    return rng.gauss(0.0, math.sqrt(2.0 / fan_in))
+
+
+#: The initialisation schemes by name. Biases always start at 0.
+INITS: dict[str, InitFn] = {"uniform": _uniform, "xavier": _xavier, "glorot": _xavier, "he": _he}
+
+
+def make_rng(seed: int | random.Random | None) -> Any:
+    """A random source from ``seed``: an int seeds a new ``random.Random``; a ``random.Random``
+    is used as it is; None means the global ``random`` module (so ``random.seed(1337)`` before
+    building a model reproduces micrograd's weights)."""
+    if seed is None or seed is random:
+        return random
+    if isinstance(seed, random.Random):
+        return seed
+    if isinstance(seed, int) and not isinstance(seed, bool):
+        return random.Random(seed)
+    raise TypeError(f"seed must be an int, a random.Random or None, got {type(seed).__name__}: {seed!r:.60}")
+
+
+def _check_size(where: str, arg: str, n: Any) -> int:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"{where}: {arg} must be a positive integer, got {n!r:.60}")
+    return n
+
+
+def _check_activation(where: str, activation: Any, nonlin: Any) -> str:
+    if nonlin is not None:
+        if not isinstance(nonlin, bool):
+            raise TypeError(f"{where}: nonlin must be True or False, got {nonlin!r:.60}")
+        if not nonlin:
+            return "linear"
+    if not isinstance(activation, str) or activation not in ACTIVATIONS:
+        raise ValueError(f"{where}: activation must be one of {sorted(ACTIVATIONS)}, got {activation!r:.60}")
+    return activation
+
+
+def _check_init(where: str, init: Any) -> InitFn:
+    if callable(init):
+        return init
+    if isinstance(init, str) and init in INITS:
+        return INITS[init]
+    raise ValueError(
+        f"{where}: init must be one of {sorted(INITS)} or a function (rng, fan_in, fan_out) -> float, "
+        f"got {init!r:.60}"
+    )
+
+
+def _input_length(where: str, x: Any, nin: int) -> None:
+    """Check that ``x`` is a sequence of ``nin`` inputs; raise an error that says what was expected."""
+    try:
+        n = len(x)
+    except TypeError:
+        raise TypeError(
+            f"{where}: expected a list of {nin} inputs (numbers or Values), got {type(x).__name__}: {x!r:.60}"
+        ) from None
+    if n != nin:
+        raise ValueError(f"{where}: expected {nin} inputs, got {n}")
+
+
+class Module:
+    """What every network piece offers: its parameters, by name, and their gradients.
+
+    Subclasses list their parameters explicitly in ``named_parameters()``;
+    everything else here is built on that one method.
+    """
+
+    #: The module's dotted path inside the model that holds it ('' for a model on its own).
+    name: str = ""
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """Every parameter with its dotted name, in a fixed order."""
+        return []
+
+    def parameters(self) -> list[Value]:
+        """Every parameter (the Values an optimizer updates), in the order of ``named_parameters()``."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Set every parameter's gradient to 0 (``backward()`` adds to gradients, so clear them each step)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def state_dict(self) -> dict[str, float]:
+        """The parameters' numbers by name: a plain dict you can store and load back."""
+        return {n: p.data for n, p in self.named_parameters()}
+
+    def load_state_dict(self, state: Any) -> None:
+        """Set every parameter from ``state`` (a dict name -> number, as ``state_dict()`` returns).
+
+        The names must match exactly; nothing is changed unless every entry is valid.
+        Parameters are updated in place, so optimizers holding them keep working.
+        """
+        where = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state, dict):
+            raise TypeError(f"{where}: expected a dict of name -> number, got {type(state).__name__}")
+        named = self.named_parameters()
+        names = [n for n, _ in named]
+        missing = [n for n in names if n not in state]
+        known = set(names)
+        unexpected = [k for k in state if k not in known]
+        if missing or unexpected:
+            parts = []
+            if missing:
+                parts.append(f"missing {_few(missing)}")
+            if unexpected:
+                parts.append(f"unexpected {_few(unexpected)}")
+            raise ValueError(f"{where}: parameter names do not match the model: {'; '.join(parts)}")
+        values = []
+        for n in names:
+            v = state[n]
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                got = f"{type(v).__name__}: {v!r:.60}"
+                raise TypeError(f"{where}: parameter {n!r} must be a number, got {got}")
+            try:
+                f = float(v)
+            except OverflowError:
+                f = math.inf
+            if not math.isfinite(f):
+                raise ValueError(f"{where}: parameter {n!r} must be a finite number, got {v!r:.60}")
+            values.append(f)
+        for (_, p), f in zip(named, values):
+            p.data = f
+
+    def __call__(self, x: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} does not define a forward pass")
+
+    def _rename(self, name: str) -> None:
+        """Record this module's dotted path and label its parameters with their full names."""
+        self.name = name
+        prefix = name + "." if name else ""
+        for n, p in self.named_parameters():
+            p.label = prefix + n
+
+
+def _few(names: Sequence[str], k: int = 5) -> str:
+    shown = ", ".join(repr(n) for n in names[:k])
+    return shown + (f" and {len(names) - k} more" if len(names) > k else "")
+
+
+class Neuron(Module):
+    """One neuron: ``activation(w_1 x_1 + ... + w_n x_n + b)``.
+
+    * ``nin``: the number of inputs n;
+    * ``activation``: 'relu' (the default, as in micrograd), 'tanh', 'sigmoid' or 'linear';
+    * ``nonlin``: micrograd's switch; ``nonlin=False`` means 'linear';
+    * ``init``: 'uniform' (micrograd's U(-1, 1)), 'xavier' or 'he', or a function
+      ``(rng, fan_in, fan_out) -> float``; the bias starts at 0;
+    * ``seed``: an int, a ``random.Random``, or None for the global ``random`` module;
+    * ``fused``: one ``dot`` node (True) or micrograd's node-by-node sum (False).
+
+    ``fan_out`` is the size of the layer the neuron sits in (1 on its own); only
+    'xavier' uses it.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        activation: str = "relu",
+        init: str | InitFn = "uniform",
+        seed: int | random.Random | None = None,
+        fused: bool = True,
+        nonlin: bool | None = None,
+        fan_out: int = 1,
+    ) -> None:
+        self.nin = _check_size("Neuron", "nin", nin)
+        self.activation = _check_activation("Neuron", activation, nonlin)
+        draw = _check_init("Neuron", init)
+        rng = make_rng(seed)
+        self.w = [Value(float(draw(rng, nin, fan_out))) for _ in range(nin)]
+        self.b = Value(0.0)
+        self.fused = bool(fused)
+        self._activate = ACTIVATIONS[self.activation]
+        self._rename("")
+
+    def __call__(self, x: Sequence[Any]) -> Value:
+        _input_length("Neuron", x, self.nin)
+        return self._forward(x)
+
+    def _forward(self, x: Sequence[Any]) -> Value:
+        """The forward pass without the input check (a Layer checks once for all its neurons)."""
+        if self.fused:
+            out = dot(self.w, x, self.b)
+        else:
+            out = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        if self._activate is not None:
+            out = self._activate(out)
+        out.label = self._label
+        return out
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [(f"w.{i}", w) for i, w in enumerate(self.w)] + [("b", self.b)]
+
+    def parameters(self) -> list[Value]:
+        return self.w + [self.b]
+
+    def _rename(self, name: str) -> None:
+        super()._rename(name)
+        self._label = name or "out"
+
+    def config(self) -> dict[str, Any]:
+        """The constructor arguments that rebuild this architecture (used by ``nn.save``)."""
+        return {"nin": self.nin, "activation": self.activation, "fused": self.fused}
+
+    def __repr__(self) -> str:
+        fused = "" if self.fused else ", fused=False"
+        return f"Neuron({self.nin}, activation={self.activation!r}{fused})"
+
+
+class Layer(Module):
+    """``nout`` neurons that all read the same ``nin`` inputs; returns a list of ``nout`` Values.
+
+    Takes the same keywords as :class:`Neuron`. As in micrograd, a layer of one
+    neuron returns that neuron's Value rather than a list of one.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "relu",
+        init: str | InitFn = "uniform",
+        seed: int | random.Random | None = None,
+        fused: bool = True,
+        nonlin: bool | None = None,
+    ) -> None:
+        self.nin = _check_size("Layer", "nin", nin)
+        self.nout = _check_size("Layer", "nout", nout)
+        self.activation = _check_activation("Layer", activation, nonlin)
+        _check_init("Layer", init)
+        rng = make_rng(seed)
+        self.fused = bool(fused)
+        self.neurons = [
+            Neuron(nin, self.activation, init=init, seed=rng, fused=fused, fan_out=nout) for _ in range(nout)
+        ]
+        self._rename("")
+
+    def __call__(self, x: Sequence[Any]) -> Any:
+        _input_length("Layer", x, self.nin)
+        out = self._forward(x)
+        return out[0] if len(out) == 1 else out
+
+    def _forward(self, x: Sequence[Any]) -> list[Value]:
+        """Every neuron's output, always as a list, without the input check."""
+        return [n._forward(x) for n in self.neurons]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [(f"neurons.{i}.{k}", p) for i, n in enumerate(self.neurons) for k, p in n.named_parameters()]
+
+    def parameters(self) -> list[Value]:
+        return [p for n in self.neurons for p in n.parameters()]
+
+    def _rename(self, name: str) -> None:
+        self.name = name
+        prefix = name + "." if name else ""
+        for i, n in enumerate(self.neurons):
+            n._rename(f"{prefix}neurons.{i}")
+
+    def config(self) -> dict[str, Any]:
+        """The constructor arguments that rebuild this architecture (used by ``nn.save``)."""
+        return {"nin": self.nin, "nout": self.nout, "activation": self.activation, "fused": self.fused}
+
+    def __repr__(self) -> str:
+        fused = "" if self.fused else ", fused=False"
+        return f"Layer({self.nin}, {self.nout}, activation={self.activation!r}{fused})"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: layers of sizes ``nouts`` applied one after the other.
+
+    ``MLP(2, [16, 16, 1])`` has two hidden layers of 16 neurons using
+    ``activation`` and a last layer of one neuron using ``output_activation``
+    ('linear' unless asked otherwise, so the output is a raw score). It returns
+    one Value when the last layer has one neuron, a list of Values otherwise.
+
+    ``nonlin=False`` makes the hidden layers linear too. ``init``, ``seed`` and
+    ``fused`` are as for :class:`Neuron`; one random stream initialises every
+    layer in order, so a seed gives the same network every time.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Iterable[int],
+        activation: str = "relu",
+        output_activation: str = "linear",
+        init: str | InitFn = "uniform",
+        seed: int | random.Random | None = None,
+        fused: bool = True,
+        nonlin: bool | None = None,
+    ) -> None:
+        self.nin = _check_size("MLP", "nin", nin)
+        try:
+            sizes = list(nouts)
+        except TypeError:
+            raise TypeError(f"MLP: nouts must be a list of layer sizes, got {type(nouts).__name__}") from None
+        if not sizes:
+            raise ValueError("MLP: nouts must list at least one layer size, got an empty list")
+        self.nouts = [_check_size("MLP", "each layer size in nouts", n) for n in sizes]
+        self.activation = _check_activation("MLP", activation, nonlin)
+        self.output_activation = _check_activation("MLP", output_activation, None)
+        _check_init("MLP", init)
+        rng = make_rng(seed)
+        self.fused = bool(fused)
+        dims = [self.nin] + self.nouts
+        last = len(self.nouts) - 1
+        self.layers = [
+            Layer(
+                dims[i], dims[i + 1],
+                activation=self.output_activation if i == last else self.activation,
+                init=init, seed=rng, fused=fused,
+            )
+            for i in range(len(self.nouts))
+        ]
+        self._rename("")
+
+    def __call__(self, x: Sequence[Any]) -> Any:
+        _input_length("MLP", x, self.nin)
+        for layer in self.layers:
+            x = layer._forward(x)
+        return x[0] if len(x) == 1 else x
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [
+            (f"layers.{i}.{k}", p) for i, layer in enumerate(self.layers) for k, p in layer.named_parameters()
+        ]
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def _rename(self, name: str) -> None:
+        self.name = name
+        prefix = name + "." if name else ""
+        for i, layer in enumerate(self.layers):
+            layer._rename(f"{prefix}layers.{i}")
+
+    def config(self) -> dict[str, Any]:
+        """The constructor arguments that rebuild this architecture (used by ``nn.save``)."""
+        return {
+            "nin": self.nin, "nouts": list(self.nouts), "activation": self.activation,
+            "output_activation": self.output_activation, "fused": self.fused,
+        }
+
+    def __repr__(self) -> str:
+        fused = "" if self.fused else ", fused=False"
+        return (
+            f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}, "
+            f"output_activation={self.output_activation!r}{fused})"
+        )

@@ -1,0 +1,138 @@
+"""Pictures of training: decision boundaries, loss curves, gradient norms (needs matplotlib).
+
+What you can do with it::
+
+    history = nn.fit(model, X, y, loss='hinge', epochs=100, grad_norms=True)
+    nn.plot.decision_boundary(model, X, y)     # the regions the model assigns to each class
+    nn.plot.history(history)                   # loss and metrics per epoch
+    nn.plot.grad_norms(history)                # how large each layer's gradient was
+
+Every function returns the matplotlib ``Figure`` (save it with
+``fig.savefig('out.png')``) and accepts an ``ax`` to draw into an existing
+plot. matplotlib and NumPy are imported only when a function is called, so
+``import nn`` works without them (install the ``plot`` extra).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from autograd import no_grad
+
+from .module import Module
+from .train import History
+
+__all__ = ["decision_boundary", "history", "grad_norms"]
+
+
+def _argmax(xs: list[float]) -> int:
+    return max(range(len(xs)), key=xs.__getitem__)
+
+
+def _axes(ax: Any, figsize: tuple[float, float]) -> tuple[Any, Any]:
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize)
+        return fig, ax
+    return ax.figure, ax
+
+
+def decision_boundary(model: Module, X: Sequence[Sequence[float]], y: Sequence[float], ax: Any = None,
+                      resolution: int = 60, margin: float = 0.5) -> Any:
+    """Shade the plane by the class ``model`` predicts there, with the data points on top.
+
+    For a model with one output the class is the sign of the score (the line
+    where the score crosses 0 is the boundary); for several outputs it is the
+    index of the largest. ``resolution`` is the number of grid points per side
+    (each is one forward pass, so keep it modest). Works for 2-D inputs only.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    pts = [list(map(float, x)) for x in X]
+    if not pts or any(len(p) != 2 for p in pts):
+        raise ValueError("decision_boundary: expected a non-empty list of 2-D points [x1, x2]")
+    if len(pts) != len(y):
+        raise ValueError(f"decision_boundary: X has {len(pts)} points but y has {len(y)} labels")
+    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
+        raise ValueError(f"decision_boundary: resolution must be an integer >= 2, got {resolution!r:.40}")
+    xs = np.array(pts)
+    labels = np.array([float(t) for t in y])
+    lo, hi = xs.min(axis=0) - margin, xs.max(axis=0) + margin
+    g1, g2 = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+    with no_grad():
+        outs = [model([float(a), float(b)]) for a, b in zip(g1.ravel(), g2.ravel())]
+    names: list[str] = []
+    if isinstance(outs[0], list):
+        classes = np.array([_argmax([v.data for v in o]) for o in outs], dtype=float)
+        levels = np.arange(len(outs[0]) + 1) - 0.5
+        shade = classes
+    else:
+        shade = np.array([1.0 if o.data > 0 else 0.0 for o in outs])
+        levels = np.array([-0.5, 0.5, 1.5])
+        names = ["-1", "+1"] if (labels < 0).any() else ["0", "1"]
+        labels = (labels > 0).astype(float)
+    fig, ax = _axes(ax, (5.5, 5.0))
+    k = max(len(levels) - 1, 2)
+    cmap = plt.get_cmap("coolwarm" if k == 2 else "tab10")
+    colors = [cmap(i / (k - 1)) if k == 2 else cmap(i) for i in range(k)]
+    from matplotlib.colors import ListedColormap
+
+    ax.contourf(g1, g2, shade.reshape(g1.shape), levels=levels, cmap=ListedColormap(colors), alpha=0.35)
+    for c in range(k):
+        mask = labels == c
+        if mask.any():
+            ax.scatter(xs[mask, 0], xs[mask, 1], s=22, color=colors[c], edgecolors="black", linewidths=0.5,
+                       label=names[c] if names else f"class {c}")
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.set_title("decision boundary")
+    ax.legend(loc="upper right", fontsize="small")
+    return fig
+
+
+def history(hist: History, ax: Any = None) -> Any:
+    """The loss per epoch (left axis) and every metric per epoch (right axis)."""
+    if not isinstance(hist, History):
+        raise TypeError(f"history: expected the History returned by nn.fit, got {type(hist).__name__}")
+    fig, ax = _axes(ax, (6.5, 4.0))
+    epochs = range(1, hist.epochs + 1)
+    (line,) = ax.plot(epochs, hist.loss, color="tab:blue", label="loss")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    handles = [line]
+    if hist.metrics:
+        right = ax.twinx()
+        palette = ["tab:orange", "tab:green", "tab:red", "tab:purple"]
+        for i, (name, values) in enumerate(hist.metrics.items()):
+            (m,) = right.plot(epochs, values, color=palette[i % len(palette)], label=name)
+            handles.append(m)
+        right.set_ylabel(", ".join(hist.metrics))
+    ax.legend(handles=handles, loc="center right")
+    ax.set_title("training history" + (" (interrupted)" if hist.interrupted else ""))
+    return fig
+
+
+def grad_norms(hist: History, ax: Any = None) -> Any:
+    """Each layer's gradient norm per epoch, on a log scale: vanishing or exploding gradients show here.
+
+    Needs a history from ``nn.fit(..., grad_norms=True)``.
+    """
+    if not isinstance(hist, History):
+        raise TypeError(f"grad_norms: expected the History returned by nn.fit, got {type(hist).__name__}")
+    if not hist.grad_norms:
+        raise ValueError("grad_norms: the history has no gradient norms; use nn.fit(..., grad_norms=True)")
+    fig, ax = _axes(ax, (6.5, 4.0))
+    for name, values in hist.grad_norms.items():
+        ax.plot(range(1, len(values) + 1), values, label=name)
+    if all(v > 0 for values in hist.grad_norms.values() for v in values):
+        ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("gradient norm $\\|\\partial L / \\partial \\theta\\|_2$")
+    ax.set_title("gradient norm per layer")
+    ax.legend(fontsize="small")
+    return fig
