@@ -16,14 +16,37 @@ Also here: :func:`grad` for gradients (of gradients) as values, :class:`no_grad`
 """
 
 from . import ops
+from .anomaly import AnomalyError, detect_anomaly
 from .engine import Value, dot, enable_grad, grad, is_grad_enabled, no_grad, topological_order
+from .explain import backward_steps, explain
+from .formula import formula
+from .forward import jvp
 from .gradcheck import GradcheckError, gradcheck
 from .ops import cos, exp, log, power, relu, sigmoid, sin, sqrt, tanh
+from .plot import plot_derivative
 
 __all__ = [
     "Value", "dot", "grad", "no_grad", "enable_grad", "is_grad_enabled", "topological_order",
-    "gradcheck", "GradcheckError", "ops",
+    "gradcheck", "GradcheckError", "ops", "detect_anomaly", "AnomalyError",
     "exp", "log", "tanh", "sigmoid", "relu", "sqrt", "sin", "cos", "power",
+    "draw_dot", "play", "explain", "backward_steps", "jvp", "formula", "plot_derivative",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``draw_dot`` and ``play`` load Graphviz's Python package, so they are imported on first use."""
+    if name == "draw_dot":
+        from .draw import draw_dot
+
+        return draw_dot
+    if name == "play":
+        from .player import play
+
+        return play
+    if name == "trace":  # needs NumPy: imported on first use; the module is callable as trace()
+        import importlib
+
+        return importlib.import_module(".trace", __name__)
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}")
 
 __version__ = "0.1.0"

@@ -60,6 +60,11 @@ class Optimizer:
     def __init__(self, params: Any, lr: float | Schedule) -> None:
         where = type(self).__name__
         self.params = _params(where, params)
+        if not self.params:
+            raise ValueError(
+                f"{where}: got no parameters to optimize; expected a module or a non-empty list of Values "
+                "(such as model.parameters())"
+            )
         if not callable(lr):
             _nonneg(where, "lr", lr)
         self.schedule = lr

@@ -1,0 +1,306 @@
+"""Anomaly mode: stop at the first NaN or infinity and say where it came from.
+
+When a loss turns into ``nan`` after a few hundred steps, the number itself
+says nothing about its origin. Run the suspect step inside
+:func:`detect_anomaly` and the engine checks every number as it is made::
+
+    from autograd import Value, detect_anomaly
+
+    with detect_anomaly():
+        loss = model_loss()      # forward: the first op whose value is NaN/inf raises
+        loss.backward()          # backward: the first NaN/inf gradient contribution raises
+
+The error (:class:`AnomalyError`) names the op, the numbers that went into it
+and the line of *your* code that created the node (frames inside the
+``autograd`` and ``nn`` packages are skipped, so you see your own line, with the
+library line that did the arithmetic mentioned after it).
+
+What is checked:
+
+* **Forward.** Every node created inside the block is checked as soon as its
+  value is computed. A NaN or infinite value raises, whether the op made it
+  from finite numbers (``1e200 * 1e200``) or passed on a non-finite number it
+  was given (``Value(float('nan')) * 2``: the data you fed in is the source,
+  and the message says so).
+* **Backward.** ``backward()`` and :func:`autograd.grad` called inside the block
+  run a checked version of the chain-rule loop: each contribution
+  ``upstream grad * local derivative`` sent along an edge ``child -> parent``
+  is checked, and so is the parent's total after adding it. The message gives
+  both factors, so you can tell an exploding upstream gradient from an
+  infinite local derivative (``log`` at a tiny input, ``sqrt`` near 0...).
+
+Why only inside the block: outside it nothing is recorded and nothing is
+checked. The engine asks one ContextVar per new node (it does that anyway, to
+know whether ``no_grad`` is on) and one per ``backward()`` call; the checked
+loop and the creation sites exist only here. To remember where each node was
+made, the block keeps a dictionary from node to source line, which keeps those
+nodes alive until the block ends: use anomaly mode for the few steps you are
+investigating, not for a whole training run.
+
+How it combines with ``no_grad``: anomaly mode watches the ops that record a
+graph. Inside ``no_grad()`` (or ``enable_grad()``) within the block, that inner
+block's ops are neither recorded nor checked; the checks resume when it ends.
+``detect_anomaly()`` entered while ``no_grad`` is on leaves recording off, so
+it does not secretly start building graphs.
+
+The setting belongs to the current thread (or asyncio task), like ``no_grad``.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import math
+import os
+import sys
+from contextlib import ContextDecorator
+from typing import Any
+
+from . import engine
+from .engine import Value
+
+__all__ = ["detect_anomaly", "AnomalyError"]
+
+# Frames whose file lies in one of these directories belong to the library, not the user.
+_LIBRARY_DIRS = tuple(
+    os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), pkg) + os.sep
+    for pkg in ("autograd", "nn")
+)
+
+# The engine's own files: a line in them says nothing about which library call made a node.
+_CORE_FILES = tuple(os.sep + os.path.join("autograd", f) for f in ("engine.py", "ops.py", "anomaly.py"))
+
+_MAX_SHOWN = 8  # inputs listed in a message (a dot node may have hundreds)
+
+
+class AnomalyError(ArithmeticError):
+    """A NaN or an infinity appeared inside :func:`detect_anomaly`.
+
+    It is an :class:`ArithmeticError`, the same family as the ``OverflowError``
+    and ``ZeroDivisionError`` that ops raise for overflow and division by zero:
+    ``except ArithmeticError`` catches every way arithmetic can go wrong.
+
+    Attributes (also spelled out in the message):
+
+    * ``phase``: ``'forward'`` or ``'backward'``;
+    * ``op``: the op's name (``'mul'``, ``'log'``...);
+    * ``inputs``: the input values of that op (forward), or the pair
+      ``(upstream grad, local derivative)`` (backward);
+    * ``site``: ``'file:line'`` of the code that created the node, or ``None``
+      when the node was created outside the block.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        phase: str = "",
+        op: str = "",
+        inputs: tuple[Any, ...] = (),
+        site: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.phase = phase
+        self.op = op
+        self.inputs = inputs
+        self.site = site
+
+
+def _is_finite(x: Any) -> bool:
+    return math.isfinite(x.data if isinstance(x, Value) else x)
+
+
+def _num(x: Any) -> Any:
+    return x.data if isinstance(x, Value) else x
+
+
+def _op_name(node: Value) -> str:
+    op = node._op
+    return getattr(op, "name", None) or str(op) or "leaf"
+
+
+def _node_name(node: Value) -> str:
+    """How a message refers to a node: its label if it has one, else its op."""
+    if node.label:
+        return repr(node.label)
+    if node._prev:
+        return f"the {_op_name(node)} node"
+    return "a leaf"
+
+
+def _creation_site() -> str:
+    """``'file:line'`` of the innermost frame outside the library, plus the library line if any.
+
+    Walks outward from the caller with ``f_back`` (no traceback objects are built,
+    so this is cheap enough to run for every node while anomaly mode is on).
+    """
+    frame = sys._getframe(2)
+    library_line = ""
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not filename.startswith(_LIBRARY_DIRS):
+            where = f"{filename}:{frame.f_lineno}"
+            return f"{where} (in {library_line})" if library_line else where
+        if not library_line and not filename.endswith(_CORE_FILES):
+            library_line = f"{os.path.basename(filename)}:{frame.f_lineno}"
+        frame = frame.f_back  # type: ignore[assignment]
+    return library_line or "<unknown>"
+
+
+class detect_anomaly(ContextDecorator):
+    """Raise :class:`AnomalyError` at the first NaN or infinity, naming the op and your line.
+
+    A context manager (and decorator)::
+
+        with detect_anomaly():
+            loss = model_loss()
+            loss.backward()
+
+    See the module docstring for exactly what is checked and what it costs.
+    While the block is active the engine hands each new node to
+    :meth:`record`, and ``backward()`` calls :meth:`run_backward`.
+    """
+
+    def __init__(self) -> None:
+        self._sites: dict[Value, str] = {}
+        self._outer: detect_anomaly | None = None
+        self._in_backward = False
+        self._tokens: list[contextvars.Token[Any]] = []
+
+    # -- the context manager ---------------------------------------------------------
+
+    def __enter__(self) -> detect_anomaly:
+        state = engine._recording.get()
+        self._outer = state if isinstance(state, detect_anomaly) else None
+        # Under no_grad recording stays off: anomaly mode never starts building graphs.
+        self._tokens.append(engine._recording.set(self if state else state))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        engine._recording.reset(self._tokens.pop())
+        if not self._tokens:
+            self._sites.clear()  # let go of the nodes (and their graphs)
+
+    # -- where nodes were made -------------------------------------------------------
+
+    def site_of(self, node: Value) -> str | None:
+        """Where ``node`` was created (``'file:line'``), if it was created inside this block."""
+        d: detect_anomaly | None = self
+        while d is not None:
+            site = d._sites.get(node)
+            if site is not None:
+                return site
+            d = d._outer
+        return None
+
+    def _where(self, node: Value) -> str:
+        site = self.site_of(node)
+        return f"created at {site}" if site else "created outside detect_anomaly()"
+
+    # -- forward: called by the engine for every node made while the block is active ---
+
+    def record(self, node: Value) -> None:
+        """Remember where ``node`` was made and check its value (the engine calls this)."""
+        site = _creation_site()
+        self._sites[node] = site
+        if self._in_backward or math.isfinite(node.data):
+            return  # during a checked backward the loop itself checks, with a better message
+        inputs = tuple(p.data for p in node._prev)
+        shown = ", ".join(repr(x) for x in inputs[:_MAX_SHOWN])
+        if len(inputs) > _MAX_SHOWN:
+            shown += f", ... ({len(inputs)} inputs)"
+        bad = [i for i, p in enumerate(node._prev) if not math.isfinite(p.data)]
+        if bad:
+            p = node._prev[bad[0]]
+            origin = f"input {bad[0]} was already {p.data!r}: it is {_node_name(p)}, " + (
+                "data fed in rather than computed by an op" if not p._prev else self._where(p)
+            )
+        else:
+            origin = "every input was finite, so this op made it (overflow, inf - inf, 0 * inf...)"
+        name = _op_name(node)
+        raise AnomalyError(
+            f"anomaly in the forward pass: {name} produced {node.data!r} from inputs ({shown}); "
+            f"{origin}. The node was created at {site}.",
+            phase="forward", op=name, inputs=inputs, site=site,
+        )
+
+    # -- backward: the checked chain-rule loop -----------------------------------------
+
+    def run_backward(self, root: Value, order: list[Value], create_graph: bool) -> None:
+        """The chain rule children-first, as :func:`engine._run_backward`, checking every number.
+
+        ``order`` is ``topological_order(root)`` with the non-leaf gradients already
+        reset (``Value.backward`` and ``grad`` do that). Produces the same gradients
+        as the fast loop (the same rules, the same order, the same additions), so
+        a run that raises nothing here matches one outside anomaly mode.
+        """
+        if create_graph:
+            one = Value(1.0)
+            total = root.grad if not root._prev else 0.0
+            root.grad = one if isinstance(total, (int, float)) and total == 0 else total + one
+        else:
+            root.grad = root.grad + 1.0 if not root._prev else 1.0
+        self._check_total(root, root, "the seed d(root)/d(root)")
+        self._in_backward = True
+        try:
+            for v in reversed(order):
+                prev = v._prev
+                if not prev:
+                    continue
+                g = v.grad
+                if not create_graph and g == 0:
+                    continue  # nothing to pass on, as in the fast loop
+                try:
+                    if create_graph:
+                        local = v._op.local(v, *prev)  # type: ignore[attr-defined]
+                    else:
+                        local = v._op.local(v.data, *[p.data for p in prev])  # type: ignore[attr-defined]
+                except ArithmeticError as e:
+                    raise type(e)(
+                        f"{_op_name(v)}: in the backward pass: {e} (node {self._where(v)})"
+                    ) from None
+                for i, (p, d) in enumerate(zip(prev, local)):
+                    if create_graph:
+                        share = g if not isinstance(d, Value) and d == 1.0 else g * d
+                    else:
+                        share = g * d
+                    if not _is_finite(share):
+                        self._raise_backward(v, i, p, g, d, share, "contribution")
+                    if create_graph:
+                        p.grad = share if isinstance(p.grad, (int, float)) and p.grad == 0 else p.grad + share
+                    else:
+                        p.grad += share
+                    if not _is_finite(p.grad):
+                        self._raise_backward(v, i, p, g, d, p.grad, "accumulated gradient")
+        finally:
+            self._in_backward = False
+
+    def _check_total(self, node: Value, root: Value, what: str) -> None:
+        if not _is_finite(node.grad):
+            raise AnomalyError(
+                f"anomaly in the backward pass: {what} is {_num(node.grad)!r}; "
+                f"the root is {_node_name(root)}, {self._where(root)}",
+                phase="backward", op=_op_name(root), inputs=(_num(node.grad),), site=self.site_of(root),
+            )
+
+    def _raise_backward(
+        self, v: Value, i: int, p: Value, g: Any, d: Any, bad: Any, what: str
+    ) -> None:
+        name = _op_name(v)
+        parent = _op_name(p) if p._prev else "leaf"
+        g, d, bad = _num(g), _num(d), _num(bad)
+        if what == "contribution":
+            cause = (
+                "the upstream gradient was already non-finite" if not math.isfinite(g)
+                else "the local derivative is non-finite" if not math.isfinite(d)
+                else "both factors are finite: their product overflows"
+            )
+        else:
+            cause = "adding this contribution to the parent's gradient overflowed"
+        site = self.site_of(v)
+        raise AnomalyError(
+            f"anomaly in the backward pass: the gradient along the edge {name} -> {parent} "
+            f"(input {i} of {name}, {_node_name(p)}) is {bad!r} ({what}): "
+            f"upstream grad {g!r} * local derivative d{name}/d(input {i}) = {d!r}; {cause}. "
+            f"The {name} node was {self._where(v)}.",
+            phase="backward", op=name, inputs=(g, d), site=site,
+        )

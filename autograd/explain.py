@@ -1,0 +1,373 @@
+"""The chain rule, spelled out: where a gradient comes from, edge by edge.
+
+What you can do with it::
+
+    print(explain(L, a))      # every path from a to L, each edge's local derivative,
+                              # each path's product, and their sum: dL/da
+    explain(L, a)             # in Jupyter: the same, as Markdown with LaTeX
+    for step in backward_steps(L):
+        print(step)           # backward, one edge at a time
+
+Why paths: the chain rule for a graph says that dL/da is a sum over every path
+from ``a`` to ``L`` of the product of the local derivatives along the path.
+``backward()`` computes the same sum without listing the paths, by adding up
+at each node the gradients arriving from its children (the per-node form
+``dL/dv = sum over children c of dL/dc * dc/dv``). :func:`explain` shows both
+views and checks them against ``backward``; :func:`backward_steps` replays
+backward itself, one edge at a time.
+
+Every local derivative comes from the op table (``op.local``), evaluated on
+the numbers of the graph and, for the symbolic form, on stand-ins named after
+the inputs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from .engine import Value, grad, topological_order
+from .formula import (
+    Formula,
+    latex_name,
+    local_derivatives,
+    node_latex_names,
+    node_names,
+    symbolic_local,
+    wrap_name,
+)
+
+__all__ = ["explain", "Explanation", "EdgeTerm", "NodeTerm", "backward_steps", "Step"]
+
+
+_SHOWN = 100  # nodes of the per-node form written out; the rest stay in Explanation.per_node
+
+
+def _num(x: float) -> str:
+    return f"{x:.6g}"
+
+
+def _factor(x: float) -> str:
+    """A number as a factor of a product: negatives in parentheses."""
+    s = _num(x)
+    return f"({s})" if s.startswith("-") else s
+
+
+@dataclass(frozen=True)
+class EdgeTerm:
+    """One edge of a path: ``child`` uses ``parent`` as its argument number ``index``."""
+
+    child: Value
+    parent: Value
+    index: int
+    local: float  # d child / d parent, from the op's rule
+    rule: Formula | None  # the same derivative as a formula, when the rule is not a plain number
+
+
+@dataclass(frozen=True)
+class NodeTerm:
+    """The per-node form for one node: d output / d node as a sum over the node's children."""
+
+    node: Value
+    terms: tuple[tuple[Value, int, float, float], ...]  # (child, index, d output/d child, d child/d node)
+    total: float
+
+
+class Explanation:
+    """What :func:`explain` found. Prints as text; Jupyter shows Markdown with LaTeX.
+
+    Attributes: ``output``, ``wrt``, ``names`` (a short name per node, and
+    ``latex_names``), ``n_paths``, ``paths`` (a list of paths, each a tuple of :class:`EdgeTerm`
+    from the output back to ``wrt``; None when there are too many to list),
+    ``products`` (one per path), ``per_node`` (a list of :class:`NodeTerm`, from
+    the output down to ``wrt``), ``gradient`` (the sum the chain rule gives) and
+    ``backward_gradient`` (what ``backward()`` computes, for comparison).
+    """
+
+    def __init__(self, output: Value, wrt: Value, names: dict[Value, str], latex_names: dict[Value, str],
+                 n_paths: int, paths: list[tuple[EdgeTerm, ...]] | None, per_node: list[NodeTerm],
+                 gradient: float, backward_gradient: float) -> None:
+        self.output, self.wrt, self.names = output, wrt, names
+        self.latex_names = latex_names
+        self.n_paths, self.paths, self.per_node = n_paths, paths, per_node
+        self.products = None if paths is None else [_product(p) for p in paths]
+        self.gradient, self.backward_gradient = gradient, backward_gradient
+
+    # -- text ------------------------------------------------------------------------------
+
+    def _d(self, top: Value, bottom: Value) -> str:
+        return f"∂{wrap_name(self.names[top])}/∂{wrap_name(self.names[bottom])}"
+
+    def _edge_text(self, e: EdgeTerm) -> str:
+        arg = f" (argument {e.index + 1})" if e.child._prev.count(e.parent) > 1 else ""
+        rule = f" = {e.rule.text}" if e.rule is not None and e.rule.text != _num(e.local) else ""
+        return f"{self._d(e.child, e.parent)}{arg}{rule} = {_num(e.local)}"
+
+    def _path_route(self, path: tuple[EdgeTerm, ...]) -> str:
+        nodes = [self.wrt] + [e.child for e in reversed(path)]
+        return " → ".join(self.names[v] for v in nodes)
+
+    def __str__(self) -> str:
+        d = self._d(self.output, self.wrt)
+        lines: list[str] = []
+        if self.paths is not None:
+            lines.append(f"{d} by the chain rule: a sum over the {self.n_paths} "
+                         f"path{'s' if self.n_paths != 1 else ''} from {self.names[self.wrt]} "
+                         f"to {self.names[self.output]}, each the product of the local derivatives on it")
+            for k, (path, prod) in enumerate(zip(self.paths, self.products or [])):
+                lines += ["", f"path {k + 1}: {self._path_route(path)}"]
+                lines += [f"  {self._edge_text(e)}" for e in path]
+                factors = " × ".join(_factor(e.local) for e in path) or "1 (the output itself)"
+                lines.append(f"  product: {factors} = {_num(prod)}")
+            lines += ["", f"sum over paths: {d} = {_num(self.gradient)}"]
+        else:
+            lines.append(f"{d}: {self.n_paths} paths lead from {self.names[self.wrt]} to "
+                         f"{self.names[self.output]}, too many to list (max_paths). The per-node form "
+                         "adds up, at each node v, the gradient arriving from each child c:")
+            lines.append(f"  ∂{wrap_name(self.names[self.output])}/∂v = sum over children c of "
+                         f"∂{wrap_name(self.names[self.output])}/∂c × ∂c/∂v")
+            lines.append("")
+            for t in self._shown():
+                lines.append(self._node_text(t) if t is not None else
+                             f"... {len(self.per_node) - _SHOWN} more nodes (all in .per_node) ...")
+            lines += ["", f"so {d} = {_num(self.gradient)}"]
+        lines.append(f"backward() gives {d} = {_num(self.backward_gradient)}")
+        return "\n".join(lines)
+
+    def _shown(self) -> list[NodeTerm | None]:
+        """The per-node terms to write out: all of them, or the first ones, a gap (None) and wrt's."""
+        if len(self.per_node) <= _SHOWN:
+            return list(self.per_node)
+        return [*self.per_node[: _SHOWN - 1], None, self.per_node[-1]]
+
+    def _node_text(self, t: NodeTerm) -> str:
+        d = self._d(self.output, t.node)
+        if not t.terms:
+            return f"{d} = 1 (the output itself)"
+        symbols = " + ".join(f"{self._d(self.output, c)} × {self._d(c, t.node)}" for c, _, _, _ in t.terms)
+        numbers = " + ".join(f"{_factor(g)} × {_factor(l)}" for _, _, g, l in t.terms)
+        return f"{d} = {symbols} = {numbers} = {_num(t.total)}"
+
+    def __repr__(self) -> str:
+        return str(self)  # at a Python prompt, the whole explanation
+
+    # -- LaTeX and Markdown ------------------------------------------------------------------
+
+    def _ld(self, top: Value, bottom: Value) -> str:
+        return (f"\\frac{{\\partial {self.latex_names[top]}}}"
+                f"{{\\partial {self.latex_names[bottom]}}}")
+
+    def _edge_latex(self, e: EdgeTerm) -> str:
+        rule = f" = {e.rule.latex}" if e.rule is not None and e.rule.text != _num(e.local) else ""
+        return f"{self._ld(e.child, e.parent)}{rule} = {_num(e.local)}"
+
+    def _latex_lines(self) -> list[str]:
+        d = self._ld(self.output, self.wrt)
+        rows: list[str] = []
+        if self.paths is not None:
+            for path, prod in zip(self.paths, self.products or []):
+                symbols = " ".join(self._ld(e.child, e.parent) for e in path) or "1"
+                factors = " \\cdot ".join(_factor(e.local) for e in path) or "1"
+                rows.append(f"&\\text{{{_tex_text(self._path_route(path))}:}} && {symbols} = {factors} = "
+                            f"{_num(prod)}")
+            rows.append(f"{d} &= \\text{{sum over paths}} && = {_num(self.gradient)}")
+        else:
+            for t in self._shown():
+                if t is None:
+                    rows.append("&\\vdots")
+                    continue
+                if not t.terms:
+                    continue
+                symbols = " + ".join(f"{self._ld(self.output, c)} {self._ld(c, t.node)}" for c, *_ in t.terms)
+                numbers = " + ".join(f"{_factor(g)} \\cdot {_factor(l)}" for _, _, g, l in t.terms)
+                rows.append(f"{self._ld(self.output, t.node)} &= {symbols} && = {numbers} = {_num(t.total)}")
+        return rows
+
+    def _repr_latex_(self) -> str:
+        return "$$\\begin{aligned}" + " \\\\ ".join(self._latex_lines()) + "\\end{aligned}$$"
+
+    def _repr_markdown_(self) -> str:
+        d = self._ld(self.output, self.wrt)
+        out: list[str] = []
+        if self.paths is not None:
+            out.append(f"${d}$ is a sum over the **{self.n_paths} path{'s' if self.n_paths != 1 else ''}** "
+                       f"from `{self.names[self.wrt]}` to `{self.names[self.output]}` of the product "
+                       "of the local derivatives along each path.\n")
+            for k, (path, prod) in enumerate(zip(self.paths, self.products or [])):
+                out.append(f"{k + 1}. `{self._path_route(path)}`")
+                for e in path:
+                    out.append(f"    - ${self._edge_latex(e)}$")
+                factors = " \\cdot ".join(_factor(e.local) for e in path) or "1"
+                out.append(f"    - product: ${factors} = {_num(prod)}$")
+            out.append(f"\n**Sum over paths:** ${d} = {_num(self.gradient)}$")
+        else:
+            out.append(f"{self.n_paths} paths lead from `{self.names[self.wrt]}` to "
+                       f"`{self.names[self.output]}`: too many to list. Per-node form, "
+                       "from the output down:\n")
+            out.append("$$\\begin{aligned}" + " \\\\ ".join(self._latex_lines()) + "\\end{aligned}$$")
+        out.append(f"\n`backward()` gives ${d} = {_num(self.backward_gradient)}$")
+        return "\n".join(out)
+
+
+def _tex_text(s: str) -> str:
+    return s.replace("\\", "").replace("{", "").replace("}", "").replace("_", "\\_").replace("→", "$\\to$")
+
+
+def _product(path: tuple[EdgeTerm, ...]) -> float:
+    p = 1.0
+    for e in path:
+        p *= e.local
+    return p
+
+
+def explain(output: Value, wrt: Value, *, max_paths: int = 32) -> Explanation:
+    """How the chain rule builds d output / d wrt, written out.
+
+    Lists every path from ``wrt`` to ``output`` (``a → e → d → L``), the local
+    derivative on each edge as a formula and a number (``∂e/∂a = b = -3``),
+    each path's product and the sum of the products, which is the gradient;
+    ``backward()``'s answer is shown next to it. When there are more than
+    ``max_paths`` paths (they multiply quickly: a chain of n diamonds has 2**n),
+    it says how many and writes the per-node form instead: for every node ``v``
+    between ``wrt`` and ``output``, d output/d v as a sum over ``v``'s children.
+    No ``.grad`` is changed.
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"explain: output must be a Value, got {type(output).__name__}: {output!r:.80}")
+    if not isinstance(wrt, Value):
+        raise TypeError(f"explain: wrt must be a Value, got {type(wrt).__name__}: {wrt!r:.80}")
+    if not isinstance(max_paths, int) or max_paths < 0:
+        raise ValueError(f"explain: max_paths must be an int >= 0, got {max_paths!r}")
+    order = topological_order(output)
+    names = node_names(order)
+    latex_names = node_latex_names(order, names)
+    if wrt not in names:
+        names[wrt] = wrt.label or "wrt"
+        latex_names[wrt] = latex_name(names[wrt])
+
+    # The nodes that depend on wrt, and how many paths lead from wrt to each.
+    n_paths: dict[Value, int] = {}
+    for v in order:
+        if v is wrt:
+            n_paths[v] = 1
+        else:
+            count = sum(n_paths.get(p, 0) for p in v._prev)
+            if count:
+                n_paths[v] = count
+    total = n_paths.get(output, 0)
+    backward_gradient = float(grad(output, [wrt])[0])
+
+    rules: dict[Value, tuple[tuple[float, ...], list[Formula | None]]] = {}
+
+    def local(v: Value) -> tuple[tuple[float, ...], list[Formula | None]]:
+        if v not in rules:
+            rules[v] = (local_derivatives(v), symbolic_local(v, names, latex_names))
+        return rules[v]
+
+    per_node = _per_node(output, order, n_paths)
+    if total <= max_paths:
+        paths = _paths(output, wrt, n_paths, local)
+        gradient = sum(_product(p) for p in paths)
+    else:
+        paths = None
+        gradient = per_node[-1].total if per_node and per_node[-1].node is wrt else 0.0
+    return Explanation(output, wrt, names, latex_names, total, paths, per_node, gradient, backward_gradient)
+
+
+def _paths(output: Value, wrt: Value, n_paths: dict[Value, int], local: Any) -> list[tuple[EdgeTerm, ...]]:
+    """Every path from ``output`` back to ``wrt``, as edges, without recursion."""
+    found: list[tuple[EdgeTerm, ...]] = []
+    stack: list[tuple[Value, tuple[EdgeTerm, ...]]] = [(output, ())]
+    while stack:
+        v, edges = stack.pop()
+        if v is wrt:
+            found.append(edges)
+            continue
+        numbers, formulas = local(v)
+        nexts = [
+            (p, edges + (EdgeTerm(v, p, i, numbers[i], formulas[i]),))
+            for i, p in enumerate(v._prev) if p in n_paths
+        ]
+        stack.extend(reversed(nexts))  # so that paths come out in argument order
+    return found
+
+
+def _per_node(output: Value, order: list[Value], n_paths: dict[Value, int]) -> list[NodeTerm]:
+    """d output / d v for every node v that depends on wrt, from the output down, as sums over children."""
+    adjoint: dict[Value, float] = {output: 1.0}
+    incoming: dict[Value, list[tuple[Value, int, float, float]]] = {}
+    result: list[NodeTerm] = []
+    for v in reversed(order):
+        if v not in n_paths:
+            continue
+        terms = incoming.get(v, [])
+        g = 1.0 if v is output else sum(up * d for _, _, up, d in terms)
+        adjoint[v] = g
+        result.append(NodeTerm(v, tuple(terms), g))
+        if v._prev:
+            for i, (p, d) in enumerate(zip(v._prev, local_derivatives(v))):
+                if p in n_paths:
+                    incoming.setdefault(p, []).append((v, i, g, d))
+    return result
+
+
+# --- backward, one edge at a time ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """One edge of the backward pass: ``child`` passes gradient to its argument ``parent``.
+
+    ``contribution = upstream * local``: the child's gradient (upstream) times
+    d child / d parent (local); it is added to the parent's gradient, which
+    goes from ``parent_grad_before`` to ``parent_grad``.
+    """
+
+    child: Value
+    parent: Value
+    index: int  # the parent's position in child._prev
+    local: float
+    upstream: float
+    contribution: float
+    parent_grad_before: float
+    parent_grad: float
+
+    def __str__(self) -> str:
+        c = self.child.label or "child"
+        p = self.parent.label or "parent"
+        return (f"{c} → {p}: upstream {_num(self.upstream)} × local {_num(self.local)} = "
+                f"{_num(self.contribution)}; {p}.grad {_num(self.parent_grad_before)} → "
+                f"{_num(self.parent_grad)}")
+
+
+def backward_steps(output: Value) -> Iterator[Step]:
+    """Replay ``output.backward()`` one edge at a time, yielding a :class:`Step` per edge.
+
+    The order is backward's: nodes children-first (the reverse of
+    :func:`autograd.topological_order`), and each node's parents in argument
+    order. A node whose gradient is 0 has nothing to pass on; backward skips
+    it, and so do the steps.
+
+    The gradients live in a table of the generator's own, starting from 0 for
+    every node and 1 for ``output``: no ``.grad`` is read or changed. So the
+    last ``parent_grad`` of each node is what ``.grad`` holds after
+    ``output.backward()`` from zeroed gradients.
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"backward_steps: output must be a Value, got {type(output).__name__}: "
+                        f"{output!r:.80}")
+    return _steps(output, topological_order(output))
+
+
+def _steps(output: Value, order: list[Value]) -> Iterator[Step]:
+    grads: dict[Value, float] = {v: 0.0 for v in order}
+    grads[output] = 1.0
+    for v in reversed(order):
+        upstream = grads[v]
+        if not v._prev or upstream == 0:
+            continue
+        for i, (p, d) in enumerate(zip(v._prev, local_derivatives(v))):
+            before = grads[p]
+            contribution = upstream * d
+            grads[p] = before + contribution
+            yield Step(v, p, i, d, upstream, contribution, before, grads[p])

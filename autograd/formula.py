@@ -1,0 +1,302 @@
+"""Write the expression behind a Value as a formula, in plain text and in LaTeX.
+
+What you can do with it::
+
+    a, b = Value(2.0, label='a'), Value(-3.0, label='b')
+    c, f = Value(10.0, label='c'), Value(-2.0, label='f')
+    L = (a * b + c) * f; L.label = 'L'
+    print(L.formula())            # L = (a*b + c)*f
+    L.formula()                   # in Jupyter: the same formula typeset with LaTeX
+    (dL_da,) = grad(L, [a], create_graph=True)
+    print(dL_da.formula())        # f*b: a gradient built with create_graph is a graph too
+
+Each op writes itself from the op table (``op.text`` and ``op.latex``); this
+module only decides where parentheses go, from each op's ``precedence``.
+
+It also holds two small things the other teaching tools share: short names for
+the nodes of a graph (:func:`node_names`), and each edge's local derivative
+read from the op table, as a number (:func:`local_derivatives`) or as a formula
+(:func:`symbolic_local`). The symbolic form costs no second copy of any rule:
+the op's own rule is run on stand-in Values named after the inputs, and the
+graph it builds is written out as a formula.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from .engine import Value, enable_grad, topological_order
+from .ops import Op, fmt
+
+__all__ = [
+    "Formula", "formula", "node_names", "node_latex_names", "local_derivatives", "symbolic_local",
+    "latex_name", "wrap_name",
+]
+
+_ATOM = 5  # the precedence of names, numbers and function calls: never wrapped in parentheses
+_GREEK = {
+    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda",
+    "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega",
+}
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A formula as text and as LaTeX. ``str()`` gives the text; Jupyter shows the LaTeX."""
+
+    text: str
+    latex: str
+
+    def __str__(self) -> str:
+        return self.text
+
+    def _repr_latex_(self) -> str:
+        return f"${self.latex}$"
+
+
+def _check_value(fn: str, arg: str, v: Any) -> None:
+    if not isinstance(v, Value):
+        raise TypeError(f"{fn}: {arg} must be a Value, got {type(v).__name__}: {v!r:.80}")
+
+
+def latex_name(label: str) -> str:
+    """A label as LaTeX: ``x1`` becomes ``x_{1}``, ``alpha`` becomes ``\\alpha``, longer names upright."""
+    m = re.fullmatch(r"([A-Za-z]|[A-Za-z]+(?=_))_?(\d+)", label)
+    if m:
+        return f"{latex_name(m.group(1))}_{{{m.group(2)}}}"
+    if re.fullmatch(r"[A-Za-z]", label):
+        return label
+    if label in _GREEK:
+        return "\\" + label
+    escaped = re.sub(r"([_#$%&{}])", r"\\\1", label).replace("~", r"\~{}").replace("^", r"\^{}")
+    return f"\\mathrm{{{escaped}}}"
+
+
+def _is_constant(v: Value) -> bool:
+    return not v._prev and not v.label
+
+
+def _leaf_text(v: Value, latex: bool) -> tuple[str, int]:
+    if v.label:
+        return (latex_name(v.label) if latex else v.label), _ATOM
+    number = fmt(v.data)
+    return number, (3 if number.startswith("-") else _ATOM)  # a negative number reads like -x
+
+
+def _needs_parens(op: Op, position: int, child_prec: int, latex: bool) -> bool:
+    """Whether the operand at ``position`` of ``op`` must be wrapped, given its precedence."""
+    if op.precedence == _ATOM:
+        return False  # a call such as tanh(...) already has its parentheses
+    if latex and op.name == "div":
+        return False  # \\frac{..}{..} groups both operands
+    if op.name == "pow":
+        if position == 1:  # the exponent: LaTeX sets it apart; in text a ** (b ** c) reads better
+            return not latex and child_prec <= op.precedence
+        return child_prec <= op.precedence  # the base: (a*b)**2, (-a)**2, (a**b)**c
+    if op.name == "dot":
+        return child_prec < 2  # weights and inputs sit inside products w*x
+    if child_prec < op.precedence:
+        return True
+    # Same precedence: a - (b - c) and a / (b*c) need their parentheses, a + (b - c) does not.
+    return child_prec == op.precedence and position == 1 and op.name in ("sub", "div")
+
+
+def _write(node: Value, stop_at_labels: bool, latex: bool, simplify: bool, max_chars: int | None,
+           root: Value, written: Mapping[Value, str] | None = None) -> str:
+    """The right-hand side for ``node``, built children-first without recursion."""
+    texts: dict[Value, tuple[str, int]] = {}
+    for v in topological_order(node):
+        if not v._prev or (stop_at_labels and v.label and v is not root):
+            texts[v] = (written[v], _ATOM) if written and v in written else _leaf_text(v, latex)
+            continue
+        op = v._op
+        if not isinstance(op, Op):
+            raise TypeError(f"formula: node {v!r} has op {op!r}, which is not an entry of the op table")
+        if simplify:
+            shortcut = _simplified(v, texts)
+            if shortcut is not None:
+                texts[v] = shortcut
+                continue
+        args = []
+        for i, p in enumerate(v._prev):
+            t, prec = texts[p]
+            if _needs_parens(op, i, prec, latex):
+                t = f"\\left({t}\\right)" if latex else f"({t})"
+            args.append(t)
+        text = op.latex(args) if latex else op.text(args)
+        if max_chars is not None and len(text) > max_chars:
+            raise ValueError(
+                f"formula: the expression is longer than max_chars={max_chars} characters; "
+                "pass expand=False to stop at labelled nodes, or max_chars=None"
+            )
+        texts[v] = text, op.precedence
+    return texts[node][0]
+
+
+def _simplified(v: Value, texts: dict[Value, tuple[str, int]]) -> tuple[str, int] | None:
+    """``1*x`` and ``x*1`` written as ``x``, ``0 + x`` and ``x + 0`` as ``x`` (unnamed constants only)."""
+    op, prev = v._op, v._prev
+    if len(prev) != 2:
+        return None
+    a, b = prev
+    identity = 1.0 if op == "*" else 0.0 if op == "+" else None
+    if identity is None:
+        return None
+    if _is_constant(a) and a.data == identity:
+        return texts[b]
+    if _is_constant(b) and b.data == identity:
+        return texts[a]
+    return None
+
+
+def formula(
+    v: Value,
+    *,
+    expand: bool = True,
+    simplify: bool = True,
+    max_chars: int | None = 4000,
+    latex_names: Mapping[Value, str] | None = None,
+) -> Formula:
+    """The expression that computed ``v``, written with the labels of its inputs.
+
+    The result prints as text (``L = (a*b + c)*f``) and shows as LaTeX in
+    Jupyter; ``.text`` and ``.latex`` hold the two strings. The left-hand side
+    is ``v``'s label, when it has one.
+
+    * ``expand=True`` writes everything down to the leaves; ``expand=False``
+      stops at any labelled node, which keeps formulas of big graphs short
+      (``o = tanh(n)`` rather than the whole neuron).
+    * ``simplify=True`` drops multiplications by an unnamed constant 1 and
+      additions of an unnamed constant 0, which gradients built with
+      ``create_graph=True`` contain (their seed is 1). The value is unchanged.
+    * Unnamed constants show as their number. A node used twice is written
+      twice, so a formula can grow much faster than its graph: above
+      ``max_chars`` characters a ValueError says so (``max_chars=None`` lifts it).
+    * ``latex_names`` maps leaves to the LaTeX to write for them, in place of
+      their labels.
+    """
+    _check_value("formula", "v", v)
+    if max_chars is not None and (not isinstance(max_chars, int) or max_chars < 1):
+        raise ValueError(f"formula: max_chars must be a positive int or None, got {max_chars!r}")
+    stop = not expand
+    text = _write(v, stop, False, simplify, max_chars, v)
+    latex = _write(v, stop, True, simplify, max_chars and 4 * max_chars, v, latex_names)
+    if v.label and v._prev:
+        return Formula(f"{v.label} = {text}", f"{latex_name(v.label)} = {latex}")
+    return Formula(text, latex)
+
+
+# --- shared by the teaching tools: names and local derivatives ----------------------------
+
+
+def node_names(order: list[Value], max_len: int = 16) -> dict[Value, str]:
+    """A short name for every node of a graph (``order`` is its topological order).
+
+    A node's label if it has one; an unnamed constant is its number; an unnamed
+    result is its formula in terms of these names if that is at most ``max_len``
+    characters (``a * b``), otherwise ``v`` and its index in ``order`` (``v7``).
+    """
+    named: dict[Value, tuple[str, int]] = {}
+    for i, v in enumerate(order):
+        op = v._op
+        if v.label or not v._prev:
+            named[v] = _leaf_text(v, False)
+        elif isinstance(op, Op):
+            args = []
+            for k, p in enumerate(v._prev):
+                t, prec = named[p]
+                args.append(f"({t})" if _needs_parens(op, k, prec, False) else t)
+            text = op.text(args)
+            named[v] = (text, op.precedence) if len(text) <= max_len else (f"v{i}", _ATOM)
+        else:
+            named[v] = f"v{i}", _ATOM
+    return {v: t for v, (t, _) in named.items()}
+
+
+def node_latex_names(order: list[Value], names: dict[Value, str]) -> dict[Value, str]:
+    """The names of :func:`node_names` as LaTeX: ``x_{1}``, ``\\left(a \\cdot b\\right)``, ``v_{7}``.
+
+    A name that is a formula comes in parentheses, since it follows symbols such as ∂.
+    """
+    raw: dict[Value, tuple[str, int]] = {}
+    for i, v in enumerate(order):
+        op = v._op
+        if v.label or not v._prev:
+            raw[v] = _leaf_text(v, True)
+        elif names[v] == f"v{i}" or not isinstance(op, Op):
+            raw[v] = f"v_{{{i}}}", _ATOM
+        else:
+            args = []
+            for k, p in enumerate(v._prev):
+                t, prec = raw[p]
+                args.append(f"\\left({t}\\right)" if _needs_parens(op, k, prec, True) else t)
+            raw[v] = op.latex(args), op.precedence
+    return {v: t if prec == _ATOM else f"\\left({t}\\right)" for v, (t, prec) in raw.items()}
+
+
+def local_derivatives(v: Value) -> tuple[float, ...]:
+    """d v / d p for each parent p of ``v``, in the order of ``v._prev``, from the op table.
+
+    These are the numbers ``backward()`` multiplies along each edge.
+    """
+    op = v._op
+    if not isinstance(op, Op):
+        raise TypeError(f"node {v!r} has op {op!r}, which is not an entry of the op table")
+    try:
+        out = op.local(v.data, *[p.data for p in v._prev])
+    except ArithmeticError as e:
+        raise type(e)(f"{op.name}: local derivative: {e}") from None
+    return tuple(float(d.data if isinstance(d, Value) else d) for d in out)
+
+
+def symbolic_local(
+    v: Value, names: dict[Value, str], latex_names: Mapping[Value, str] | None = None
+) -> list[Formula | None]:
+    """Each local derivative of ``v`` as a formula in the names of its inputs and output.
+
+    The op's rule is run on stand-in Values that carry those names, and what it
+    builds is written out: ``*`` gives ``b`` and ``a``, ``tanh`` gives
+    ``1 - o * o``. An entry is None when the rule returns a plain number (such as
+    the 1 of ``+`` or the step of ``relu``), since the number says it all.
+    ``latex_names`` (as made by :func:`node_latex_names`) is the LaTeX for the names.
+    """
+    op = v._op
+    if not isinstance(op, Op):
+        return [None] * len(v._prev)
+    stand_ins: dict[Value, Value] = {}
+    for p in v._prev:
+        if p not in stand_ins:
+            stand_ins[p] = Value(p.data, label=wrap_name(names[p]))
+    out = Value(v.data, label=wrap_name(names[v]))
+    try:
+        with enable_grad():
+            rules = op.local(out, *[stand_ins[p] for p in v._prev])
+    except (ArithmeticError, ValueError):
+        return [None] * len(v._prev)
+    lx = latex_names or {}
+    written = {s: lx.get(p, latex_name(names[p])) for p, s in stand_ins.items()}
+    written[out] = lx.get(v, latex_name(names[v]))
+    # A rule that is one of the stand-ins (d(a*b)/da = b) is written as that node's plain name.
+    plain = {id(s): names[p] for p, s in stand_ins.items()} | {id(out): names[v]}
+    return [
+        Formula(plain[id(d)], _unwrap(written[d])) if id(d) in plain
+        else formula(d, max_chars=200, latex_names=written) if isinstance(d, Value) else None
+        for d in rules
+    ]
+
+
+def _unwrap(latex: str) -> str:
+    """``\\left(a + b\\right)`` without its outer parentheses, when they enclose the whole."""
+    inner = latex[6:-7]
+    if latex.startswith("\\left(") and latex.endswith("\\right)") and "\\right)" not in inner.replace(
+        "\\left(", "("
+    ):
+        return inner
+    return latex
+
+
+def wrap_name(name: str) -> str:
+    """``a * b`` as ``(a * b)`` where it follows a symbol such as ∂; ``x``, ``2.5``, ``tanh(x)`` stay."""
+    return name if re.fullmatch(r"[\w.]+(\([\w.]*\))?|-?[\d.e+-]+", name) else f"({name})"
