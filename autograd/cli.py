@@ -1,0 +1,567 @@
+"""The ``chainrule`` command: draw a formula's graph, explain its chain rule, or run the demo.
+
+What you can do with it, from a shell::
+
+    chainrule draw "(a*b + c)*f" a=2 b=-3 c=10 f=-2 --edge-labels -o graph.svg
+    chainrule explain "tanh(x1*w1 + x2*w2 + b)" x1=2 w1=-3 x2=0 w2=1 b=6.88 --wrt w1
+    chainrule demo --out demo-output
+
+``python -m autograd.cli ...`` does the same. Formulas are read by
+:mod:`autograd.parse`, which accepts arithmetic and the engine's functions and
+refuses anything else, so a formula can never run code.
+
+Every error is one line on standard error and a non-zero exit status: 2 for a
+mistake in the command line (an unknown option, a malformed ``name=value``, a
+formula that cannot be read), 1 for a formula that cannot be computed with the
+given values or a file that cannot be written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+from .engine import Value, no_grad
+from .ops import fmt
+from .parse import MAX_LENGTH, FormulaError, ParsedFormula, parse
+
+__all__ = ["main", "build_parser", "run_demo", "DemoResult", "render_graph", "DEMO_FILES"]
+
+PROG = "chainrule"
+
+
+class UsageError(Exception):
+    """A mistake in the command line: reported in one line, exit status 2."""
+
+
+class RunError(Exception):
+    """A well-formed command that could not be carried out: reported in one line, exit status 1."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line naming the problem, not the whole usage text."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+# --- the command line --------------------------------------------------------------------------
+
+
+_VALUES_HELP = "the value of each name in the formula, as name=number (e.g. a=2 b=-3)"
+_FORMULA_HELP = (
+    f"a formula such as '(a*b + c)*f' or 'tanh(x1*w1 + b)': numbers, names, + - * / **, parentheses "
+    f"and exp log tanh sigmoid relu abs sqrt sin cos (at most {MAX_LENGTH} characters). "
+    "Quote it."
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``chainrule`` command, with its three subcommands."""
+    parser = _Parser(
+        prog=PROG,
+        description="See backpropagation: draw a formula's computation graph with its gradients, "
+        "write out the chain rule for one input, or train a small network and save pictures of it.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    draw = sub.add_parser(
+        "draw",
+        help="render the graph of a formula, after backward, to an SVG or PNG file",
+        description="Evaluate the formula with the given values, run backward, and render the graph: "
+        "one box per value with its data and grad, one oval per operation.",
+    )
+    draw.add_argument("formula", help=_FORMULA_HELP)
+    draw.add_argument("values", nargs="*", metavar="name=value", help=_VALUES_HELP)
+    draw.add_argument("-o", "--output", metavar="PATH",
+                      help="where to write the picture (default: graph.svg, or graph.png with --format png)")
+    draw.add_argument("--format", choices=("svg", "png"),
+                      help="the picture's format (default: from the output's suffix, else svg)")
+    draw.add_argument("--edge-labels", action="store_true",
+                      help="write each edge's local derivative on it, e.g. ∂/∂a = -3")
+    draw.set_defaults(run=_run_draw)
+
+    explain = sub.add_parser(
+        "explain",
+        help="print how the chain rule builds the gradient with respect to one input",
+        description="List every path from one input to the output, the local derivative on each edge, "
+        "each path's product and their sum, which is the gradient backward() computes.",
+    )
+    explain.add_argument("formula", help=_FORMULA_HELP)
+    explain.add_argument("values", nargs="*", metavar="name=value", help=_VALUES_HELP)
+    explain.add_argument("--wrt", required=True, metavar="NAME",
+                         help="the input to differentiate with respect to (one of the formula's names)")
+    explain.add_argument("--markdown", action="store_true",
+                         help="print Markdown with LaTeX instead of plain text")
+    explain.set_defaults(run=_run_explain)
+
+    demo = sub.add_parser(
+        "demo",
+        help="train a small network on the moons data set and save pictures of what happened",
+        description="Train micrograd's demo (moons, MLP(2, [16, 16, 1]), hinge loss, SGD) and write the "
+        "decision boundary, the loss curve, one neuron's graph, a backward player and one weight's "
+        "chain rule into a folder.",
+    )
+    demo.add_argument("--out", default="demo-output", metavar="DIR",
+                      help="the folder to write into (default: demo-output)")
+    demo.add_argument("--steps", type=_positive_int, default=100, metavar="N",
+                      help="training steps (default: 100, the full demo)")
+    demo.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    demo.set_defaults(run=_run_demo)
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {n}")
+    return n
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``chainrule`` command with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    parser = build_parser()
+    argv = _protect_formula(list(sys.argv[1:] if argv is None else argv))
+    try:
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as e:  # --help and --version print and exit 0
+            return int(e.code or 0) if not isinstance(e.code, str) else 2
+        status: int = args.run(args)
+        return status
+    except UsageError as e:
+        _fail(f"{PROG}: error: {e}")
+        return 2
+    except RunError as e:
+        _fail(f"{PROG}: error: {e}")
+        return 1
+    except (ValueError, TypeError, ArithmeticError, OSError) as e:  # anything else a library call raised
+        _fail(f"{PROG}: error: {_one_line(e)}")
+        return 1
+    except KeyboardInterrupt:
+        _fail(f"{PROG}: interrupted")
+        return 130
+
+
+_TAKES_A_VALUE = {"-o", "--output", "--format", "--wrt", "--out", "--steps"}
+
+
+def _protect_formula(argv: list[str]) -> list[str]:
+    """Let a formula start with a minus sign: ``chainrule draw "-a*b" a=1 b=2``.
+
+    argparse takes any word that starts with ``-`` for an option. After
+    ``draw`` or ``explain``, a word that starts with a single ``-`` and is not
+    one of our options (``-o``, ``-h``) can only be the formula, so we put a
+    space in front of it, which argparse leaves alone and the parser ignores.
+    """
+    if not argv or argv[0] not in ("draw", "explain"):
+        return argv
+    out = argv[:1]
+    for i, word in enumerate(argv[1:], start=1):
+        if word == "--":
+            return out + argv[i:]
+        is_option_like = word.startswith("-") and not word.startswith("--") and len(word) > 1
+        if is_option_like and word[:2] not in ("-o", "-h") and argv[i - 1] not in _TAKES_A_VALUE:
+            word = " " + word
+        out.append(word)
+    return out
+
+
+def _fail(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+# --- shared steps ----------------------------------------------------------------------------
+
+
+def _formula_problem(e: FormulaError) -> str:
+    """A formula error in one line: the reason, the offending text and its column."""
+    if e.start is None:
+        return f"in the formula: {e.reason}"
+    if e.start >= len(e.text):
+        return f"in the formula: {e.reason}, at the end (column {e.start + 1})"
+    part = e.text[e.start : e.end if e.end is not None else e.start + 1]
+    shown = part if len(part) <= 40 else part[:37] + "..."
+    return f"in the formula: {e.reason}: {shown!r} at column {e.start + 1}"
+
+
+def _read_values(pairs: Sequence[str]) -> dict[str, float]:
+    """``['a=2', 'b=-3']`` as ``{'a': 2.0, 'b': -3.0}``, with a usage error naming any bad pair."""
+    values: dict[str, float] = {}
+    for pair in pairs:
+        name, eq, text = pair.partition("=")
+        name, text = name.strip(), text.strip()
+        if not eq or not name or not text:
+            raise UsageError(f"expected name=value, got {pair!r} (e.g. a=2)")
+        if not name.isidentifier() or not name.isascii():
+            raise UsageError(f"{pair!r}: {name!r} is not a name (use letters, digits and _)")
+        try:
+            x = float(text)
+        except ValueError:
+            raise UsageError(f"{pair!r}: the value of {name} must be a number, got {text!r}") from None
+        if not math.isfinite(x):
+            raise UsageError(f"{pair!r}: the value of {name} must be a finite number, got {text!r}")
+        if name in values:
+            raise UsageError(f"{name} is given twice ({name}={fmt(values[name])} and {pair})")
+        values[name] = x
+    return values
+
+
+def _build(formula_text: str, pairs: Sequence[str]) -> tuple[ParsedFormula, Value]:
+    """Read the formula, evaluate it with the values, run backward; return the formula and its output."""
+    values = _read_values(pairs)
+    try:
+        formula = parse(formula_text)
+    except FormulaError as e:
+        raise UsageError(_formula_problem(e)) from None
+    missing = [n for n in formula.names if n not in values]
+    if missing:
+        example = " ".join(f"{n}=1" for n in missing)
+        raise UsageError(f"no value given for {', '.join(missing)} (add {example}, say)")
+    unused = [n for n in values if n not in formula.names]
+    if unused:
+        names = ", ".join(formula.names) or "none"
+        verb = "is" if len(unused) == 1 else "are"
+        raise UsageError(f"{', '.join(unused)} {verb} not in the formula (its names are {names})")
+    try:
+        out = formula.evaluate(values)
+    except FormulaError as e:
+        raise RunError(_formula_problem(e)) from None
+    if out._prev and not out.label:
+        out.label = next((n for n in ("L", "out", "output", "result") if n not in formula.names), "")
+    try:
+        out.backward()
+    except (ArithmeticError, ValueError) as e:
+        raise RunError(f"backward failed: {_one_line(e)}") from None
+    return formula, out
+
+
+def _short(x: Any) -> str:
+    return f"{float(x):.6g}"
+
+
+def _summary(formula: ParsedFormula, out: Value) -> list[str]:
+    name = f"{out.label} = " if out._prev and out.label else ""
+    lines = [f"{name}{formula.text} = {_short(out.data)}"]
+    if formula.names:
+        d = out.label if out._prev and out.label else formula.text
+        grads = ", ".join(f"d{d}/d{n} = {_short(formula.leaves[n].grad)}" for n in formula.names)
+        lines.append(f"gradients: {grads}")
+    return lines
+
+
+# --- draw ------------------------------------------------------------------------------------
+
+
+def _run_draw(args: argparse.Namespace) -> int:
+    output, fmt_ = _draw_target(args.output, args.format)
+    formula, out = _build(args.formula, args.values)
+    path = render_graph(out, output, fmt_, edge_labels=args.edge_labels)
+    for line in _summary(formula, out):
+        print(line)
+    print(f"graph written to {path}")
+    return 0
+
+
+def _draw_target(output: str | None, fmt_: str | None) -> tuple[Path, str]:
+    if output is None:
+        fmt_ = fmt_ or "svg"
+        return Path(f"graph.{fmt_}"), fmt_
+    path = Path(output)
+    suffix = path.suffix.lower().lstrip(".")
+    if fmt_ is None:
+        if suffix not in ("svg", "png"):
+            raise UsageError(f"-o {output}: cannot tell the format from the name; end it in .svg or .png, "
+                             "or give --format")
+        return path, suffix
+    if suffix in ("svg", "png") and suffix != fmt_:
+        raise UsageError(f"-o {output} ends in .{suffix} but --format is {fmt_}")
+    return path, fmt_
+
+
+#: The longest Graphviz may spend laying out one graph, in seconds, before the command gives up.
+RENDER_TIMEOUT = 30.0
+
+
+def render_graph(out: Value, path: Path, fmt_: str, *, edge_labels: bool = True,
+                 timeout: float | None = None) -> Path:
+    """Draw ``out``'s graph with :func:`autograd.draw.draw_dot` and write it to ``path`` as svg or png."""
+    from .draw import draw_dot  # Graphviz's Python package, loaded only when a graph is drawn
+
+    try:
+        graph = draw_dot(out, edge_labels=edge_labels)
+    except ValueError as e:
+        raise RunError(f"cannot draw the graph: {e}") from None
+    _write(path, _pipe(graph, fmt_, timeout))
+    return path
+
+
+def _pipe(graph: Any, fmt_: str, timeout: float | None = None) -> bytes:
+    """Run Graphviz's ``dot`` on a graph's DOT source and return the picture.
+
+    Why not ``graph.pipe()``: it waits for ``dot`` however long it takes, and some
+    small graphs (one name used in dozens of places, so that every edge crosses
+    many ranks) keep ``dot`` busy for minutes. Here ``dot`` is stopped after
+    ``timeout`` seconds (default :data:`RENDER_TIMEOUT`) with a message instead.
+    """
+    from .draw import INSTALL_HINT
+
+    timeout = RENDER_TIMEOUT if timeout is None else timeout
+    try:
+        proc = subprocess.run(["dot", f"-T{fmt_}"], input=graph.source.encode("utf-8"),
+                              capture_output=True, timeout=timeout, check=False)
+    except FileNotFoundError:
+        raise RunError(f"Graphviz's dot program was not found, so the graph cannot be rendered. "
+                       f"{INSTALL_HINT}") from None
+    except subprocess.TimeoutExpired:
+        raise RunError(f"Graphviz's dot gave up after {timeout:g} s laying out this graph; "
+                       "draw a smaller formula (or one that uses each name fewer times)") from None
+    if proc.returncode != 0:
+        lines = proc.stderr.decode("utf-8", errors="replace").strip().splitlines()
+        raise RunError(f"Graphviz's dot failed: {lines[0] if lines else f'exit status {proc.returncode}'}")
+    return proc.stdout
+
+
+def _one_line(e: BaseException) -> str:
+    return " ".join(str(e).split()) or type(e).__name__
+
+
+def _write(path: Path, data: bytes | str) -> None:
+    try:
+        if path.parent != Path(""):
+            path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, str):
+            path.write_text(data, encoding="utf-8")
+        else:
+            path.write_bytes(data)
+    except OSError as e:
+        raise RunError(f"cannot write {path}: {e.strerror or e}") from None
+
+
+# --- explain ---------------------------------------------------------------------------------
+
+
+def _run_explain(args: argparse.Namespace) -> int:
+    from .explain import explain
+
+    if not args.wrt.isidentifier():
+        raise UsageError(f"--wrt {args.wrt}: expected one of the formula's names")
+    formula, out = _build(args.formula, args.values)
+    if args.wrt not in formula.names:
+        names = ", ".join(formula.names) or "none"
+        raise UsageError(f"--wrt {args.wrt}: the formula has no name {args.wrt} (its names are {names})")
+    result = explain(out, formula.leaves[args.wrt])
+    for line in _summary(formula, out):
+        print(line)
+    print()
+    print(result._repr_markdown_() if args.markdown else str(result))
+    return 0
+
+
+# --- demo ----------------------------------------------------------------------------------
+
+#: The five files the demo writes, in the order it writes them.
+DEMO_FILES = (
+    "decision_boundary.png", "loss.png", "neuron_graph.svg", "backward_player.html", "chain_rule.md",
+)
+
+
+@dataclass
+class DemoResult:
+    """What :func:`run_demo` did: the files it wrote, the accuracy, and the weight it explained."""
+
+    files: dict[str, Path]
+    accuracy: float
+    steps: int
+    seconds: float
+    weight_name: str = ""
+    weight_grad: float = 0.0
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    try:
+        import matplotlib
+    except ImportError:
+        raise RunError("the demo draws its plots with matplotlib; install it with "
+                       "pip install 'chainrule[plot]'") from None
+    matplotlib.use("Agg")  # files only: no window, and no display needed
+    result = run_demo(Path(args.out), steps=args.steps, progress=not args.no_progress)
+    print(f"final accuracy: {result.accuracy:.0%} on the {DEMO_SAMPLES} training points "
+          f"after {result.steps} steps ({result.seconds:.1f} s)")
+    for name in DEMO_FILES:
+        print(f"{name:<22} -> {result.files[name]}")
+    return 0
+
+
+DEMO_SAMPLES = 100
+DEMO_SEED = 1
+
+
+def run_demo(out_dir: Path, *, steps: int = 100, progress: bool = True, seed: int = DEMO_SEED) -> DemoResult:
+    """Train micrograd's demo network and write the five demo files into ``out_dir``.
+
+    The recipe is micrograd's: 100 points of the moons data set (noise 0.1), an
+    ``MLP(2, [16, 16, 1])`` with relu hidden layers, the max-margin (hinge) loss
+    plus 1e-4 times the sum of squared parameters, and plain SGD whose learning
+    rate falls linearly, lr = 1.0 - 0.9 k / steps, for ``steps`` full-batch steps.
+    ``seed`` fixes both the data and the initial weights.
+
+    Then it looks inside the trained network: one first-layer neuron is drawn for
+    one training point (with the local derivative on every edge), its backward
+    pass becomes a step-by-step player, and the chain rule for one of its weights
+    is written out, path by path, for the loss on that point.
+    """
+    import nn
+    from nn import plot
+
+    from .draw import draw_dot
+    from .player import play
+
+    X, y = nn.data.make_moons(DEMO_SAMPLES, noise=0.1, seed=seed)
+    model = nn.MLP(2, [16, 16, 1], seed=seed)
+    optimizer = nn.optim.SGD(model.parameters(), lr=nn.optim.LinearDecay(1.0, 0.1, steps=steps))
+    print(f"training MLP(2, [16, 16, 1]) on {DEMO_SAMPLES} moons points: hinge loss + 1e-4 L2, "
+          f"SGD with lr = 1.0 - 0.9*k/{steps}, {steps} steps")
+    t0 = time.perf_counter()
+    history = nn.fit(model, X, y, loss="hinge", l2=1e-4, optimizer=optimizer, epochs=steps,
+                     progress=progress)
+    seconds = time.perf_counter() - t0
+    if history.interrupted:
+        raise KeyboardInterrupt
+    with no_grad():
+        correct = sum((model(x).data > 0) == (label > 0) for x, label in zip(X, y))
+    result = DemoResult(files={}, accuracy=correct / len(X), steps=history.epochs, seconds=seconds)
+
+    _mkdir(out_dir)
+    files = {name: out_dir / name for name in DEMO_FILES}
+    _save_figure(plot.decision_boundary(model, X, y), files["decision_boundary.png"])
+    _save_figure(plot.history(history), files["loss.png"])
+
+    # One neuron of the first layer, for one training point whose gradient reaches it.
+    neuron, x, label = _pick_neuron(model, X, y)
+    out = _neuron_graph(neuron, x)
+    model.zero_grad()
+    out.backward()
+    graph = draw_dot(out, edge_labels=True)
+    _write(files["neuron_graph.svg"], _pipe(graph, "svg"))
+    try:
+        play(out).save(files["backward_player.html"])
+    except OSError as e:
+        raise RunError(f"cannot write {files['backward_player.html']}: {e.strerror or e}") from None
+
+    weight_name, weight_grad, markdown = _chain_rule_page(model, neuron, x, label)
+    _write(files["chain_rule.md"], markdown)
+    result.files = files
+    result.weight_name, result.weight_grad = weight_name, weight_grad
+    return result
+
+
+def _mkdir(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise RunError(f"cannot create the folder {path}: {e.strerror or e}") from None
+
+
+def _save_figure(fig: Any, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    try:
+        fig.savefig(path, dpi=110, bbox_inches="tight")
+    except OSError as e:
+        raise RunError(f"cannot write {path}: {e.strerror or e}") from None
+    finally:
+        plt.close(fig)
+
+
+def _pick_neuron(
+    model: Any, X: Sequence[Sequence[float]], y: Sequence[float]
+) -> tuple[Any, list[float], float]:
+    """A first-layer neuron and a training point where gradient flows all the way back to it.
+
+    We want a point inside the margin (its hinge loss is above 0, so the loss
+    has a gradient at all) and a neuron whose relu is switched on for that point
+    (so it passes the gradient back): then the pictures show non-zero gradients.
+    """
+    with no_grad():
+        for x, label in zip(X, y):
+            if 1 - label * model(x).data <= 0:
+                continue
+            for neuron in model.layers[0].neurons:
+                if neuron(x).data > 0.1:
+                    return neuron, list(x), float(label)
+    return model.layers[0].neurons[0], list(X[0]), float(y[0])
+
+
+def _neuron_graph(neuron: Any, x: Sequence[float]) -> Value:
+    """``relu(w1*x1 + w2*x2 + b)`` for one neuron, written out op by op so each edge shows one rule.
+
+    The weights and bias are the neuron's own parameters (labelled with their
+    names in the model); the inputs are new leaves ``x1``, ``x2``.
+    """
+    xs = [Value(float(v), label=f"x{i + 1}") for i, v in enumerate(x)]
+    terms = [w * xi for w, xi in zip(neuron.w, xs)]
+    for i, term in enumerate(terms):
+        term.label = f"w.{i}*x{i + 1}"
+    z = terms[0]
+    for term in terms[1:]:
+        z = z + term
+    z = z + neuron.b
+    z.label = "z"
+    out = z.relu()
+    out.label = neuron._label if getattr(neuron, "_label", "") else "out"
+    return out
+
+
+def _chain_rule_page(model: Any, neuron: Any, x: Sequence[float], label: float) -> tuple[str, float, str]:
+    """The Markdown page that explains, path by path, the gradient of one weight for one point's loss."""
+    from .explain import explain
+
+    names = {id(p): name for name, p in model.named_parameters()}
+    weight = neuron.w[0]
+    weight_name = names.get(id(weight), weight.label or "w")
+    score = model([Value(v, label=f"x{i + 1}") for i, v in enumerate(x)])
+    loss = (1 - label * score).relu()
+    loss.label = "loss"
+    model.zero_grad()
+    loss.backward()
+    weight_grad = float(weight.grad)
+    explanation = explain(loss, weight)
+    point = ", ".join(f"{v:.4g}" for v in x)
+    paths = f"{explanation.n_paths} path{'s' if explanation.n_paths != 1 else ''}"
+    lines = [
+        "# The chain rule for one weight",
+        "",
+        f"The trained network of `chainrule demo`, on one training point x = ({point}) "
+        f"with label y = {label:+g}. Its loss on that point is micrograd's max-margin loss, "
+        "loss = relu(1 - y · score).",
+        "",
+        f"The weight `{weight_name}` (the first weight of the neuron drawn, for the same point, in "
+        "`neuron_graph.svg`) "
+        f"reaches the loss along {paths}: through its neuron, then through each neuron of the next "
+        "layer, then the output. The chain rule multiplies the local derivatives along each path "
+        "and adds up the paths. A path through a neuron whose relu is switched off carries a "
+        "local derivative of 0, so its product is 0.",
+        "",
+        explanation._repr_markdown_(),
+        "",
+        f"After `loss.backward()`, `{weight_name}.grad` = {weight_grad:.6g}: the same number.",
+        "",
+    ]
+    return weight_name, weight_grad, "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

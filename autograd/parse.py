@@ -1,0 +1,521 @@
+"""Turn a formula written as text into a graph of Values, safely.
+
+What you can do with it::
+
+    from autograd.parse import parse
+    f = parse("tanh(x1*w1 + x2*w2 + b)")
+    f.names                      # ('x1', 'w1', 'x2', 'w2', 'b')
+    out = f.evaluate({"x1": 2, "w1": -3, "x2": 0, "w2": 1, "b": 6.88})
+    out.backward()               # every name is one leaf Value, labelled with its name
+    f.leaves["w1"].grad          # ... and ParsedFormula.leaves finds them after evaluate()
+
+This is what lets the command line (``chainrule draw "(a*b + c)*f" a=2 ...``)
+accept formulas from a user without trusting them.
+
+Why it is safe
+--------------
+The text is read by Python's own parser, ``ast.parse(..., mode='eval')``, which
+only builds a syntax tree: nothing is compiled to code and nothing runs. We then
+walk that tree and accept only this small language:
+
+* numbers written as int or float literals (``2``, ``-3.5``, ``1e-3``);
+* names (``a``, ``x1``, ``w_0``) in plain ASCII, except names that begin with two
+  underscores;
+* ``+ - * / **``, unary ``-`` and ``+``, and parentheses;
+* calls by bare name to the engine's functions ``exp log tanh sigmoid relu abs
+  sqrt sin cos``, each with exactly one positional argument.
+
+Everything else (attribute access, subscripts, strings, f-strings, lambdas,
+comprehensions, keyword arguments, any other call) is refused with a
+:class:`FormulaError` that shows the formula with a caret under the part that
+was refused. The formula is never handed to ``eval``.
+
+Three limits keep a hostile formula from using up the machine:
+
+* :data:`MAX_LENGTH` characters of text;
+* :data:`MAX_DEPTH` levels of nesting, counting both brackets and operations
+  (a long sum ``a + b + c + ...`` nests one level per ``+``);
+* :data:`MAX_EXPONENT` for an exponent that is a constant. Python computes
+  ``9**9**9`` exactly, with integers, and would take hours; we compute in
+  floats, but a constant exponent beyond this bound overflows a float for any
+  base of 2 or more, so such a formula is refused while it is read.
+
+Constant parts are computed once, as plain floats, while the formula is read
+(``2*3*x`` draws as ``6 * x``), exactly as they would be in Python arithmetic.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from . import ops
+from .engine import Value
+
+__all__ = ["parse", "ParsedFormula", "FormulaError", "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH", "MAX_EXPONENT"]
+
+#: The longest formula accepted, in characters.
+MAX_LENGTH = 1000
+#: The deepest nesting accepted: brackets inside brackets, or operations inside operations.
+MAX_DEPTH = 100
+#: The largest absolute value allowed for a constant exponent (``x ** 1024`` is fine, ``x ** 1025`` is not).
+MAX_EXPONENT = 1024.0
+
+#: The functions a formula may call, by name: the engine's own, working on numbers and Values.
+FUNCTIONS: dict[str, Callable[[Any], Any]] = {
+    "exp": ops.exp,
+    "log": ops.log,
+    "tanh": ops.tanh,
+    "sigmoid": ops.sigmoid,
+    "relu": ops.relu,
+    "abs": abs,  # Value.__abs__ is the engine's abs op; on a float it is the usual abs
+    "sqrt": ops.sqrt,
+    "sin": ops.sin,
+    "cos": ops.cos,
+}
+
+_FUNCTION_LIST = ", ".join(FUNCTIONS)
+
+# Each binary operator: its symbol, the op's checked float forward (for constants) and the
+# Python operator (which builds a node as soon as one side is a Value).
+_BINARY: dict[type[ast.operator], tuple[str, Callable[[float, float], float], Callable[[Any, Any], Any]]] = {
+    ast.Add: ("+", ops.ADD.forward, operator.add),
+    ast.Sub: ("-", ops.SUB.forward, operator.sub),
+    ast.Mult: ("*", ops.MUL.forward, operator.mul),
+    ast.Div: ("/", ops.DIV.forward, operator.truediv),
+    ast.Pow: ("**", ops.POW.forward, operator.pow),
+}
+
+_OTHER_OPERATORS = {
+    ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.LShift: "<<", ast.RShift: ">>",
+    ast.BitOr: "|", ast.BitXor: "^", ast.BitAnd: "&", ast.Invert: "~", ast.Not: "not",
+}
+
+# Names for the kinds of syntax that are refused, in the words a learner would use.
+_REFUSED_KINDS: dict[type[ast.AST], str] = {
+    ast.Attribute: "attribute access",
+    ast.Subscript: "subscripts (indexing)",
+    ast.Lambda: "lambdas",
+    ast.ListComp: "comprehensions",
+    ast.SetComp: "comprehensions",
+    ast.DictComp: "comprehensions",
+    ast.GeneratorExp: "comprehensions",
+    ast.JoinedStr: "f-strings",
+    ast.FormattedValue: "f-strings",
+    ast.Compare: "comparisons",
+    ast.BoolOp: "'and' / 'or'",
+    ast.IfExp: "'if ... else'",
+    ast.NamedExpr: "assignments (:=)",
+    ast.Tuple: "tuples (a comma outside a call)",
+    ast.List: "lists",
+    ast.Set: "sets",
+    ast.Dict: "dicts",
+    ast.Starred: "starred arguments (*x)",
+    ast.Await: "'await'",
+    ast.Yield: "'yield'",
+    ast.YieldFrom: "'yield'",
+    ast.Slice: "slices",
+}
+
+_EXPECTED = (
+    "expected numbers, names, + - * / **, parentheses and calls to "
+    f"{_FUNCTION_LIST}"
+)
+
+
+class FormulaError(ValueError):
+    """A formula that cannot be read or evaluated, with the place that is wrong.
+
+    ``str(error)`` is the message followed by the formula's line and a caret
+    line under the offending part::
+
+        not allowed: attribute access (expected numbers, names, ...)
+          ().__class__
+          ^^^^^^^^^^^^
+
+    Attributes: ``reason`` (the message alone), ``text`` (the formula), and
+    ``start``/``end``: the offending part as character offsets into ``text``
+    (None when the error is about the formula as a whole).
+    """
+
+    def __init__(self, reason: str, text: str = "", start: int | None = None, end: int | None = None):
+        self.reason = reason
+        self.text = text
+        self.start = start
+        self.end = end
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        if self.start is None or not self.text:
+            return self.reason
+        text, start = self.text, min(max(self.start, 0), len(self.text))
+        # Show only the line that holds the offending part, and a caret line under it.
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", start)
+        line_end = len(text) if line_end == -1 else line_end
+        end = self.end if self.end is not None else start + 1
+        end = min(max(end, start + 1), line_end + 1)
+        # A long line is cut to a window around the offending part, marked with '...'.
+        lo, hi = line_start, line_end
+        if hi - lo > _WINDOW:
+            lo = max(line_start, start - _WINDOW // 3)
+            hi = min(line_end, lo + _WINDOW)
+            end = min(end, max(hi, start + 1))
+        before = "..." if lo > line_start else ""
+        after = "..." if hi < line_end else ""
+        pad = " " * len(before) + "".join("\t" if ch == "\t" else " " for ch in text[lo:start])
+        return f"{self.reason}\n  {before}{text[lo:hi]}{after}\n  {pad}{'^' * (end - start)}"
+
+
+_WINDOW = 72  # the widest piece of a formula shown in an error message
+
+
+# --- the program a formula becomes ---------------------------------------------------------
+#
+# A formula is kept as a short program in postfix order (operands before their operator),
+# which evaluate() runs with a stack: no recursion, whatever the shape of the formula.
+
+
+@dataclass(frozen=True)
+class _Step:
+    kind: str  # 'const', 'name', 'neg', 'binary', 'call'
+    arg: Any  # the number, the name, the ast operator type, or the function name
+    start: int  # where the part of the formula this step computes begins and ends
+    end: int
+
+
+_Operand = float | Value
+
+
+class ParsedFormula:
+    """A formula that has been read and checked; evaluate it as many times as you like.
+
+    * ``text``: the formula as given (without surrounding whitespace);
+    * ``names``: the names it uses, in order of first appearance;
+    * ``leaves``: after :meth:`evaluate`, the leaf Value made for each name, by name.
+    """
+
+    def __init__(self, text: str, names: tuple[str, ...], program: tuple[_Step, ...]) -> None:
+        self.text = text
+        self.names = names
+        self._program = program
+        self.leaves: dict[str, Value] = {}
+
+    def __repr__(self) -> str:
+        return f"ParsedFormula({self.text!r})"
+
+    def evaluate(self, values: Mapping[str, float]) -> Value:
+        """Build the graph of this formula with the given numbers and return its output Value.
+
+        Every name becomes one leaf ``Value(values[name], label=name)``, reused
+        wherever the name appears (so ``x * x`` has two edges from one ``x``),
+        and ``self.leaves`` maps each name to its leaf. A name without a
+        value, a value for a name the formula does not use, a value that is not
+        a number, and a value outside an op's domain (``log`` of a negative
+        number) each raise a :class:`FormulaError` saying which.
+        """
+        if not isinstance(values, Mapping):
+            raise TypeError(f"evaluate: expected a mapping of names to numbers, got {type(values).__name__}")
+        missing = [n for n in self.names if n not in values]
+        if missing:
+            raise FormulaError(
+                f"no value given for {_listing(missing)} (the formula uses {_listing(self.names)})"
+            )
+        unknown = [str(n) for n in values if n not in self.names]
+        if unknown:
+            raise FormulaError(
+                f"a value was given for {_listing(unknown)}, which the formula does not use "
+                f"(its names are {_listing(self.names) if self.names else 'none'})"
+            )
+        leaves: dict[str, Value] = {}
+        for name in self.names:
+            x = values[name]
+            if isinstance(x, bool) or not isinstance(x, (int, float)) and not hasattr(x, "__float__"):
+                raise FormulaError(f"the value of {name} must be a number, got {type(x).__name__}: {x!r:.60}")
+            try:
+                leaves[name] = Value(float(x), label=name)
+            except (TypeError, ValueError, OverflowError) as e:
+                raise FormulaError(f"the value of {name} must be a number, got {x!r:.60} ({e})") from None
+        stack = _run(self._program, self.text, leaves)
+        self.leaves = leaves
+        out = stack[0]
+        return out if isinstance(out, Value) else Value(out)
+
+
+def _listing(names: Any) -> str:
+    return ", ".join(str(n) for n in names)
+
+
+def _run(program: tuple[_Step, ...], text: str, leaves: Mapping[str, Value]) -> list[_Operand]:
+    """Run a postfix program on a stack; errors name the part of the formula that failed."""
+    stack: list[_Operand] = []
+    for step in program:
+        try:
+            if step.kind == "const":
+                stack.append(step.arg)
+            elif step.kind == "name":
+                stack.append(leaves[step.arg])
+            elif step.kind == "neg":
+                a = stack.pop()
+                stack.append(-a)
+            elif step.kind == "binary":
+                b = stack.pop()
+                a = stack.pop()
+                _, forward, python_op = _BINARY[step.arg]
+                if isinstance(a, Value) or isinstance(b, Value):
+                    stack.append(python_op(a, b))
+                else:
+                    stack.append(float(forward(a, b)))
+            else:  # a call
+                a = stack.pop()
+                stack.append(FUNCTIONS[step.arg](a))
+        except (ArithmeticError, ValueError, TypeError) as e:
+            part = text[step.start : step.end]
+            raise FormulaError(f"cannot compute {part}: {e}", text, step.start, step.end) from None
+    return stack
+
+
+# --- reading a formula ---------------------------------------------------------------------
+
+
+class _Reader:
+    """Checks a syntax tree against the whitelist and turns it into a postfix program."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        # ast gives positions as (line, byte offset in that line's UTF-8); we want character offsets.
+        self.line_starts = [0]
+        for i, ch in enumerate(text):
+            if ch == "\n":
+                self.line_starts.append(i + 1)
+
+    def offset(self, lineno: int | None, col: int | None) -> int | None:
+        if lineno is None or col is None or not 1 <= lineno <= len(self.line_starts):
+            return None
+        start = self.line_starts[lineno - 1]
+        line_end = self.text.find("\n", start)
+        line = self.text[start : len(self.text) if line_end == -1 else line_end]
+        return start + len(line.encode("utf-8")[:col].decode("utf-8", errors="ignore"))
+
+    def span(self, node: ast.AST) -> tuple[int, int]:
+        start = self.offset(getattr(node, "lineno", None), getattr(node, "col_offset", None))
+        end = self.offset(getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None))
+        if start is None:
+            return 0, len(self.text)
+        return start, end if end is not None and end > start else start + 1
+
+    def refuse(self, reason: str, node: ast.AST) -> FormulaError:
+        start, end = self.span(node)
+        return FormulaError(reason, self.text, start, end)
+
+    def read(self, tree: ast.Expression) -> ParsedFormula:
+        names: dict[str, None] = {}  # an ordered set
+        program: list[_Step] = []
+        # The constant value of each operand on the program's stack, or None if it uses a name;
+        # constants are folded as they are read, so the program computes them only once.
+        consts: list[float | None] = []
+        # Walk without recursion: each entry is (node, depth, children done?).
+        todo: list[tuple[ast.AST, int, bool]] = [(tree.body, 1, False)]
+        while todo:
+            node, depth, done = todo.pop()
+            if not done:
+                if depth > MAX_DEPTH:
+                    raise self.refuse(f"the formula nests too deeply (the limit is {MAX_DEPTH} levels)", node)
+                children = self.check(node)
+                todo.append((node, depth, True))
+                todo.extend((child, depth + 1, False) for child in reversed(children))
+                continue
+            start, end = self.span(node)
+            if isinstance(node, ast.Constant):
+                value = self.number(node)
+                program.append(_Step("const", value, start, end))
+                consts.append(value)
+            elif isinstance(node, ast.Name):
+                names[node.id] = None
+                program.append(_Step("name", node.id, start, end))
+                consts.append(None)
+            elif isinstance(node, ast.UnaryOp):
+                if isinstance(node.op, ast.USub):
+                    self.emit(program, consts, _Step("neg", None, start, end), 1)
+                # unary plus changes nothing, so it adds no step
+            elif isinstance(node, ast.BinOp):
+                if isinstance(node.op, ast.Pow) and consts[-1] is not None:
+                    self.check_exponent(consts[-1], node.right)
+                self.emit(program, consts, _Step("binary", type(node.op), start, end), 2)
+            elif isinstance(node, ast.Call):
+                assert isinstance(node.func, ast.Name)
+                self.emit(program, consts, _Step("call", node.func.id, start, end), 1)
+        return ParsedFormula(self.text, tuple(names), tuple(program))
+
+    def emit(self, program: list[_Step], consts: list[float | None], step: _Step, nargs: int) -> None:
+        """Add an operation to the program, or, when all its inputs are constants, compute it now."""
+        args = consts[-nargs:]
+        del consts[-nargs:]
+        if all(a is not None for a in args):
+            del program[-nargs:]
+            consts_in = tuple(_Step("const", a, step.start, step.end) for a in args)
+            (value,) = _run(consts_in + (step,), self.text, {})
+            assert not isinstance(value, Value)
+            if not math.isfinite(value):
+                part = self.text[step.start : step.end]
+                raise FormulaError(f"the constant {part} is not a finite number ({value})",
+                                   self.text, step.start, step.end)
+            program.append(_Step("const", value, step.start, step.end))
+            consts.append(value)
+        else:
+            program.append(step)
+            consts.append(None)
+
+    def check_exponent(self, k: float, node: ast.AST) -> None:
+        if abs(k) > MAX_EXPONENT:
+            start, end = self.span(node)
+            part = self.text[start:end]
+            shown = part if part.strip() == ops.fmt(k) else f"{part} = {ops.fmt(k)}"
+            raise FormulaError(
+                f"the exponent {shown} is too large: a constant exponent must lie within "
+                f"+-{ops.fmt(MAX_EXPONENT)} (beyond that, powers overflow a float)",
+                self.text, start, end,
+            )
+
+    def number(self, node: ast.Constant) -> float:
+        value: Any = node.value
+        if type(value) not in (int, float):
+            what = {str: "strings", bytes: "bytes", bool: "True and False", complex: "complex numbers"}.get(
+                type(value), f"the constant {value!r}"
+            )
+            raise self.refuse(f"not allowed: {what} ({_EXPECTED})", node)
+        too_large = "this number is too large for a float (the limit is about 1.8e308)"
+        try:
+            x = float(value)
+        except OverflowError:
+            raise self.refuse(too_large, node) from None
+        if not math.isfinite(x):
+            raise self.refuse(too_large, node)
+        return x
+
+    def check(self, node: ast.AST) -> list[ast.AST]:
+        """Refuse a node outside the whitelist, or return its children in evaluation order."""
+        if isinstance(node, ast.Constant):
+            return []
+        if isinstance(node, ast.Name):
+            if node.id.startswith("__"):
+                raise self.refuse(f"not allowed: the name {node.id} (names may not begin with '__')", node)
+            if node.id in FUNCTIONS:
+                raise self.refuse(
+                    f"{node.id} is a function: call it with one argument, as in {node.id}(x)", node
+                )
+            return []
+        if isinstance(node, ast.UnaryOp):
+            if not isinstance(node.op, (ast.USub, ast.UAdd)):
+                sym = _OTHER_OPERATORS.get(type(node.op), type(node.op).__name__)
+                raise self.refuse(f"the operator {sym} is not allowed (expected unary - or +)", node)
+            return [node.operand]
+        if isinstance(node, ast.BinOp):
+            if type(node.op) not in _BINARY:
+                sym = _OTHER_OPERATORS.get(type(node.op), type(node.op).__name__)
+                raise self.refuse(f"the operator {sym} is not allowed (expected + - * / **)", node)
+            return [node.left, node.right]
+        if isinstance(node, ast.Call):
+            return [self.check_call(node)]
+        kind = _REFUSED_KINDS.get(type(node), type(node).__name__)
+        raise self.refuse(f"not allowed: {kind} ({_EXPECTED})", node)
+
+    def check_call(self, node: ast.Call) -> ast.AST:
+        func = node.func
+        if not isinstance(func, ast.Name):
+            kind = _REFUSED_KINDS.get(type(func), "calling this")
+            raise self.refuse(
+                f"not allowed: {kind} (only the functions {_FUNCTION_LIST} may be called, by bare name)", func
+            )
+        if func.id not in FUNCTIONS:
+            if func.id.startswith("__"):
+                raise self.refuse(f"not allowed: the name {func.id} (names may not begin with '__')", func)
+            raise self.refuse(f"unknown function {func.id} (the functions are {_FUNCTION_LIST})", func)
+        if node.keywords:
+            kw = node.keywords[0]
+            raise self.refuse(f"{func.id}: keyword arguments are not allowed (give one argument, as in "
+                              f"{func.id}(x))", kw)
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                raise self.refuse(f"{func.id}: starred arguments (*x) are not allowed", arg)
+        if len(node.args) != 1:
+            raise self.refuse(f"{func.id} takes exactly one argument, got {len(node.args)}", node)
+        return node.args[0]
+
+
+_ALLOWED_CHARACTERS = frozenset(chr(i) for i in range(32, 127)) | {"\t", "\n", "\r"}
+
+
+def _character_error(text: str) -> FormulaError | None:
+    """Refuse characters outside printable ASCII.
+
+    Why: Python folds look-alike letters together (a full-width ``ｘ`` is read as
+    ``x``), so a formula with such letters would not mean what it shows. Names
+    are written with a-z, A-Z, digits and ``_``.
+    """
+    for i, ch in enumerate(text):
+        if ch not in _ALLOWED_CHARACTERS:
+            return FormulaError(
+                f"not allowed: the character {ch!r} (U+{ord(ch):04X}); a formula is written in plain "
+                "ASCII: names with a-z, A-Z, digits and _",
+                text, i, i + 1,
+            )
+    return None
+
+
+def _bracket_depth_error(text: str) -> FormulaError | None:
+    """Refuse deep bracket nesting before Python's parser sees it (and spends time on it)."""
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch in "([{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return FormulaError(
+                    f"the formula nests brackets too deeply (the limit is {MAX_DEPTH} levels)", text, i, i + 1
+                )
+        elif ch in ")]}":
+            depth -= 1
+    return None
+
+
+def parse(text: str) -> ParsedFormula:
+    """Read a formula such as ``"(a*b + c)*f"`` and return a :class:`ParsedFormula`.
+
+    Raises :class:`FormulaError` (a ``ValueError``) for anything outside the
+    language described in this module's docstring, pointing at the part that
+    was refused. Nothing in the text is ever executed.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"parse: expected the formula as a str, got {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise FormulaError(
+            f"the formula is too long: {len(text)} characters (the limit is {MAX_LENGTH})"
+        )
+    text = text.strip()
+    if not text:
+        raise FormulaError("the formula is empty (expected something like (a*b + c)*f)")
+    error = _character_error(text) or _bracket_depth_error(text)
+    if error is not None:
+        raise error
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. invalid escapes in a string, refused anyway
+            tree = ast.parse(text, mode="eval")
+    except SyntaxError as e:
+        reader = _Reader(text)
+        message = e.msg if isinstance(e.msg, str) else "invalid syntax"
+        line_start = reader.offset(e.lineno, 0)
+        if line_start is None or not e.offset or e.offset < 1:  # Python says: the text ended too soon
+            reason = f"not a formula: {message} (it ends too soon)"
+            raise FormulaError(reason, text, len(text), None) from None
+        start = line_start + e.offset - 1  # SyntaxError offsets count characters, from 1
+        end = line_start + e.end_offset - 1 if e.end_offset and e.end_offset > e.offset else None
+        raise FormulaError(f"not a formula: {message}", text, start, end) from None
+    except (ValueError, MemoryError, RecursionError) as e:  # null bytes; pathological nesting
+        raise FormulaError(f"not a formula: {e}") from None
+    return _Reader(text).read(tree)
