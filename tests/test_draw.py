@@ -6,21 +6,10 @@ import re
 
 import graphviz
 import pytest
+from lecture import lecture_L
 
 from autograd import Value, dot, topological_order
 from autograd.draw import DotNotFoundError, Graph, draw_dot, neuron_groups
-
-
-def lecture_L() -> Value:
-    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
-    c, f = Value(10.0, label="c"), Value(-2.0, label="f")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    L = d * f
-    L.label = "L"
-    return L
 
 
 def edge_labels(g: graphviz.Digraph) -> list[str]:
@@ -28,7 +17,7 @@ def edge_labels(g: graphviz.Digraph) -> list[str]:
 
 
 def test_lecture_example_boxes_and_edge_labels() -> None:
-    L = lecture_L()
+    L = lecture_L()[0]
     L.backward()
     g = L.draw(edge_labels=True)
     assert isinstance(g, graphviz.Digraph) and isinstance(g, Graph)
@@ -74,15 +63,15 @@ def test_unlabelled_nodes_get_short_names_on_edges() -> None:
 
 
 def test_same_graph_same_source() -> None:
-    assert lecture_L().draw(edge_labels=True, color="grad").source == lecture_L().draw(
+    assert lecture_L()[0].draw(edge_labels=True, color="grad").source == lecture_L()[0].draw(
         edge_labels=True, color="grad"
     ).source
-    ids = re.findall(r"^\s*(n\d+(?:op)?) \[", lecture_L().draw().source, flags=re.M)
+    ids = re.findall(r"^\s*(n\d+(?:op)?) \[", lecture_L()[0].draw().source, flags=re.M)
     assert ids[:3] == ["n0", "n1", "n2"]
 
 
 def test_color_by_grad_sign_and_size() -> None:
-    L = lecture_L()
+    L = lecture_L()[0]
     L.backward()
     src = L.draw(color="grad").source
     fills = dict(re.findall(r'"\{ (\w) \|[^"]*" fillcolor="(#[0-9a-f]{6})"', src))
@@ -99,7 +88,7 @@ def test_color_by_grad_sign_and_size() -> None:
 
 
 def test_top_to_bottom_and_render_png(tmp_path) -> None:
-    g = draw_dot(lecture_L(), rankdir="TB", format="png")
+    g = draw_dot(lecture_L()[0], rankdir="TB", format="png")
     assert "rankdir=TB" in g.source
     path = g.render(str(tmp_path / "lecture"))
     with open(path, "rb") as f:
@@ -130,7 +119,7 @@ def test_deep_chain_builds_without_recursion() -> None:
 
 def test_missing_dot_still_returns_the_graph_and_explains(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # an empty directory: no dot anywhere
-    g = lecture_L().draw()
+    g = lecture_L()[0].draw()
     assert "digraph" in g.source  # building needs no dot
     with pytest.raises(DotNotFoundError) as info:
         g.render(str(tmp_path / "out"), format="png")
@@ -145,7 +134,7 @@ def test_missing_dot_still_returns_the_graph_and_explains(monkeypatch, tmp_path)
 
 
 def test_bad_arguments() -> None:
-    L = lecture_L()
+    L = lecture_L()[0]
     with pytest.raises(TypeError, match="draw_dot: root must be a Value"):
         draw_dot(3.0)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="rankdir"):

@@ -7,20 +7,9 @@ import random
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from lecture import lecture_L
 
 from autograd import Value, backward_steps, explain, grad, topological_order
-
-
-def lecture_L() -> tuple[Value, list[Value]]:
-    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
-    c, f = Value(10.0, label="c"), Value(-2.0, label="f")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    L = d * f
-    L.label = "L"
-    return L, [a, b, c, f, e, d]
 
 
 def tanh_neuron() -> tuple[Value, list[Value]]:

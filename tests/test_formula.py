@@ -8,21 +8,10 @@ import pytest
 import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
+from lecture import lecture_L
 
 from autograd import Value, formula, grad
 from autograd.formula import latex_name, node_names, symbolic_local
-
-
-def lecture_L() -> tuple[Value, dict[str, Value]]:
-    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
-    c, f = Value(10.0, label="c"), Value(-2.0, label="f")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    L = d * f
-    L.label = "L"
-    return L, {"a": a, "b": b, "c": c, "f": f, "e": e, "d": d}
 
 
 def test_lecture_formula_text_and_latex() -> None:
@@ -39,7 +28,8 @@ def test_expand_false_stops_at_labelled_nodes() -> None:
 
 
 def test_gradient_built_with_create_graph_writes_the_derivative() -> None:
-    L, v = lecture_L()
+    L, values = lecture_L()
+    v = {x.label: x for x in values}
     da, df = grad(L, [v["a"], v["f"]], create_graph=True)
     assert da.formula().text == "f * b"  # dL/da = f * b, the seed's factor 1 dropped
     assert df.formula().text == "a * b + c"

@@ -8,19 +8,14 @@ import random
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from lecture import lecture_L
 
 from autograd import Value, dot, grad, jvp
 
 
-def lecture_L() -> tuple[Value, list[Value]]:
-    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
-    c, f = Value(10.0, label="c"), Value(-2.0, label="f")
-    L = (a * b + c) * f
-    return L, [a, b, c, f]
-
-
 def test_one_input_at_a_time_gives_the_gradient() -> None:
-    L, leaves = lecture_L()
+    L, values = lecture_L()
+    leaves = values[:4]
     L.backward()
     assert [jvp(L, {x: 1.0}) for x in leaves] == [x.grad for x in leaves] == [6.0, -4.0, -2.0, 4.0]
 

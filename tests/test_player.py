@@ -7,8 +7,9 @@ import os
 import re
 
 import pytest
+from lecture import lecture_L
 
-from autograd import Value, backward_steps, play
+from autograd import backward_steps, play
 from autograd.draw import DotNotFoundError
 
 CHROMIUM = "/usr/bin/chromium"
@@ -16,16 +17,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def lecture_L() -> Value:
-    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
-    c, f = Value(10.0, label="c"), Value(-2.0, label="f")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    L = d * f
-    L.label = "L"
-    return L
 
 
 def captions(page: str) -> list[dict]:
@@ -35,7 +26,7 @@ def captions(page: str) -> list[dict]:
 
 
 def test_one_frame_per_step_and_captions_agree() -> None:
-    L = lecture_L()
+    L = lecture_L()[0]
     player = play(L)
     steps = list(backward_steps(L))
     assert len(player.steps) == len(steps) == 6
@@ -54,7 +45,7 @@ def test_one_frame_per_step_and_captions_agree() -> None:
 
 
 def test_frames_highlight_the_active_edge_and_the_new_grad() -> None:
-    player = play(lecture_L())
+    player = play(lecture_L()[0])
     first, third = player.frames[0], player.frames[3]
     assert first.startswith("<svg") and first.rstrip().endswith("</svg>")
     assert "#c0392b" not in first  # no active edge before backward starts
@@ -67,7 +58,7 @@ def test_frames_highlight_the_active_edge_and_the_new_grad() -> None:
 
 
 def test_page_is_self_contained(tmp_path) -> None:
-    path = play(lecture_L()).save(tmp_path / "player.html")
+    path = play(lecture_L()[0]).save(tmp_path / "player.html")
     page = open(path, encoding="utf-8").read()
     assert page.startswith("<!DOCTYPE html>")
     assert "<script src" not in page and "<link" not in page and "@import" not in page
@@ -78,7 +69,7 @@ def test_page_is_self_contained(tmp_path) -> None:
 
 
 def test_player_options_and_errors(monkeypatch, tmp_path) -> None:
-    L = lecture_L()
+    L = lecture_L()[0]
     with pytest.raises(ValueError, match="6 steps, more than max_steps=3"):
         play(L, max_steps=3)
     with pytest.raises(TypeError, match="play: output must be a Value"):
@@ -104,7 +95,7 @@ def test_player_in_a_real_browser(tmp_path) -> None:
         pytest.fail(f"the browser test needs Chromium at {CHROMIUM}; `make test` installs it")
     from playwright.sync_api import sync_playwright
 
-    L = lecture_L()
+    L = lecture_L()[0]
     path = play(L).save(tmp_path / "player.html")
     steps = list(backward_steps(L))
     with sync_playwright() as p:
