@@ -85,8 +85,9 @@ class AnomalyError(ArithmeticError):
     * ``op``: the op's name (``'mul'``, ``'log'``...);
     * ``inputs``: the input values of that op (forward), or the pair
       ``(upstream grad, local derivative)`` (backward);
-    * ``site``: ``'file:line'`` of the code that created the node, or ``None``
-      when the node was created outside the block.
+    * ``site``: ``'file:line'`` of your code that created the node, followed by
+      the library line when a library function made it (``'train.py:12 (in
+      module.py:259)'``), or ``None`` when the node was created outside the block.
     """
 
     def __init__(
@@ -300,7 +301,7 @@ class detect_anomaly(ContextDecorator):
         raise AnomalyError(
             f"anomaly in the backward pass: the gradient along the edge {name} -> {parent} "
             f"(input {i} of {name}, {_node_name(p)}) is {bad!r} ({what}): "
-            f"upstream grad {g!r} * local derivative d{name}/d(input {i}) = {d!r}; {cause}. "
+            f"upstream grad {g!r} * local derivative d({name})/d(input {i}) = {d!r}; {cause}. "
             f"The {name} node was {self._where(v)}.",
             phase="backward", op=name, inputs=(g, d), site=site,
         )

@@ -29,7 +29,6 @@ from typing import Any, Iterator
 from .engine import Value, grad, topological_order
 from .formula import (
     Formula,
-    latex_name,
     local_derivatives,
     node_latex_names,
     node_names,
@@ -242,8 +241,11 @@ def explain(output: Value, wrt: Value, *, max_paths: int = 32) -> Explanation:
     names = node_names(order)
     latex_names = node_latex_names(order, names)
     if wrt not in names:
-        names[wrt] = wrt.label or "wrt"
-        latex_names[wrt] = latex_name(names[wrt])
+        raise ValueError(
+            f"explain: wrt ({wrt!r:.80}) is not in the graph of the output {names[output]!r}; "
+            "expected one of the Values the output was computed from (no path leads from wrt "
+            "to the output, so its gradient is 0)"
+        )
 
     # The nodes that depend on wrt, and how many paths lead from wrt to each.
     n_paths: dict[Value, int] = {}

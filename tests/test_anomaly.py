@@ -8,13 +8,14 @@ import threading
 
 import pytest
 
+import nn
 from autograd import AnomalyError, Value, detect_anomaly, enable_grad, engine, grad, is_grad_enabled, no_grad
 
 HERE = __file__
 
 
 def here() -> int:
-    """The line number of the caller (so a test can name the line it is on)."""
+    """The line number of the caller (``here() - 1`` names the line above the call, ``+ 1`` the one below)."""
     return sys._getframe(1).f_lineno
 
 
@@ -28,7 +29,8 @@ def site(line: int) -> str:
 def test_forward_overflow_names_op_inputs_and_line() -> None:
     a = Value(1e200, label="a")
     with pytest.raises(AnomalyError) as info, detect_anomaly():
-        line = here(); a * 1e200  # noqa: E702
+        line = here() + 1  # the line below
+        a * 1e200
     e = info.value
     assert (e.phase, e.op, e.inputs, e.site) == ("forward", "mul", (1e200, 1e200), site(line))
     msg = str(e)
@@ -45,7 +47,8 @@ def test_anomaly_error_is_an_arithmetic_error() -> None:
 def test_non_finite_input_counts_as_the_first_bad_op() -> None:
     with pytest.raises(AnomalyError) as info, detect_anomaly():
         x = Value(float("nan"), label="x")
-        line = here(); x * 2  # noqa: E702
+        line = here() + 1  # the line below
+        x * 2
     e = info.value
     assert e.op == "mul" and e.site == site(line) and math.isnan(e.inputs[0])
     assert "input 0 was already nan" in str(e) and "'x'" in str(e) and "data fed in" in str(e)
@@ -76,7 +79,8 @@ def test_site_skips_the_library_frames_of_a_rule() -> None:
     from autograd import dot
 
     with pytest.raises(AnomalyError) as info, detect_anomaly():
-        line = here(); dot([1e300, 1e300], [Value(1e300), Value(1.0)])  # noqa: E702
+        line = here() + 1  # the line below
+        dot([1e300, 1e300], [Value(1e300), Value(1.0)])
     assert info.value.op == "dot" and info.value.site == site(line)
 
 
@@ -103,7 +107,8 @@ def test_backward_overflowing_contribution_names_edge_numbers_and_line() -> None
     with detect_anomaly():
         a = Value(1e200, label="a")
         b = Value(1e-200, label="b")
-        line = here(); z = a * b  # noqa: E702
+        z = a * b
+        line = here() - 1  # the line above
         w = z * 1e200  # dw/dz = 1e200, so dw/db = 1e200 * a = inf
         with pytest.raises(AnomalyError) as info:
             w.backward()
@@ -117,7 +122,8 @@ def test_backward_overflowing_contribution_names_edge_numbers_and_line() -> None
 def test_backward_infinite_local_derivative() -> None:
     with detect_anomaly():
         x = Value(5e-324, label="x")  # log(x) = -744.4 is finite, but 1/x overflows
-        line = here(); y = x.log()  # noqa: E702
+        y = x.log()
+        line = here() - 1  # the line above
         with pytest.raises(AnomalyError) as info:
             y.backward()
     e = info.value
@@ -149,7 +155,8 @@ def test_backward_through_grad_and_create_graph() -> None:
 def test_backward_domain_error_names_op_and_site() -> None:
     """sqrt at 0 has an infinite slope: the float rule divides by zero; the site is added."""
     with detect_anomaly():
-        line = here(); y = Value(0.0).sqrt()  # noqa: E702
+        y = Value(0.0).sqrt()
+        line = here() - 1  # the line above
         with pytest.raises(ZeroDivisionError) as info:
             y.backward()
     assert "sqrt: in the backward pass" in str(info.value) and site(line) in str(info.value)
@@ -213,7 +220,8 @@ def test_anomaly_inside_no_grad_keeps_recording_off() -> None:
 def test_nested_blocks_know_outer_sites() -> None:
     with detect_anomaly() as outer:
         x = Value(1e-300, label="x")
-        line = here(); y = x * 1e308  # noqa: E702
+        y = x * 1e308
+        line = here() - 1  # the line above
         with detect_anomaly() as inner:
             assert inner.site_of(y) == site(line)
             z = y * 1.0
@@ -235,7 +243,7 @@ def test_nothing_is_recorded_or_checked_outside() -> None:
         original_run(*args)  # type: ignore[arg-type]
 
     d.record = counting_record  # type: ignore[method-assign]
-    d.run_backward = counting_run  # type: ignore[method-assign]
+    d.run_backward = counting_run  # type: ignore[method-assign,assignment]
     with d:
         y = Value(2.0) * 3.0 + 1.0
         y.backward()
@@ -280,3 +288,14 @@ def test_anomaly_mode_belongs_to_one_thread() -> None:
             Value(1e200) * 1e200
     t.join(5)
     assert seen == {"data": math.inf, "state": True}
+
+
+def test_site_inside_nn_is_the_users_line_with_the_library_line_after_it() -> None:
+    model = nn.MLP(2, [2, 1], seed=0)
+    model.layers[0].neurons[0].w[0].data = 1e300
+    with pytest.raises(AnomalyError) as info, detect_anomaly():
+        line = here() + 1  # the line below
+        model([1e10, 0.0])
+    e = info.value
+    assert e.op == "dot" and e.site is not None
+    assert e.site.startswith(site(line) + " (in module.py:")
