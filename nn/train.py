@@ -187,6 +187,7 @@ def fit(
     grad_norms: bool = False,
     shuffle: bool = True,
     seed: int | random.Random | None = None,
+    vectorize: bool = False,
 ) -> History:
     """Train ``model`` on examples ``X`` with targets ``y``; return the :class:`History`.
 
@@ -201,7 +202,10 @@ def fit(
     * ``progress``: a tqdm bar showing the loss (tqdm.auto, so it draws in Jupyter);
     * ``callbacks``: functions ``f(epoch, history)`` called after each epoch;
       one that returns True stops training;
-    * ``grad_norms``: record each layer's gradient norm per epoch.
+    * ``grad_norms``: record each layer's gradient norm per epoch;
+    * ``vectorize``: trace the model once and replay it on each batch with NumPy
+      (``autograd.trace``): the same results, for data sets too large for the
+      scalar loop. Needs NumPy.
 
     Ctrl-C stops training cleanly: the history of the finished epochs comes back
     with ``interrupted=True`` (the epoch in progress is dropped).
@@ -243,6 +247,13 @@ def fit(
     opt = optimizer if optimizer is not None else SGD(params, lr=0.1)
     if not isinstance(opt, Optimizer):
         raise TypeError(f"fit: optimizer must be an nn.optim optimizer, got {type(opt).__name__}")
+    step: Callable[[list[Any], list[Any]], tuple[float, list[Any]]]
+    if vectorize:
+        from autograd.trace import FitStep  # NumPy is needed here only
+
+        step = FitStep(model, loss_fn, params, (lambda: _losses.l2(params, l2)) if l2 else None)
+    else:
+        step = lambda Xb, yb: _loss_and_grad(model, Xb, yb, loss_fn, params, l2)
     rng = make_rng(seed)
     shuffle = shuffle and batch_size is not None and batch_size < len(X)
     groups = _layer_groups(model) if grad_norms else {}
@@ -257,7 +268,7 @@ def fit(
             norm_sums = dict.fromkeys(groups, 0.0)
             steps = 0
             for Xb, yb in batches(X, y, batch_size, shuffle=shuffle, seed=rng):
-                value, batch_preds = _loss_and_grad(model, Xb, yb, loss_fn, params, l2)
+                value, batch_preds = step(Xb, yb)
                 for name, ps in groups.items():
                     norm_sums[name] += _grad_norm(ps)
                 opt.step()
