@@ -1,0 +1,210 @@
+"""The lesson notebooks: each runs top to bottom on a fresh kernel, is saved with its outputs,
+matches its source in notebooks/src/, and shows what its text says it shows.
+
+Each notebook is executed here from its saved cells (the outputs are thrown away and made
+again), so an API change that breaks a lesson fails this test. The facts checked afterwards are
+read from the fresh outputs, not from the saved ones.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import re
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+
+_spec = importlib.util.spec_from_file_location("notebook_build", NOTEBOOKS / "build.py")
+assert _spec is not None and _spec.loader is not None
+build = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(build)
+
+LESSONS = [
+    "01_derivatives_and_the_chain_rule",
+    "02_engine_tour",
+    "03_linear_regression",
+    "04_neural_network",
+    "05_vanishing_and_exploding_gradients",
+    "06_micrograd_lecture",
+]
+# Seconds a whole notebook may take here. The lessons aim at well under a minute each; this
+# bound only catches a lesson that has become far slower than intended.
+BUDGET = 240
+
+pytestmark = pytest.mark.slow
+
+
+def _text(nb: nbformat.NotebookNode) -> str:
+    """Everything the notebook printed or displayed as text, cell after cell."""
+    parts = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for out in cell.get("outputs", []):
+            if out.output_type == "stream":  # a print may arrive in several pieces: join them as they are
+                parts.append(out.text)
+            elif out.output_type in ("execute_result", "display_data"):
+                data = out.get("data", {})
+                parts.append("\n" + data.get("text/markdown", "") + "\n" + data.get("text/plain", "") + "\n")
+        parts.append("\n")
+    return "".join(parts)
+
+
+def _number(pattern: str, text: str) -> float:
+    m = re.search(pattern, text, re.M)
+    assert m, f"no output matches {pattern!r}"
+    return float(m.group(1))
+
+
+def _kinds(nb: nbformat.NotebookNode) -> set[str]:
+    kinds = set()
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            kinds.update(out.get("data", {}))
+    return kinds
+
+
+@pytest.fixture(scope="session")
+def kernel_python() -> str:
+    """The kernel named python3 must run this environment's Python (so it sees this checkout)."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import sys; print(sys.prefix)")]
+    build.execute(nb, timeout=120)
+    prefix = nb.cells[0].outputs[0].text.strip()
+    assert Path(prefix).resolve() == Path(sys.prefix).resolve(), (
+        f"the python3 kernel runs {prefix}, not this environment ({sys.prefix}); "
+        "install a kernelspec for it with: python -m ipykernel install --sys-prefix"
+    )
+    return prefix
+
+
+def test_every_lesson_has_a_source_and_a_notebook() -> None:
+    sources = sorted(p.stem for p in (NOTEBOOKS / "src").glob("[0-9][0-9]_*.py"))
+    assert sources == LESSONS
+    for name in LESSONS:
+        assert (NOTEBOOKS / f"{name}.ipynb").exists(), f"{name}.ipynb is missing: run notebooks/build.py"
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_saved_notebook_matches_source_and_has_outputs(name: str) -> None:
+    """The committed notebook was built from the current source and kept with its outputs."""
+    nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    nbformat.validate(nb)
+    source = build.parse((NOTEBOOKS / "src" / f"{name}.py").read_text(encoding="utf-8"))
+    saved = [("md" if c.cell_type == "markdown" else "code", c.source) for c in nb.cells]
+    assert saved == source, (
+        f"{name}.ipynb is out of date with src/{name}.py: run notebooks/build.py {name[:2]}"
+    )
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    counts = [c.execution_count for c in code]
+    assert counts == list(range(1, len(code) + 1)), f"{name}: not saved after one run from top to bottom"
+    for c in code:
+        for out in c.outputs:
+            assert out.output_type != "error", f"{name}: a saved cell shows an error: {out.get('evalue')}"
+    assert sum(len(c.outputs) for c in code) >= len(code) // 2, f"{name}: most cells have no saved output"
+    assert _kinds(nb) & {"image/png", "image/svg+xml"}, f"{name}: no picture saved"
+
+
+@pytest.fixture(scope="module")
+def executed(kernel_python: str) -> dict[str, tuple[nbformat.NotebookNode, float]]:
+    return {}
+
+
+def run(name: str, cache: dict[str, tuple[nbformat.NotebookNode, float]]) -> nbformat.NotebookNode:
+    """Execute the saved notebook afresh (outputs cleared first); fails on any error."""
+    if name not in cache:
+        nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell.outputs = []
+                cell.execution_count = None
+        t = time.perf_counter()
+        build.execute(nb)
+        cache[name] = (nb, time.perf_counter() - t)
+    nb, seconds = cache[name]
+    assert seconds < BUDGET, f"{name} took {seconds:.0f} s (budget {BUDGET} s)"
+    return nb
+
+
+def test_01_chain_rule(executed: dict) -> None:
+    nb = run("01_derivatives_and_the_chain_rule", executed)
+    text = _text(nb)
+    assert "a.grad = 30.0   b.grad = -20.0" in text  # by hand with _backward()
+    assert "a.grad = 30.0   b.grad = -20.0   c.grad = -10.0" in text  # backward()
+    assert abs(_number(r"finite difference: (\S+)", text) - 30.0) < 1e-3
+    assert "Sum over paths" in text and "2 paths" in text  # explain, one of them for M = a*b + b
+    assert "b.grad = 3.0" in text  # a value used twice
+    assert "x.grad = 2.0" in text and "after a second backward(): 4.0" in text
+    assert "text/html" in _kinds(nb)  # the player
+
+
+def test_02_engine_tour(executed: dict) -> None:
+    text = _text(run("02_engine_tour", executed))
+    assert text.count("True") >= 2  # gradcheck, first and second order
+    assert "GradcheckError" in text and "central differences give 0.5" in text
+    reverse = re.search(r"reverse mode, one pass: .*= (\S+) (\S+) (\S+)", text)
+    forward = re.search(r"forward mode, three passes: \[(\S+), (\S+), (\S+)\]", text)
+    assert reverse and forward and reverse.groups() == forward.groups()
+    assert "y = 8.0   y' = 12.0   y'' = 12.0   y''' = 6.0" in text
+    assert "log: expected an input > 0" in text and "in the backward pass" in text
+
+
+def test_03_linear_regression(executed: dict) -> None:
+    text = _text(run("03_linear_regression", executed))
+    engine = re.search(r"engine: (\S+) (\S+)", text)
+    hand = re.search(r"hand:\s+(\S+) (\S+)", text)
+    assert engine and hand
+    for e, h in zip(engine.groups(), hand.groups()):
+        assert math.isclose(float(e), float(h), rel_tol=1e-9)
+    assert abs(_number(r"after 200 steps: m = (\S+),", text) - 2.0) < 0.2
+    assert abs(_number(r"after 200 steps: m = \S+, b = (\S+),", text) + 1.0) < 0.2
+    below = _number(r"just below the limit\)\s+loss after \d+ steps: (\S+)", text)
+    above = _number(r"just above: diverges\)\s+loss after \d+ steps: (\S+)", text)
+    assert below < 1.0 and above > 1e3
+    for kind in ("batch", "mini-batch", "stochastic"):
+        assert re.search(rf"^{kind} .* final MSE", text, re.M)
+
+
+def test_04_neural_network(executed: dict) -> None:
+    nb = run("04_neural_network", executed)
+    text = _text(nb)
+    right = _number(r"accuracy after training: (\d+)/100", text)
+    assert right >= 95
+    assert "identical predictions on all 100 points: True" in text
+    by_hand = [float(v) for v in re.findall(r"epoch \d: loss (\S+)", text)]
+    from_fit = re.search(r"^\[([-\d., ]+)\]$", text, re.M)
+    assert from_fit and len(by_hand) == 5
+    assert [round(v, 4) for v in by_hand] == [float(v) for v in from_fit.group(1).split(",")]
+    assert _number(r"largest difference between the two models' parameters: (\S+)", text) < 1e-9
+    assert _number(r"training accuracy in the last epoch: (\S+)%", text) > 90
+
+
+def test_05_vanishing_and_exploding(executed: dict) -> None:
+    text = _text(run("05_vanishing_and_exploding_gradients", executed))
+    assert "AnomalyError" in text
+    ratio = _number(r"sigmoid: first layer / last layer = (\S+)", text)
+    assert ratio < 1e-2  # vanishing
+    clipped = _number(r"with clipping: loss \S+ -> (\S+)", text)
+    start = _number(r"with clipping: loss (\S+) ->", text)
+    assert clipped < start
+
+
+def test_06_micrograd_lecture(executed: dict) -> None:
+    text = _text(run("06_micrograd_lecture", executed))
+    grads = {k: _number(rf"^{k}.grad (\S+)$", text) for k in ("x1", "w1", "x2", "w2")}
+    expected = {"x1": -1.5, "w1": 1.0, "x2": 0.5, "w2": 0.0}
+    for k, v in expected.items():
+        assert abs(grads[k] - v) < 1e-12, (k, grads[k])
+    assert "6.0 -4.0 -2.0 -2.0 -2.0 4.0" in text  # L = (a*b + c)*f by hand
+    assert "a.grad 2.0" in text  # b = a + a
+    assert "a.grad -3.0  b.grad -8.0" in text
+    losses = [float(v) for v in re.findall(r"^(?:\d+) (\d\S*)$", text, re.M)]
+    assert len(losses) >= 20 and losses[19] < 0.25 * losses[0]
+    assert abs(_number(r"^final loss (\S+)", text.replace("\r", "")) - 0.0) < 0.5
