@@ -42,6 +42,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from autograd import Value, dot
+from autograd.engine import gc_paused
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS", "make_rng"]
 
@@ -392,8 +393,9 @@ class MLP(Module):
 
     def __call__(self, x: Sequence[Any]) -> Any:
         _input_length("MLP", x, self.nin)
-        for layer in self.layers:
-            x = layer._forward(x)
+        with gc_paused():  # the graph has no cycles; see autograd.engine.gc_paused for why this pays
+            for layer in self.layers:
+                x = layer._forward(x)
         return x[0] if len(x) == 1 else x
 
     def named_parameters(self) -> list[tuple[str, Value]]:
