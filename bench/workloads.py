@@ -64,8 +64,19 @@ def initial_weights(sizes: list[int] = SIZES, seed: int = WEIGHT_SEED) -> list[f
     return out
 
 
-def demo_step(model: Any, X: list, y: list, Value: Callable[[float], Any], k: int) -> float:
-    """One step of micrograd's demo notebook, written once for every scalar engine."""
+def demo_step(
+    model: Any,
+    X: list,
+    y: list,
+    Value: Callable[[float], Any],
+    k: int,
+    update: Callable[[Any, float], None] | None = None,
+) -> float:
+    """One step of micrograd's demo notebook, written once for every scalar engine.
+
+    ``update(model, learning_rate)`` replaces the plain SGD update where an engine needs
+    its own (PyTorch updates parameters under ``torch.no_grad()``).
+    """
     inputs = [list(map(Value, xrow)) for xrow in X]
     scores = list(map(model, inputs))
     losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
@@ -75,8 +86,11 @@ def demo_step(model: Any, X: list, y: list, Value: Callable[[float], Any], k: in
     model.zero_grad()
     total_loss.backward()
     learning_rate = 1.0 - 0.9 * k / 100
-    for p in model.parameters():
-        p.data -= learning_rate * p.grad
+    if update is not None:
+        update(model, learning_rate)
+    else:
+        for p in model.parameters():
+            p.data -= learning_rate * p.grad
     return float(total_loss.data)
 
 
@@ -175,19 +189,12 @@ def _torch_scalar_step(torch: Any, model: Any, X: list, y: list, k: int) -> floa
     def value(x: float) -> Any:
         return torch.tensor(x, dtype=torch.float64)
 
-    inputs = [list(map(value, xrow)) for xrow in X]
-    scores = list(map(model, inputs))
-    losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
-    data_loss = sum(losses) * (1.0 / len(losses))
-    reg_loss = ALPHA * sum(p * p for p in model.parameters())
-    total_loss = data_loss + reg_loss
-    model.zero_grad()
-    total_loss.backward()
-    learning_rate = 1.0 - 0.9 * k / 100
-    with torch.no_grad():
-        for p in model.parameters():
-            p -= learning_rate * p.grad
-    return float(total_loss.detach())
+    def update(model: Any, learning_rate: float) -> None:
+        with torch.no_grad():
+            for p in model.parameters():
+                p -= learning_rate * p.grad
+
+    return demo_step(model, X, y, value, k, update)
 
 
 def _torch_batched(torch: Any, X: list, y: list) -> tuple[Callable[[int], float], list]:
