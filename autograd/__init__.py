@@ -17,7 +17,7 @@ Also here: :func:`grad` for gradients (of gradients) as values, :class:`no_grad`
 
 from . import ops
 from .anomaly import AnomalyError, detect_anomaly
-from .engine import Value, dot, enable_grad, grad, is_grad_enabled, no_grad, topological_order
+from .engine import Value, dot, dots, enable_grad, grad, is_grad_enabled, no_grad, topological_order
 from .explain import backward_steps, explain
 from .formula import formula
 from .forward import jvp
@@ -26,7 +26,7 @@ from .ops import cos, exp, log, power, relu, sigmoid, sin, sqrt, tanh
 from .plot import plot_derivative
 
 __all__ = [
-    "Value", "dot", "grad", "no_grad", "enable_grad", "is_grad_enabled", "topological_order",
+    "Value", "dot", "dots", "grad", "no_grad", "enable_grad", "is_grad_enabled", "topological_order",
     "gradcheck", "GradcheckError", "ops", "detect_anomaly", "AnomalyError",
     "exp", "log", "tanh", "sigmoid", "relu", "sqrt", "sin", "cos", "power",
     "draw_dot", "play", "explain", "backward_steps", "jvp", "formula", "plot_derivative",

@@ -165,10 +165,15 @@ def _data(x: Any) -> float:
     return x if _is_number(x) else x.data
 
 
+def weighted_sum(ws: Sequence[float], xs: Sequence[float], bias: float | None = None) -> float:
+    """w_1 x_1 + ... + w_n x_n (+ bias) on floats: the forward of ``dot``, also used for whole layers."""
+    s = sum(map(operator.mul, ws, xs), 0.0)
+    return s if bias is None else s + bias
+
+
 def _dot(*args: float) -> float:
     n = len(args) // 2
-    s = sum(map(operator.mul, args[:n], args[n : 2 * n]), 0.0) if n else 0.0
-    return s + args[-1] if len(args) % 2 else s
+    return weighted_sum(args[:n], args[n : 2 * n], args[-1] if len(args) % 2 else None)
 
 
 # --- functions for numbers and Values alike (rules are written with these) -------------

@@ -41,7 +41,7 @@ import random
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from autograd import Value, dot
+from autograd import Value, dot, dots
 from autograd.engine import gc_paused
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS", "make_rng"]
@@ -260,6 +260,10 @@ class Neuron(Module):
             out = dot(self.w, x, self.b)
         else:
             out = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        return self._finish(out)
+
+    def _finish(self, out: Value) -> Value:
+        """Apply the activation to the weighted sum and label the result with the neuron's name."""
         if self._activate is not None:
             out = self._activate(out)
         out.label = self._label
@@ -319,6 +323,10 @@ class Layer(Module):
 
     def _forward(self, x: Sequence[Any]) -> list[Value]:
         """Every neuron's output, always as a list, without the input check."""
+        if self.fused:  # the same dot nodes, with the shared inputs read once for the layer
+            neurons = self.neurons
+            sums = dots([n.w for n in neurons], x, [n.b for n in neurons])
+            return [n._finish(s) for n, s in zip(neurons, sums)]
         return [n._forward(x) for n in self.neurons]
 
     def named_parameters(self) -> list[tuple[str, Value]]:

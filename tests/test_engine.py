@@ -18,6 +18,7 @@ from autograd import (
     GradcheckError,
     Value,
     dot,
+    dots,
     enable_grad,
     grad,
     gradcheck,
@@ -531,3 +532,38 @@ def test_backward_by_hand_pushes_once_per_call() -> None:
     y._backward()
     y._backward()
     assert a.grad == 6.0  # each call adds one more share, exactly as micrograd's does
+
+
+# --- dots: a layer's weighted sums ----------------------------------------------------------
+
+
+def test_dots_makes_the_nodes_dot_makes() -> None:
+    rows = [[Value(0.5), Value(-1.0)], [Value(2.0), Value(0.25)]]
+    biases = [Value(0.1), Value(-0.3)]
+    xs = [Value(3.0), 4.0]
+    outs = dots(rows, xs, biases)
+    singles = [dot(r, [xs[0], outs[0]._prev[3]], b) for r, b in zip(rows, biases)]
+    for out, single, r, b in zip(outs, singles, rows, biases):
+        assert out._op == "dot" and out._prev == single._prev
+        assert out._prev[:2] == tuple(r) and out._prev[-1] is b
+        assert out.data == single.data
+    assert outs[0]._prev[3] is outs[1]._prev[3]  # the number 4.0 became one shared leaf
+    total = outs[0] * outs[1]
+    grads = grad(total, [*rows[0], *rows[1], *biases, xs[0]])
+    expected = grad(singles[0] * singles[1], [*rows[0], *rows[1], *biases, xs[0]])
+    assert grads == expected
+
+
+def test_dots_without_biases_and_with_numbers_in_a_row() -> None:
+    w = Value(2.0)
+    outs = dots([[w, 3.0], [1.0, 1.0]], [Value(1.0), Value(2.0)])
+    assert [o.data for o in outs] == [8.0, 3.0] and all(len(o._prev) == 4 for o in outs)
+
+
+def test_dots_errors_say_what_was_expected() -> None:
+    with pytest.raises(ValueError, match="one weight per input, got 1 weights in row 1 and 2 inputs"):
+        dots([[1.0, 2.0], [1.0]], [1.0, 2.0])
+    with pytest.raises(ValueError, match="one bias per row, got 1 biases for 2 rows"):
+        dots([[1.0], [2.0]], [1.0], [0.0])
+    with pytest.raises(TypeError, match="dot: expected a number or a Value, got str"):
+        dots([[1.0]], ["a"])

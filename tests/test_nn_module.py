@@ -235,3 +235,15 @@ def test_micrograd_style_layer_and_neuron_keywords() -> None:
     layer = nn.Layer(3, 2, nonlin=False)
     assert all(n.activation == "linear" for n in layer.neurons)
     assert isinstance(nn.MLP(2, [16, 16, 1])([0.1, 0.2]), Value)
+
+
+def test_a_fused_layer_builds_the_nodes_its_neurons_build() -> None:
+    layer = nn.Layer(3, 4, activation="tanh", seed=0)
+    x = [Value(1.0), 2.0, Value(-1.0)]
+    for neuron, out in zip(layer.neurons, layer(x)):
+        alone = neuron(x)
+        assert (out.data, out.label, out._op) == (alone.data, alone.label, alone._op)
+        s, s_alone = out._prev[0], alone._prev[0]
+        assert s._op == s_alone._op == "dot"
+        assert s._prev[:3] == tuple(neuron.w) and s._prev[-1] is neuron.b
+        assert [p.data for p in s._prev] == [p.data for p in s_alone._prev]
