@@ -234,12 +234,7 @@ class detect_anomaly(ContextDecorator):
         as the fast loop (the same rules, the same order, the same additions), so
         a run that raises nothing here matches one outside anomaly mode.
         """
-        if create_graph:
-            one = Value(1.0)
-            total = root.grad if not root._prev else 0.0
-            root.grad = one if isinstance(total, (int, float)) and total == 0 else total + one
-        else:
-            root.grad = root.grad + 1.0 if not root._prev else 1.0
+        engine._seed(root, create_graph)
         self._check_total(root, root, "the seed d(root)/d(root)")
         self._in_backward = True
         try:
@@ -260,14 +255,11 @@ class detect_anomaly(ContextDecorator):
                         f"{_op_name(v)}: in the backward pass: {e} (node {self._where(v)})"
                     ) from None
                 for i, (p, d) in enumerate(zip(prev, local)):
-                    if create_graph:
-                        share = g if not isinstance(d, Value) and d == 1.0 else g * d
-                    else:
-                        share = g * d
+                    share = engine._share(g, d) if create_graph else g * d
                     if not _is_finite(share):
                         self._raise_backward(v, i, p, g, d, share, "contribution")
                     if create_graph:
-                        p.grad = share if isinstance(p.grad, (int, float)) and p.grad == 0 else p.grad + share
+                        engine._add_grad(p, share)
                     else:
                         p.grad += share
                     if not _is_finite(p.grad):

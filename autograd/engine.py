@@ -201,8 +201,7 @@ class Value:
         ``backward()`` calls this on every node, children before parents; you may
         also call it by hand to watch the gradients arrive one node at a time.
         """
-        if self._prev:
-            _chain_step(self)
+        _chain_steps((self,), skip_zero=False)
 
     def backward(self, create_graph: bool = False) -> None:
         """Fill ``.grad`` of every node this Value depends on with d(self)/d(node).
@@ -489,10 +488,8 @@ def _run_backward(root: Value, order: list[Value], create_graph: bool) -> None:
     if state is not True and hasattr(state, "run_backward"):  # anomaly mode: a checked loop
         state.run_backward(root, order, create_graph)
         return
+    _seed(root, create_graph)
     if create_graph:
-        one = Value(1.0)
-        leaf_total = root.grad if not root._prev else 0.0
-        root.grad = one if isinstance(leaf_total, (int, float)) and leaf_total == 0 else leaf_total + one
         for v in reversed(order):
             prev = v._prev
             if not prev:
@@ -503,20 +500,35 @@ def _run_backward(root: Value, order: list[Value], create_graph: bool) -> None:
             except ArithmeticError as e:
                 raise type(e)(f"{_name(v._op)}: in the backward pass: {e}") from None
             for p, d in zip(prev, local):
-                share = g if not isinstance(d, Value) and d == 1.0 else g * d
-                p.grad = share if isinstance(p.grad, (int, float)) and p.grad == 0 else p.grad + share
+                _add_grad(p, _share(g, d))
         return
-    root.grad = root.grad + 1.0 if not root._prev else 1.0
     _chain_steps(reversed(order), skip_zero=True)  # a zero gradient has nothing to pass on
 
 
-def _chain_step(v: Value) -> None:
-    """Add ``v.grad * d(v)/d(p)`` to the ``grad`` of each parent ``p`` of ``v`` (floats only)."""
-    _chain_steps((v,), skip_zero=False)
+def _seed(root: Value, create_graph: bool) -> None:
+    """Start backward at d(root)/d(root) = 1: a leaf root adds it to its grad (leaves accumulate)."""
+    if create_graph:
+        one = Value(1.0)
+        total = root.grad if not root._prev else 0.0
+        root.grad = one if isinstance(total, (int, float)) and total == 0 else total + one
+    else:
+        root.grad = root.grad + 1.0 if not root._prev else 1.0
+
+
+def _share(g: Any, d: Any) -> Any:
+    """With ``create_graph``: what an edge passes on, ``g * d`` as a Value (``g`` itself when d is 1)."""
+    return g if not isinstance(d, Value) and d == 1.0 else g * d
+
+
+def _add_grad(p: Value, share: Any) -> None:
+    """With ``create_graph``: add ``share`` to ``p.grad``, which may still be the float 0 it started as."""
+    p.grad = share if isinstance(p.grad, (int, float)) and p.grad == 0 else p.grad + share
 
 
 def _chain_steps(nodes: Iterable[Value], skip_zero: bool) -> None:
-    """One chain-rule step for each node in turn, as :func:`_chain_step` (floats only).
+    """For each node ``v`` in turn, add ``v.grad * d(v)/d(p)`` to the grad of each parent ``p``.
+
+    Floats only (``create_graph`` has its own loop in ``_run_backward``).
 
     The local derivatives come from the op's rule, evaluated on plain floats.
     Why a loop over nodes rather than a call per node: ``backward()`` makes one
