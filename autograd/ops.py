@@ -46,7 +46,6 @@ class Op(str):
     text: Callable[[Sequence[str]], str]
     latex: Callable[[Sequence[str]], str]
     precedence: int
-    arity: int | None
     exponent: float | None
 
     def __new__(
@@ -59,7 +58,6 @@ class Op(str):
         text: Callable[[Sequence[str]], str],
         latex: Callable[[Sequence[str]], str],
         precedence: int,
-        arity: int | None,
         doc: str,
         exponent: float | None = None,
     ) -> Op:
@@ -70,7 +68,6 @@ class Op(str):
         self.text = text
         self.latex = latex
         self.precedence = precedence
-        self.arity = arity
         self.exponent = exponent
         self.__doc__ = doc
         return self
@@ -266,35 +263,35 @@ def _dot_latex(xs: Sequence[str]) -> str:
 # Precedence, loosest first: 1 sums, 2 products, 3 unary minus, 4 powers, 5 calls and atoms.
 
 ADD = Op(
-    "+", name="add", arity=2, precedence=1,
+    "+", name="add", precedence=1,
     forward=operator.add,
     local=lambda out, a, b: (1.0, 1.0),
     **_infix("+"),
     doc="a + b.  d/da = 1, d/db = 1.",
 )
 SUB = Op(
-    "-", name="sub", arity=2, precedence=1,
+    "-", name="sub", precedence=1,
     forward=operator.sub,
     local=lambda out, a, b: (1.0, -1.0),
     **_infix("-"),
     doc="a - b.  d/da = 1, d/db = -1.",
 )
 MUL = Op(
-    "*", name="mul", arity=2, precedence=2,
+    "*", name="mul", precedence=2,
     forward=operator.mul,
     local=lambda out, a, b: (b, a),
     **_infix("*", "\\cdot"),
     doc="a * b.  d/da = b, d/db = a.",
 )
 DIV = Op(
-    "/", name="div", arity=2, precedence=2,
+    "/", name="div", precedence=2,
     forward=_div,
     local=lambda out, a, b: (1.0 / b, -out / b),
     text=_infix("/")["text"], latex=(lambda xs: f"\\frac{{{xs[0]}}}{{{xs[1]}}}"),
     doc="a / b.  d/da = 1/b, d/db = -a/b**2 (written -out/b).",
 )
 NEG = Op(
-    "neg", name="neg", arity=1, precedence=3,
+    "neg", name="neg", precedence=3,
     forward=operator.neg,
     local=lambda out, a: (-1.0,),
     text=lambda xs: f"-{xs[0]}", latex=lambda xs: f"-{xs[0]}",
@@ -319,7 +316,7 @@ def _pow_local(out: Any, a: Any, b: Any) -> tuple[Any, Any]:
 
 
 POW = Op(
-    "**", name="pow", arity=2, precedence=4,
+    "**", name="pow", precedence=4,
     forward=_pow,
     local=_pow_local,
     text=_infix("**", "^")["text"], latex=(lambda xs: f"{{{xs[0]}}}^{{{xs[1]}}}"),
@@ -336,7 +333,7 @@ def pow_const(k: float) -> Op:
     k = float(k)
     label = fmt(k)
     return Op(
-        f"**{label}", name="pow", arity=1, precedence=4, exponent=k,
+        f"**{label}", name="pow", precedence=4, exponent=k,
         forward=lambda a: _pow(a, k),
         local=(lambda out, a: (k * a,)) if k == 2.0 else (lambda out, a: (k * power(a, k - 1.0),)),
         text=lambda xs: f"{xs[0]}**{label}", latex=lambda xs: f"{{{xs[0]}}}^{{{label}}}",
@@ -345,63 +342,63 @@ def pow_const(k: float) -> Op:
 
 
 EXP = Op(
-    "exp", name="exp", arity=1, precedence=5,
+    "exp", name="exp", precedence=5,
     forward=_exp,
     local=lambda out, a: (out,),
     **_call("exp", "\\exp"),
     doc="e**a.  d/da = e**a (the output itself).",
 )
 LOG = Op(
-    "log", name="log", arity=1, precedence=5,
+    "log", name="log", precedence=5,
     forward=_log,
     local=lambda out, a: (1.0 / a,),
     **_call("log", "\\ln"),
     doc="ln a, for a > 0.  d/da = 1/a.",
 )
 TANH = Op(
-    "tanh", name="tanh", arity=1, precedence=5,
+    "tanh", name="tanh", precedence=5,
     forward=math.tanh,
     local=lambda out, a: (1.0 - out * out,),
     **_call("tanh", "\\tanh"),
     doc="tanh a = (e**2a - 1)/(e**2a + 1).  d/da = 1 - tanh(a)**2.",
 )
 SIGMOID = Op(
-    "sigmoid", name="sigmoid", arity=1, precedence=5,
+    "sigmoid", name="sigmoid", precedence=5,
     forward=_sigmoid,
     local=lambda out, a: (out * (1.0 - out),),
     **_call("sigmoid", "\\sigma"),
     doc="sigmoid a = 1/(1 + e**-a).  d/da = sigmoid(a) * (1 - sigmoid(a)).",
 )
 RELU = Op(
-    "ReLU", name="relu", arity=1, precedence=5,
+    "ReLU", name="relu", precedence=5,
     forward=_relu,
     local=lambda out, a: (_step(a),),
     **_call("relu", "\\mathrm{relu}"),
     doc="relu a = max(0, a).  d/da = 1 if a > 0 else 0 (0 at the kink a = 0).",
 )
 ABS = Op(
-    "abs", name="abs", arity=1, precedence=5,
+    "abs", name="abs", precedence=5,
     forward=abs,
     local=lambda out, a: (_sign(a),),
     text=_call("abs", "")["text"], latex=lambda xs: f"\\left|{xs[0]}\\right|",
     doc="|a|.  d/da = sign(a) (0 at the kink a = 0).",
 )
 SQRT = Op(
-    "sqrt", name="sqrt", arity=1, precedence=5,
+    "sqrt", name="sqrt", precedence=5,
     forward=_sqrt,
     local=lambda out, a: (0.5 / out,),
     text=_call("sqrt", "")["text"], latex=lambda xs: f"\\sqrt{{{xs[0]}}}",
     doc="sqrt a, for a >= 0.  d/da = 1 / (2 sqrt a), infinite at a = 0.",
 )
 SIN = Op(
-    "sin", name="sin", arity=1, precedence=5,
+    "sin", name="sin", precedence=5,
     forward=math.sin,
     local=lambda out, a: (cos(a),),
     **_call("sin", "\\sin"),
     doc="sin a.  d/da = cos a.",
 )
 COS = Op(
-    "cos", name="cos", arity=1, precedence=5,
+    "cos", name="cos", precedence=5,
     forward=math.cos,
     local=lambda out, a: (-sin(a),),
     **_call("cos", "\\cos"),
@@ -416,7 +413,7 @@ def _dot_local(out: Any, *args: Any) -> tuple[Any, ...]:
 
 
 DOT = Op(
-    "dot", name="dot", arity=None, precedence=1,
+    "dot", name="dot", precedence=1,
     forward=_dot,
     local=_dot_local,
     text=_dot_text, latex=_dot_latex,

@@ -383,7 +383,7 @@ def test_gradcheck_passes_on_correct_rules_to_second_order() -> None:
 
 def test_gradcheck_catches_a_wrong_rule_and_names_it() -> None:
     wrong = Op(
-        "*", name="mul", arity=2, precedence=2, forward=MUL.forward, local=lambda out, a, b: (b, 2 * a),
+        "*", name="mul", precedence=2, forward=MUL.forward, local=lambda out, a, b: (b, 2 * a),
         text=MUL.text, latex=MUL.latex, doc="a deliberately wrong product rule",
     )
 
@@ -397,7 +397,7 @@ def test_gradcheck_catches_a_wrong_rule_and_names_it() -> None:
 def test_gradcheck_catches_a_wrong_second_derivative() -> None:
     # A rule whose first derivative is right but built from floats, so its own derivative is lost.
     wrong = Op(
-        "sq", name="sq", arity=1, precedence=5, forward=lambda a: a * a,
+        "sq", name="sq", precedence=5, forward=lambda a: a * a,
         local=lambda out, a: (2.0 * (a if isinstance(a, float) else a.data),),
         text=MUL.text, latex=MUL.latex, doc="square whose derivative forgets its own graph",
     )

@@ -106,7 +106,7 @@ def test_every_op_has_an_array_rule_and_a_replay_test() -> None:
 
 
 def test_an_op_without_an_array_rule_fails_loudly() -> None:
-    odd = ops.Op("cube", name="cube", arity=1, precedence=5, forward=lambda a: a**3,
+    odd = ops.Op("cube", name="cube", precedence=5, forward=lambda a: a**3,
                  local=lambda out, a: (3 * a * a,), text=str, latex=str, doc="a**3")
     with pytest.raises(NotImplementedError, match="cube.*ARRAY_RULES"):
         array_rule(odd)
