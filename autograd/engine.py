@@ -383,11 +383,16 @@ def dot(ws: Sequence[Any], xs: Sequence[Any], bias: Any = None) -> Value:
     datas = [a.data for a in args if a.__class__ is Value]
     if len(datas) == len(args):
         return _node(DOT.forward(*datas), cast("tuple[Value, ...]", args), DOT)
-    maybe = tuple([a if a.__class__ is Value else _operand(a, DOT) for a in args])
-    if None in maybe:
-        raise TypeError("dot: expected numbers or Values, got an array; pass its items")
-    prev = cast("tuple[Value, ...]", maybe)
+    prev = _dot_operands(args, "dot")
     return _node(DOT.forward(*[p.data for p in prev]), prev, DOT)
+
+
+def _dot_operands(args: Iterable[Any], who: str) -> tuple[Value, ...]:
+    """The arguments of a weighted sum as Values: numbers become constant leaves, arrays are refused."""
+    maybe = tuple([a if a.__class__ is Value else _operand(a, DOT) for a in args])
+    if any(a is None for a in maybe):
+        raise TypeError(f"{who}: expected numbers or Values, got an array; pass its items")
+    return cast("tuple[Value, ...]", maybe)
 
 
 def dots(
@@ -400,12 +405,9 @@ def dots(
     the same inputs, and converting and reading those once for the whole layer, instead of
     once per neuron, makes a network's forward pass about a third faster (measured).
     """
-    xs = [x if x.__class__ is Value else _operand(x, DOT) for x in xs]
-    if any(x is None for x in xs):
-        raise TypeError("dots: expected numbers or Values as inputs, got an array; pass its items")
+    inputs = _dot_operands(xs, "dots")
     if biases is not None and len(biases) != len(rows):
         raise ValueError(f"dots: expected one bias per row, got {len(biases)} biases for {len(rows)} rows")
-    inputs = cast("tuple[Value, ...]", tuple(xs))
     data = [x.data for x in inputs]
     out = []
     for i, row in enumerate(rows):
