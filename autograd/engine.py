@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextvars
 import gc
 import numbers
+import operator
 from contextlib import ContextDecorator
 from typing import Any, Iterable, Iterator, Sequence, cast
 
@@ -360,14 +361,21 @@ def _binary(op: Op, a: Any, b: Any) -> Any:
     return v
 
 
-def dot(ws: Sequence[Any], xs: Sequence[Any], bias: Any = None) -> Value:
+def dot(ws: Sequence[Any], xs: Sequence[Any], bias: Any = None, fused: bool = True) -> Value:
     """The weighted sum ``w_1*x_1 + ... + w_n*x_n (+ bias)`` as one node.
 
     Its parents are ``(*ws, *xs)`` followed by ``bias`` when given; the local
     derivatives are d/dw_i = x_i, d/dx_i = w_i and d/dbias = 1. One node instead
     of 2n keeps a neuron's graph small enough to read, and it is the fast path
     that ``nn.Neuron`` uses. Numbers are accepted anywhere a Value is.
+
+    With ``fused=False`` the same sum is built the long way, one ``*`` node per
+    product and one ``+`` node per addition, ``((bias + w_1*x_1) + w_2*x_2) + ...``:
+    node for node what ``sum((w * x for w, x in zip(ws, xs)), bias)`` builds, as
+    micrograd's neuron does (without a bias the chain starts at the first product).
     """
+    if not fused:
+        return dots([ws], xs, None if bias is None else [bias], fused=False)[0]
     if ws.__class__ is not list:  # any iterable will do; lists (as nn passes) are used as they are
         ws = list(ws)
     if xs.__class__ is not list:
@@ -396,7 +404,7 @@ def _dot_operands(args: Iterable[Any], who: str) -> tuple[Value, ...]:
 
 
 def dots(
-    rows: Sequence[Sequence[Any]], xs: Sequence[Any], biases: Sequence[Any] | None = None
+    rows: Sequence[Sequence[Any]], xs: Sequence[Any], biases: Sequence[Any] | None = None, fused: bool = True
 ) -> list[Value]:
     """Several weighted sums of the same inputs, one ``dot`` node each: what a layer of neurons computes.
 
@@ -404,27 +412,113 @@ def dots(
     same parents, op and number). Why a separate function: the neurons of a layer all read
     the same inputs, and converting and reading those once for the whole layer, instead of
     once per neuron, makes a network's forward pass about a third faster (measured).
+    ``fused=False`` builds each sum from ``*`` and ``+`` nodes, as ``dot(..., fused=False)`` does.
     """
     inputs = _dot_operands(xs, "dots")
-    if biases is not None and len(biases) != len(rows):
+    if biases is None:
+        biases = [None] * len(rows)
+    elif len(biases) != len(rows):
         raise ValueError(f"dots: expected one bias per row, got {len(biases)} biases for {len(rows)} rows")
+    n = len(inputs)
     data = [x.data for x in inputs]
-    out = []
-    for i, row in enumerate(rows):
-        bias = None if biases is None else biases[i]
-        if len(row) != len(inputs):
-            raise ValueError(
-                f"dots: expected every row to have one weight per input, "
-                f"got {len(row)} weights in row {i} and {len(inputs)} inputs"
-            )
-        ws = [w.data for w in row if w.__class__ is Value]
-        if len(ws) < len(row) or (bias is not None and bias.__class__ is not Value):
-            out.append(dot(row, inputs, bias))  # numbers among the weights: dot converts them
+    fast = _recording_state() is True  # plain recording: build the nodes here, without _node's checks
+    new, V, mul = _new, Value, operator.mul
+    out: list[Value] = []
+    for row, bias in zip(rows, biases):
+        ws = [w.data for w in row if w.__class__ is V]
+        if len(ws) != n or (bias is not None and bias.__class__ is not V):
+            if len(row) != n:
+                raise ValueError(
+                    f"dots: expected every row to have one weight per input, "
+                    f"got {len(row)} weights in row {len(out)} and {n} inputs"
+                )
+            # numbers among the weights: dot and the operators convert them
+            out.append(dot(row, inputs, bias) if fused else _products_and_sums_slowly(row, inputs, bias))
+        elif not fused:
+            out.append(_products_and_sums(row, ws, inputs, data, bias) if fast else
+                       _products_and_sums_slowly(row, inputs, bias))
+        elif not fast:
+            out.append(_node(weighted_sum(ws, data, None if bias is None else bias.data),
+                             (*row, *inputs) if bias is None else (*row, *inputs, bias), DOT))
+        else:  # the common case, written out: the same node _node would make (DOT's forward inlined)
+            v = new(V)
+            if bias is None:
+                v.data = sum(map(mul, ws, data), 0.0)
+                v._prev = (*row, *inputs)
+            else:
+                v.data = sum(map(mul, ws, data), 0.0) + bias.data
+                v._prev = (*row, *inputs, bias)
+            v.grad = 0.0
+            v.label = ""
+            v._op = DOT
+            out.append(v)
+    return out
+
+
+def _products_and_sums(
+    ws: Sequence[Value], wdata: list[float], xs: Sequence[Value], xdata: list[float], bias: Value | None
+) -> Value:
+    """``bias + w_1*x_1 + ... + w_n*x_n`` as ``*`` and ``+`` nodes, for Values while recording.
+
+    The same nodes as :func:`_products_and_sums_slowly`, built without going
+    through ``Value.__mul__`` and ``Value.__add__``: two Python calls fewer per
+    node make a node-by-node network's forward pass about twice as fast
+    (measured). The arithmetic is MUL's and ADD's forward (float ``*`` and ``+``).
+    """
+    new, V = _new, Value
+    acc, total = bias, (0.0 if bias is None else bias.data)
+    for w, wd, x, xd in zip(ws, wdata, xs, xdata):
+        m = new(V)
+        m.data = product = wd * xd
+        m.grad = 0.0
+        m.label = ""
+        m._prev = (w, x)
+        m._op = MUL
+        if acc is None:  # no bias: the chain starts at the first product
+            acc, total = m, product
             continue
-        if bias is None:
-            out.append(_node(weighted_sum(ws, data), (*row, *inputs), DOT))
-        else:
-            out.append(_node(weighted_sum(ws, data, bias.data), (*row, *inputs, bias), DOT))
+        s = new(V)
+        s.data = total = total + product
+        s.grad = 0.0
+        s.label = ""
+        s._prev = (acc, m)
+        s._op = ADD
+        acc = s
+    return acc if acc is not None else Value(0.0)
+
+
+def _products_and_sums_slowly(ws: Sequence[Any], xs: Sequence[Value], bias: Any) -> Value:
+    """``bias + w_1*x_1 + ... + w_n*x_n`` through the operators (numbers, ``no_grad``, watchers)."""
+    acc = bias if bias is None or isinstance(bias, Value) else _operand(bias, ADD)
+    for w, x in zip(ws, xs):
+        term = w * x
+        acc = term if acc is None else acc + term
+    return acc if acc is not None else Value(0.0)
+
+
+def unary_each(op: Op, xs: Iterable[Value]) -> list[Value]:
+    """``op`` applied to each Value of ``xs``: the nodes ``[x.relu() for x in xs]`` (for RELU) makes.
+
+    Why a loop of its own: a layer applies its activation to every neuron's sum,
+    and building those nodes here, past the method and ``_unary`` calls, makes
+    that part of a network's forward pass about twice as fast (measured).
+    """
+    xs = list(xs)
+    for x in xs:
+        if not isinstance(x, Value):
+            raise TypeError(f"{op.name}: expected a Value, got {type(x).__name__}: {x!r:.80}")
+    if _recording_state() is not True:
+        return [_unary(op, x) for x in xs]
+    forward, new, V = op.forward, _new, Value
+    out = []
+    for x in xs:
+        v = new(V)
+        v.data = forward(x.data)
+        v.grad = 0.0
+        v.label = ""
+        v._prev = (x,)
+        v._op = op
+        out.append(v)
     return out
 
 

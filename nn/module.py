@@ -42,17 +42,13 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from autograd import Value, dot, dots
-from autograd.engine import gc_paused
+from autograd.engine import gc_paused, unary_each
+from autograd.ops import RELU, SIGMOID, TANH, Op
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS", "make_rng"]
 
-#: The activations a neuron can apply, by name: the Value method that applies it (None: no activation).
-ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
-    "relu": Value.relu,
-    "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid,
-    "linear": None,
-}
+#: The activations a neuron can apply, by name: the op that applies it (None: no activation).
+ACTIVATIONS: dict[str, Op | None] = {"relu": RELU, "tanh": TANH, "sigmoid": SIGMOID, "linear": None}
 
 #: An initialisation scheme draws one weight from ``(rng, fan_in, fan_out)``.
 InitFn = Callable[[random.Random, int, int], float]
@@ -215,6 +211,14 @@ def _few(names: Sequence[str], k: int = 5) -> str:
     return shown + (f" and {len(names) - k} more" if len(names) > k else "")
 
 
+def _activate(sums: list[Value], op: Op | None, labels: list[str]) -> list[Value]:
+    """The activation applied to each weighted sum, each result labelled with its neuron's name."""
+    outs = sums if op is None else unary_each(op, sums)
+    for out, label in zip(outs, labels):
+        out.label = label
+    return outs
+
+
 class Neuron(Module):
     """One neuron: ``activation(w_1 x_1 + ... + w_n x_n + b)``.
 
@@ -256,18 +260,11 @@ class Neuron(Module):
 
     def _forward(self, x: Sequence[Any]) -> Value:
         """The forward pass without the input check (a Layer checks once for all its neurons)."""
-        if self.fused:
-            out = dot(self.w, x, self.b)
-        else:
-            out = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
-        return self._finish(out)
+        return self._finish(dot(self.w, x, self.b, fused=self.fused))
 
     def _finish(self, out: Value) -> Value:
         """Apply the activation to the weighted sum and label the result with the neuron's name."""
-        if self._activate is not None:
-            out = self._activate(out)
-        out.label = self._label
-        return out
+        return _activate([out], self._activate, [self._label])[0]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f"w.{i}", w) for i, w in enumerate(self.w)] + [("b", self.b)]
@@ -323,11 +320,9 @@ class Layer(Module):
 
     def _forward(self, x: Sequence[Any]) -> list[Value]:
         """Every neuron's output, always as a list, without the input check."""
-        if self.fused:  # the same dot nodes, with the shared inputs read once for the layer
-            neurons = self.neurons
-            sums = dots([n.w for n in neurons], x, [n.b for n in neurons])
-            return [n._finish(s) for n, s in zip(neurons, sums)]
-        return [n._forward(x) for n in self.neurons]
+        neurons = self.neurons  # the same nodes as each neuron's, with the shared inputs read once
+        sums = dots([n.w for n in neurons], x, [n.b for n in neurons], fused=self.fused)
+        return _activate(sums, neurons[0]._activate, [n._label for n in neurons])
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f"neurons.{i}.{k}", p) for i, n in enumerate(self.neurons) for k, p in n.named_parameters()]

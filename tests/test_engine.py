@@ -26,8 +26,8 @@ from autograd import (
     no_grad,
     topological_order,
 )
-from autograd.engine import _node
-from autograd.ops import MUL, Op
+from autograd.engine import _node, unary_each
+from autograd.ops import MUL, RELU, TANH, Op
 
 finite = st.floats(-4, 4, allow_nan=False, allow_infinity=False)
 
@@ -567,3 +567,88 @@ def test_dots_errors_say_what_was_expected() -> None:
         dots([[1.0], [2.0]], [1.0], [0.0])
     with pytest.raises(TypeError, match="dot: expected a number or a Value, got str"):
         dots([[1.0]], ["a"])
+
+
+# --- the node-by-node weighted sum and the layer activation ------------------------------------
+
+
+def _same_graph(a: Value, b: Value, leaves_identical: bool = True) -> None:
+    """Assert that two graphs have the same shape, ops and numbers (leaves: the very same objects)."""
+    stack = [(a, b)]
+    while stack:
+        u, v = stack.pop()
+        if not u._prev and leaves_identical:
+            assert u is v
+            continue
+        assert (u._op, u.data, len(u._prev)) == (v._op, v.data, len(v._prev))
+        assert u is not v or not u._prev
+        stack.extend(zip(u._prev, v._prev))
+
+
+def test_unfused_dot_builds_micrograds_chain_node_for_node() -> None:
+    ws = [Value(0.3), Value(-1.7), Value(2.5)]
+    xs = [Value(1.1), Value(0.4), Value(-0.9)]
+    b = Value(0.2)
+    out = dot(ws, xs, b, fused=False)
+    _same_graph(out, sum((w * x for w, x in zip(ws, xs)), b))
+    # ((b + w0*x0) + w1*x1) + w2*x2: the bias first, then one '*' and one '+' per input
+    assert out._op == "+" and out._prev[1]._op == "*" and out._prev[1]._prev == (ws[2], xs[2])
+    assert [v._op for v in topological_order(out) if v._prev] == ["*", "+", "*", "+", "*", "+"]
+    # the same gradients as the operator-built graph
+    assert grad(out * out, ws + xs + [b]) == grad(
+        sum((w * x for w, x in zip(ws, xs)), b) ** 2, ws + xs + [b]
+    )
+
+
+def test_unfused_dot_without_a_bias_starts_at_the_first_product() -> None:
+    ws, xs = [Value(2.0), Value(3.0)], [Value(5.0), Value(7.0)]
+    out = dot(ws, xs, fused=False)
+    _same_graph(out, ws[0] * xs[0] + ws[1] * xs[1])
+    assert out.data == 31.0
+    assert dot([], [], fused=False).data == 0.0
+    b = Value(4.0)
+    assert dot([], [], b, fused=False) is b  # the sum of no products plus b is b, as sum([], b) gives
+
+
+def test_unfused_dot_with_numbers_and_under_no_grad_and_anomaly_mode() -> None:
+    w, x = Value(2.0), Value(3.0)
+    out = dot([w, 0.5], [x, 4.0], 1.0, fused=False)
+    assert out.data == 1.0 + 6.0 + 2.0
+    out.backward()
+    assert (w.grad, x.grad) == (3.0, 2.0)
+    with no_grad():
+        plain = dot([w], [x], Value(1.0), fused=False)
+    assert plain.data == 7.0 and plain._prev == ()
+    from autograd import detect_anomaly
+
+    with detect_anomaly():
+        watched = dot([w], [x], fused=False)
+    assert watched.data == 6.0 and watched._prev == (w, x)
+
+
+def test_unfused_dots_build_what_unfused_dot_builds_row_by_row() -> None:
+    rows = [[Value(0.5), Value(-1.0)], [Value(2.0), 0.25]]
+    biases = [Value(0.1), Value(-0.3)]
+    xs = [Value(3.0), Value(4.0)]
+    for out, row, b in zip(dots(rows, xs, biases, fused=False), rows, biases):
+        expected = dot(row, xs, b, fused=False)
+        if all(isinstance(w, Value) for w in row):
+            _same_graph(out, expected)
+        else:  # a number weight becomes a new constant leaf in each graph
+            _same_graph(out, expected, leaves_identical=False)
+    with pytest.raises(ValueError, match="one weight per input, got 1 weights in row 1 and 2 inputs"):
+        dots([[1.0, 2.0], [1.0]], xs, fused=False)
+
+
+@pytest.mark.parametrize("op", [RELU, TANH])
+def test_unary_each_builds_the_nodes_the_methods_build(op: Op) -> None:
+    xs = [Value(-1.5), Value(0.0), Value(0.7)]
+    outs = unary_each(op, xs)
+    for x, out in zip(xs, outs):
+        alone = getattr(x, op.name)()
+        assert (out._op, out._prev, out.data, out.grad, out.label) == (op, (x,), alone.data, 0.0, "")
+    with no_grad():
+        assert all(v._prev == () for v in unary_each(op, xs))
+    for context in (enable_grad, no_grad):
+        with context(), pytest.raises(TypeError, match=f"{op.name}: expected a Value, got float"):
+            unary_each(op, [xs[0], 1.0])
