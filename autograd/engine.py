@@ -462,8 +462,9 @@ def _products_and_sums(
 
     The same nodes as :func:`_products_and_sums_slowly`, built without going
     through ``Value.__mul__`` and ``Value.__add__``: two Python calls fewer per
-    node make a node-by-node network's forward pass about twice as fast
-    (measured). The arithmetic is MUL's and ADD's forward (float ``*`` and ``+``).
+    node made the forward pass of micrograd's demo step on ``nn.MLP(fused=False)``
+    about a fifth faster (measured: 44 to 35 ms, collector included). The
+    arithmetic is MUL's and ADD's forward (float ``*`` and ``+``).
     """
     new, V = _new, Value
     acc, total = bias, (0.0 if bias is None else bias.data)
@@ -500,8 +501,9 @@ def unary_each(op: Op, xs: Iterable[Value]) -> list[Value]:
     """``op`` applied to each Value of ``xs``: the nodes ``[x.relu() for x in xs]`` (for RELU) makes.
 
     Why a loop of its own: a layer applies its activation to every neuron's sum,
-    and building those nodes here, past the method and ``_unary`` calls, makes
-    that part of a network's forward pass about twice as fast (measured).
+    and building those nodes here, past the method and ``_unary`` calls, takes
+    about a quarter less time than calling the method on each (measured: 0.95
+    against 1.3 ms for 1,600 relu nodes).
     """
     xs = list(xs)
     for x in xs:

@@ -322,7 +322,7 @@ class Layer(Module):
         """Every neuron's output, always as a list, without the input check."""
         neurons = self.neurons  # the same nodes as each neuron's, with the shared inputs read once
         sums = dots([n.w for n in neurons], x, [n.b for n in neurons], fused=self.fused)
-        return _activate(sums, neurons[0]._activate, [n._label for n in neurons])
+        return _activate(sums, ACTIVATIONS[self.activation], [n._label for n in neurons])
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f"neurons.{i}.{k}", p) for i, n in enumerate(self.neurons) for k, p in n.named_parameters()]
