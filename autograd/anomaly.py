@@ -52,8 +52,8 @@ import contextvars
 import math
 import os
 import sys
-from contextlib import ContextDecorator
-from typing import Any
+from contextlib import ContextDecorator, contextmanager
+from typing import Any, Iterator
 
 from . import engine
 from .engine import Value
@@ -67,7 +67,8 @@ _LIBRARY_DIRS = tuple(
 )
 
 # The engine's own files: a line in them says nothing about which library call made a node.
-_CORE_FILES = tuple(os.sep + os.path.join("autograd", f) for f in ("engine.py", "ops.py", "anomaly.py"))
+_CORE_FILES = tuple(os.sep + os.path.join("autograd", f)
+                    for f in ("engine.py", "ops.py", "layers.py", "anomaly.py"))
 
 _MAX_SHOWN = 8  # inputs listed in a message (a dot node may have hundreds)
 
@@ -157,8 +158,8 @@ class detect_anomaly(ContextDecorator):
             loss.backward()
 
     See the module docstring for exactly what is checked and what it costs.
-    While the block is active the engine hands each new node to
-    :meth:`record`, and ``backward()`` calls :meth:`run_backward`.
+    While the block is active the engine asks it to make each new node
+    (:meth:`node`), and shows it every edge of a backward pass (:meth:`edge`).
     """
 
     def __init__(self) -> None:
@@ -169,15 +170,18 @@ class detect_anomaly(ContextDecorator):
 
     # -- the context manager ---------------------------------------------------------
 
+    def _recreate_cm(self) -> detect_anomaly:  # each call of a decorated function gets its own
+        return type(self)()
+
     def __enter__(self) -> detect_anomaly:
-        state = engine._recording.get()
+        state = engine.recording.get()
         self._outer = state if isinstance(state, detect_anomaly) else None
         # Under no_grad recording stays off: anomaly mode never starts building graphs.
-        self._tokens.append(engine._recording.set(self if state else state))
+        self._tokens.append(engine.recording.set(self if state else state))
         return self
 
     def __exit__(self, *exc: object) -> None:
-        engine._recording.reset(self._tokens.pop())
+        engine.recording.reset(self._tokens.pop())
         if not self._tokens:
             self._sites.clear()  # let go of the nodes (and their graphs)
 
@@ -199,12 +203,17 @@ class detect_anomaly(ContextDecorator):
 
     # -- forward: called by the engine for every node made while the block is active ---
 
-    def record(self, node: Value) -> None:
-        """Remember where ``node`` was made and check its value (the engine calls this)."""
-        site = _creation_site()
+    def node(self, op: Any, parents: tuple[Value, ...]) -> Value:
+        """Make the node ``op`` of ``parents``, remember where, and check its value (the engine asks)."""
+        node: Value = engine.make_node(op, parents)
+        self.record(node, _creation_site())
+        return node
+
+    def record(self, node: Value, site: str) -> None:
+        """Remember where ``node`` was made (``site``) and raise if its value is NaN or infinite."""
         self._sites[node] = site
         if self._in_backward or math.isfinite(node.data):
-            return  # during a checked backward the loop itself checks, with a better message
+            return  # during a checked backward the edge check comes with a better message
         inputs = tuple(p.data for p in node._prev)
         shown = ", ".join(repr(x) for x in inputs[:_MAX_SHOWN])
         if len(inputs) > _MAX_SHOWN:
@@ -226,54 +235,33 @@ class detect_anomaly(ContextDecorator):
 
     # -- backward: the checked chain-rule loop -----------------------------------------
 
-    def run_backward(self, root: Value, order: list[Value], create_graph: bool) -> None:
-        """The chain rule children-first, as :func:`engine._run_backward`, checking every number.
-
-        ``order`` is ``topological_order(root)`` with the non-leaf gradients already
-        reset (``Value.backward`` and ``grad`` do that). Produces the same gradients
-        as the fast loop (the same rules, the same order, the same additions), so
-        a run that raises nothing here matches one outside anomaly mode.
-        """
-        engine._seed(root, create_graph)
-        self._check_total(root, root, "the seed d(root)/d(root)")
-        self._in_backward = True
+    @contextmanager
+    def backward(self) -> Iterator[None]:
+        """While a checked backward pass runs (the engine enters this), the nodes that
+        ``create_graph`` makes are checked at their edge, where the message is better."""
+        self._in_backward, was = True, self._in_backward
         try:
-            for v in reversed(order):
-                prev = v._prev
-                if not prev:
-                    continue
-                g = v.grad
-                if not create_graph and g == 0:
-                    continue  # nothing to pass on, as in the fast loop
-                try:
-                    if create_graph:
-                        local = v._op.local(v, *prev)  # type: ignore[attr-defined]
-                    else:
-                        local = v._op.local(v.data, *[p.data for p in prev])  # type: ignore[attr-defined]
-                except ArithmeticError as e:
-                    raise type(e)(
-                        f"{_op_name(v)}: in the backward pass: {e} (node {self._where(v)})"
-                    ) from None
-                for i, (p, d) in enumerate(zip(prev, local)):
-                    share = engine._share(g, d) if create_graph else g * d
-                    if not _is_finite(share):
-                        self._raise_backward(v, i, p, g, d, share, "contribution")
-                    if create_graph:
-                        engine._add_grad(p, share)
-                    else:
-                        p.grad += share
-                    if not _is_finite(p.grad):
-                        self._raise_backward(v, i, p, g, d, p.grad, "accumulated gradient")
+            yield
+        except ArithmeticError as e:  # an op's rule failed: say where its node was made
+            node = getattr(e, "node", None)
+            if node is None or isinstance(e, AnomalyError):
+                raise
+            raise type(e)(f"{e} (node {self._where(node)})") from None
         finally:
-            self._in_backward = False
+            self._in_backward = was
 
-    def _check_total(self, node: Value, root: Value, what: str) -> None:
-        if not _is_finite(node.grad):
-            raise AnomalyError(
-                f"anomaly in the backward pass: {what} is {_num(node.grad)!r}; "
-                f"the root is {_node_name(root)}, {self._where(root)}",
-                phase="backward", op=_op_name(root), inputs=(_num(node.grad),), site=self.site_of(root),
-            )
+    def edge(self, v: Value, i: int, g: Any, d: Any, share: Any, before: Any) -> None:
+        """Check one edge of a backward pass (the engine calls this after adding its share).
+
+        The share ``upstream grad * local derivative`` sent along ``v -> parent`` and the
+        parent's new total must both be finite; the message gives both factors, so an
+        exploding upstream gradient tells itself apart from an infinite local derivative.
+        """
+        p = v._prev[i]
+        if not _is_finite(share):
+            self._raise_backward(v, i, p, g, d, share, "contribution")
+        if not _is_finite(p.grad):
+            self._raise_backward(v, i, p, g, d, p.grad, "accumulated gradient")
 
     def _raise_backward(
         self, v: Value, i: int, p: Value, g: Any, d: Any, bad: Any, what: str

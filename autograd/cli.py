@@ -7,8 +7,10 @@ What you can do with it, from a shell::
     chainrule demo --out demo-output
 
 ``python -m autograd.cli ...`` does the same. Formulas are read by
-:mod:`autograd.parse`, which accepts arithmetic and the engine's functions and
-refuses anything else, so a formula can never run code.
+:mod:`autograd.parse`, which accepts arithmetic and the op table's functions and
+refuses anything else, so a formula can never run code. Subcommands beyond
+``draw`` and ``explain`` come from other packages through the
+``chainrule.commands`` entry point: ``demo`` is :mod:`nn.demo`'s.
 
 Every error is one line on standard error and a non-zero exit status: 2 for a
 mistake in the command line (an unknown option, a malformed ``name=value``, a
@@ -19,20 +21,20 @@ given values or a file that cannot be written.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import math
 import subprocess
 import sys
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-from .engine import Value, no_grad
+from . import __version__
+from .engine import Value
 from .ops import fmt
-from .parse import MAX_LENGTH, FormulaError, ParsedFormula, parse
+from .parse import MAX_LENGTH, FormulaError, ParsedFormula, function_list, parse
 
-__all__ = ["main", "build_parser", "run_demo", "DemoResult", "render_graph", "DEMO_FILES"]
+__all__ = ["main", "build_parser", "render_graph", "write_file", "positive_int", "UsageError", "RunError"]
 
 PROG = "chainrule"
 
@@ -56,11 +58,11 @@ class _Parser(argparse.ArgumentParser):
 
 
 _VALUES_HELP = "the value of each name in the formula, as name=number (e.g. a=2 b=-3)"
-_FORMULA_HELP = (
-    f"a formula such as '(a*b + c)*f' or 'tanh(x1*w1 + b)': numbers, names, + - * / **, parentheses "
-    f"and exp log tanh sigmoid relu abs sqrt sin cos (at most {MAX_LENGTH} characters). "
-    "Quote it."
-)
+
+
+def _formula_help() -> str:  # the functions come from the op table, ops added with define_op included
+    return (f"a formula such as '(a*b + c)*f' or 'tanh(x1*w1 + b)': numbers, names, + - * / **, parentheses "
+            f"and {function_list().replace(',', '')} (at most {MAX_LENGTH} characters). Quote it.")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="See backpropagation: draw a formula's computation graph with its gradients, "
         "write out the chain rule for one input, or train a small network and save pictures of it.",
     )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
@@ -79,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Evaluate the formula with the given values, run backward, and render the graph: "
         "one box per value with its data and grad, one oval per operation.",
     )
-    draw.add_argument("formula", help=_FORMULA_HELP)
+    draw.add_argument("formula", help=_formula_help())
     draw.add_argument("values", nargs="*", metavar="name=value", help=_VALUES_HELP)
     draw.add_argument("-o", "--output", metavar="PATH",
                       help="where to write the picture (default: graph.svg, or graph.png with --format png)")
@@ -95,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="List every path from one input to the output, the local derivative on each edge, "
         "each path's product and their sum, which is the gradient backward() computes.",
     )
-    explain.add_argument("formula", help=_FORMULA_HELP)
+    explain.add_argument("formula", help=_formula_help())
     explain.add_argument("values", nargs="*", metavar="name=value", help=_VALUES_HELP)
     explain.add_argument("--wrt", required=True, metavar="NAME",
                          help="the input to differentiate with respect to (one of the formula's names)")
@@ -103,23 +106,14 @@ def build_parser() -> argparse.ArgumentParser:
                          help="print Markdown with LaTeX instead of plain text")
     explain.set_defaults(run=_run_explain)
 
-    demo = sub.add_parser(
-        "demo",
-        help="train a small network on the moons data set and save pictures of what happened",
-        description="Train micrograd's demo (moons, MLP(2, [16, 16, 1]), hinge loss, SGD) and write the "
-        "decision boundary, the loss curve, one neuron's graph, a backward player and one weight's "
-        "chain rule into a folder.",
-    )
-    demo.add_argument("--out", default="demo-output", metavar="DIR",
-                      help="the folder to write into (default: demo-output)")
-    demo.add_argument("--steps", type=_positive_int, default=100, metavar="N",
-                      help="training steps (default: 100, the full demo)")
-    demo.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    demo.set_defaults(run=_run_demo)
+    # Other packages add subcommands through the "chainrule.commands" entry point: nn adds `demo`.
+    for entry in sorted(importlib.metadata.entry_points(group="chainrule.commands"), key=lambda e: e.name):
+        entry.load()(sub)
     return parser
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number >= 1."""
     try:
         n = int(text)
     except ValueError:
@@ -154,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-_TAKES_A_VALUE = {"-o", "--output", "--format", "--wrt", "--out", "--steps"}
+_TAKES_A_VALUE = {"-o", "--output", "--format", "--wrt"}
 
 
 def _protect_formula(argv: list[str]) -> list[str]:
@@ -303,7 +297,7 @@ def render_graph(out: Value, path: Path, fmt_: str, *, edge_labels: bool = True,
         graph = draw_dot(out, edge_labels=edge_labels)
     except ValueError as e:
         raise RunError(f"cannot draw the graph: {e}") from None
-    _write(path, _pipe(graph, fmt_, timeout))
+    write_file(path, _pipe(graph, fmt_, timeout))
     return path
 
 
@@ -337,7 +331,8 @@ def _one_line(e: BaseException) -> str:
     return " ".join(str(e).split()) or type(e).__name__
 
 
-def _write(path: Path, data: bytes | str) -> None:
+def write_file(path: Path, data: bytes | str) -> None:
+    """Write a file, making its folder; an OSError becomes a one-line RunError."""
     try:
         if path.parent != Path(""):
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -371,197 +366,6 @@ def _run_explain(args: argparse.Namespace) -> int:
 
 # --- demo ----------------------------------------------------------------------------------
 
-#: The five files the demo writes, in the order it writes them.
-DEMO_FILES = (
-    "decision_boundary.png", "loss.png", "neuron_graph.svg", "backward_player.html", "chain_rule.md",
-)
-
-
-@dataclass
-class DemoResult:
-    """What :func:`run_demo` did: the files it wrote, the accuracy, and the weight it explained."""
-
-    files: dict[str, Path]
-    accuracy: float
-    steps: int
-    seconds: float
-    weight_name: str = ""
-    weight_grad: float = 0.0
-
-
-def _run_demo(args: argparse.Namespace) -> int:
-    try:
-        import matplotlib
-    except ImportError:
-        raise RunError("the demo draws its plots with matplotlib; install it with "
-                       "pip install 'chainrule[plot]'") from None
-    matplotlib.use("Agg")  # files only: no window, and no display needed
-    result = run_demo(Path(args.out), steps=args.steps, progress=not args.no_progress)
-    print(f"final accuracy: {result.accuracy:.0%} on the {DEMO_SAMPLES} training points "
-          f"after {result.steps} steps ({result.seconds:.1f} s)")
-    for name in DEMO_FILES:
-        print(f"{name:<22} -> {result.files[name]}")
-    return 0
-
-
-DEMO_SAMPLES = 100
-DEMO_SEED = 1
-
-
-def run_demo(out_dir: Path, *, steps: int = 100, progress: bool = True, seed: int = DEMO_SEED) -> DemoResult:
-    """Train micrograd's demo network and write the five demo files into ``out_dir``.
-
-    The recipe is micrograd's: 100 points of the moons data set (noise 0.1), an
-    ``MLP(2, [16, 16, 1])`` with relu hidden layers, the max-margin (hinge) loss
-    plus 1e-4 times the sum of squared parameters, and plain SGD whose learning
-    rate falls linearly, lr = 1.0 - 0.9 k / steps, for ``steps`` full-batch steps.
-    ``seed`` fixes both the data and the initial weights.
-
-    Then it looks inside the trained network: one first-layer neuron is drawn for
-    one training point (with the local derivative on every edge), its backward
-    pass becomes a step-by-step player, and the chain rule for one of its weights
-    is written out, path by path, for the loss on that point.
-    """
-    import nn
-    from nn import plot
-
-    from .draw import draw_dot
-    from .player import play
-
-    X, y = nn.data.make_moons(DEMO_SAMPLES, noise=0.1, seed=seed)
-    model = nn.MLP(2, [16, 16, 1], seed=seed)
-    optimizer = nn.optim.SGD(model.parameters(), lr=nn.optim.LinearDecay(1.0, 0.1, steps=steps))
-    print(f"training MLP(2, [16, 16, 1]) on {DEMO_SAMPLES} moons points: hinge loss + 1e-4 L2, "
-          f"SGD with lr = 1.0 - 0.9*k/{steps}, {steps} steps")
-    t0 = time.perf_counter()
-    history = nn.fit(model, X, y, loss="hinge", l2=1e-4, optimizer=optimizer, epochs=steps,
-                     progress=progress)
-    seconds = time.perf_counter() - t0
-    if history.interrupted:
-        raise KeyboardInterrupt
-    with no_grad():
-        correct = sum((model(x).data > 0) == (label > 0) for x, label in zip(X, y))
-    result = DemoResult(files={}, accuracy=correct / len(X), steps=history.epochs, seconds=seconds)
-
-    _mkdir(out_dir)
-    files = {name: out_dir / name for name in DEMO_FILES}
-    _save_figure(plot.decision_boundary(model, X, y), files["decision_boundary.png"])
-    _save_figure(plot.history(history), files["loss.png"])
-
-    # One neuron of the first layer, for one training point whose gradient reaches it.
-    neuron, x, label = _pick_neuron(model, X, y)
-    out = _neuron_graph(neuron, x)
-    model.zero_grad()
-    out.backward()
-    graph = draw_dot(out, edge_labels=True)
-    _write(files["neuron_graph.svg"], _pipe(graph, "svg"))
-    try:
-        play(out).save(files["backward_player.html"])
-    except OSError as e:
-        raise RunError(f"cannot write {files['backward_player.html']}: {e.strerror or e}") from None
-
-    weight_name, weight_grad, markdown = _chain_rule_page(model, neuron, x, label)
-    _write(files["chain_rule.md"], markdown)
-    result.files = files
-    result.weight_name, result.weight_grad = weight_name, weight_grad
-    return result
-
-
-def _mkdir(path: Path) -> None:
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise RunError(f"cannot create the folder {path}: {e.strerror or e}") from None
-
-
-def _save_figure(fig: Any, path: Path) -> None:
-    import matplotlib.pyplot as plt
-
-    try:
-        fig.savefig(path, dpi=110, bbox_inches="tight")
-    except OSError as e:
-        raise RunError(f"cannot write {path}: {e.strerror or e}") from None
-    finally:
-        plt.close(fig)
-
-
-def _pick_neuron(
-    model: Any, X: Sequence[Sequence[float]], y: Sequence[float]
-) -> tuple[Any, list[float], float]:
-    """A first-layer neuron and a training point where gradient flows all the way back to it.
-
-    We want a point inside the margin (its hinge loss is above 0, so the loss
-    has a gradient at all) and a neuron whose relu is switched on for that point
-    (so it passes the gradient back): then the pictures show non-zero gradients.
-    """
-    with no_grad():
-        for x, label in zip(X, y):
-            if 1 - label * model(x).data <= 0:
-                continue
-            for neuron in model.layers[0].neurons:
-                if neuron(x).data > 0.1:
-                    return neuron, list(x), float(label)
-    return model.layers[0].neurons[0], list(X[0]), float(y[0])
-
-
-def _neuron_graph(neuron: Any, x: Sequence[float]) -> Value:
-    """``relu(w1*x1 + w2*x2 + b)`` for one neuron, written out op by op so each edge shows one rule.
-
-    The weights and bias are the neuron's own parameters (labelled with their
-    names in the model); the inputs are new leaves ``x1``, ``x2``.
-    """
-    xs = [Value(float(v), label=f"x{i + 1}") for i, v in enumerate(x)]
-    terms = [w * xi for w, xi in zip(neuron.w, xs)]
-    for i, term in enumerate(terms):
-        term.label = f"w.{i}*x{i + 1}"
-    z = terms[0]
-    for term in terms[1:]:
-        z = z + term
-    z = z + neuron.b
-    z.label = "z"
-    out = z.relu()
-    out.label = neuron._label if getattr(neuron, "_label", "") else "out"
-    return out
-
-
-def _chain_rule_page(model: Any, neuron: Any, x: Sequence[float], label: float) -> tuple[str, float, str]:
-    """The Markdown page that explains, path by path, the gradient of one weight for one point's loss."""
-    from .explain import explain
-
-    names = {id(p): name for name, p in model.named_parameters()}
-    weight = neuron.w[0]
-    weight_name = names.get(id(weight), weight.label or "w")
-    score = model([Value(v, label=f"x{i + 1}") for i, v in enumerate(x)])
-    loss = (1 - label * score).relu()
-    loss.label = "loss"
-    model.zero_grad()
-    loss.backward()
-    weight_grad = float(weight.grad)
-    explanation = explain(loss, weight)
-    point = ", ".join(f"{v:.4g}" for v in x)
-    paths = f"{explanation.n_paths} path{'s' if explanation.n_paths != 1 else ''}"
-    lines = [
-        "# The chain rule for one weight",
-        "",
-        f"The trained network of `chainrule demo`, on one training point x = ({point}) "
-        f"with label y = {label:+g}. Its loss on that point is micrograd's max-margin loss, "
-        "loss = relu(1 - y · score).",
-        "",
-        f"The weight `{weight_name}` (the first weight of the neuron drawn, for the same point, in "
-        "`neuron_graph.svg`) "
-        f"reaches the loss along {paths}: through its neuron, then through each neuron of the next "
-        "layer, then the output. The chain rule multiplies the local derivatives along each path "
-        "and adds up the paths. A path through a neuron whose relu is switched off carries a "
-        "local derivative of 0, so its product is 0.",
-        "",
-        explanation._repr_markdown_(),
-        "",
-        f"After `loss.backward()`, `{weight_name}.grad` = {weight_grad:.6g}: the same number.",
-        "",
-    ]
-    return weight_name, weight_grad, "\n".join(lines)
-
 
 if __name__ == "__main__":
     sys.exit(main())
-

@@ -31,9 +31,9 @@ from typing import Any
 import graphviz
 
 from .engine import Value, topological_order
-from .formula import local_derivatives, node_names, wrap_name
+from .formula import local_numbers, node_names, wrap_name
 
-__all__ = ["draw_dot", "Graph", "DotNotFoundError"]
+__all__ = ["draw_dot", "Graph", "DotNotFoundError", "Highlight"]
 
 INSTALL_HINT = (
     "Install Graphviz: 'sudo apt-get install graphviz' (Debian/Ubuntu), 'brew install graphviz' "
@@ -167,8 +167,9 @@ def _between(out: Value, name: str, group: dict[Value, str], position: dict[Valu
 
 
 @dataclass
-class _Frame:
-    """What a player frame changes in a drawing: the grads shown, the active edge, the fresh grad."""
+class Highlight:
+    """What one frame of a step-by-step picture (the player) shows differently: the grads written
+    in the boxes (in place of ``.grad``), the active edge in red, the box whose grad just changed."""
 
     grads: dict[Value, float] = field(default_factory=dict)
     active: tuple[Value, int] | None = None  # (child, index of the parent in child._prev)
@@ -210,6 +211,7 @@ def draw_dot(
     collapse: str | None = None,
     max_nodes: int | None = 500,
     format: str = "svg",
+    highlight: Highlight | None = None,
 ) -> Graph:
     """The computation graph of ``root`` as a :class:`Graph` (a ``graphviz.Digraph``).
 
@@ -223,43 +225,24 @@ def draw_dot(
     * ``max_nodes``: a graph with more values than this raises a ValueError instead
       of keeping Graphviz busy for minutes; ``None`` draws any size.
     * ``format``: the file format ``render()`` writes (``'svg'``, ``'png'``, ``'pdf'``...).
+    * ``highlight``: a :class:`Highlight`, for one frame of a step-by-step picture.
 
     Display the result in Jupyter as a cell's last expression, or call
     ``.render('name', format='png')``. Its ``.source`` is the DOT text.
     """
-    _check_options("draw_dot", root, rankdir, color, collapse, max_nodes)
-    return _draw(root, topological_order(root), rankdir=rankdir, edge_labels=edge_labels, color=color,
-                 cluster=cluster, collapse=collapse, max_nodes=max_nodes, format=format, frame=None)
-
-
-def _check_options(fn: str, root: Any, rankdir: Any, color: Any, collapse: Any, max_nodes: Any,
-                   arg: str = "root") -> None:
     if not isinstance(root, Value):
-        raise TypeError(f"{fn}: {arg} must be a Value, got {type(root).__name__}: {root!r:.80}")
+        raise TypeError(f"draw_dot: root must be a Value, got {type(root).__name__}: {root!r:.80}")
     if rankdir not in ("LR", "TB", "RL", "BT"):
-        raise ValueError(f"{fn}: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
+        raise ValueError(f"draw_dot: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
     if color not in (None, "grad"):
-        raise ValueError(f"{fn}: color must be None or 'grad', got {color!r}")
+        raise ValueError(f"draw_dot: color must be None or 'grad', got {color!r}")
     if collapse not in (None, "neuron"):
-        raise ValueError(f"{fn}: collapse must be None or 'neuron', got {collapse!r}")
+        raise ValueError(f"draw_dot: collapse must be None or 'neuron', got {collapse!r}")
     if max_nodes is not None and (not isinstance(max_nodes, int) or isinstance(max_nodes, bool)
                                   or max_nodes < 1):
-        raise ValueError(f"{fn}: max_nodes must be a positive int or None, got {max_nodes!r}")
-
-
-def _draw(
-    root: Value,
-    order: list[Value],
-    *,
-    rankdir: str,
-    edge_labels: bool,
-    color: str | None,
-    cluster: bool,
-    collapse: str | None,
-    max_nodes: int | None,
-    format: str,
-    frame: _Frame | None,
-) -> Graph:
+        raise ValueError(f"draw_dot: max_nodes must be a positive int or None, got {max_nodes!r}")
+    order = topological_order(root)
+    frame = highlight
     groups = neuron_groups(order) if (cluster or collapse) else {}
     index = {v: i for i, v in enumerate(order)}
     names = node_names(order) if edge_labels else {}
@@ -366,7 +349,7 @@ def _draw(
                 g.edge(f"n{index[b]}", vid)
             continue
         g.edge(vid + "op", vid)
-        locals_ = local_derivatives(v) if edge_labels else ()
+        locals_ = local_numbers(v) if edge_labels else ()
         for i, p in enumerate(v._prev):
             attrs = {}
             if edge_labels and box[p] is p:

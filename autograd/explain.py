@@ -27,14 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from .engine import Value, grad, topological_order
-from .formula import (
-    Formula,
-    local_derivatives,
-    node_latex_names,
-    node_names,
-    symbolic_local,
-    wrap_name,
-)
+from .formula import Formula, local_numbers, node_latex_names, node_names, symbolic_local, wrap_name
 
 __all__ = ["explain", "Explanation", "EdgeTerm", "NodeTerm", "backward_steps", "Step"]
 
@@ -263,10 +256,10 @@ def explain(output: Value, wrt: Value, *, max_paths: int = 32) -> Explanation:
 
     def local(v: Value) -> tuple[tuple[float, ...], list[Formula | None]]:
         if v not in rules:
-            rules[v] = (local_derivatives(v), symbolic_local(v, names, latex_names))
+            rules[v] = (local_numbers(v), symbolic_local(v, names, latex_names))
         return rules[v]
 
-    per_node = _per_node(output, order, n_paths)
+    per_node = _per_node(output, order, n_paths, _steps(output))
     if total <= max_paths:
         paths = _paths(output, wrt, n_paths, local)
         gradient = sum(_product(p) for p in paths)
@@ -294,23 +287,20 @@ def _paths(output: Value, wrt: Value, n_paths: dict[Value, int], local: Any) -> 
     return found
 
 
-def _per_node(output: Value, order: list[Value], n_paths: dict[Value, int]) -> list[NodeTerm]:
-    """d output / d v for every node v that depends on wrt, from the output down, as sums over children."""
-    adjoint: dict[Value, float] = {output: 1.0}
+def _per_node(output: Value, order: list[Value], n_paths: dict[Value, int],
+              steps: list[Step]) -> list[NodeTerm]:
+    """d output / d v for every node v that depends on wrt, from the output down, as sums over children.
+
+    The terms are backward's own steps (a child whose gradient is 0 sends nothing, and is left out).
+    """
     incoming: dict[Value, list[tuple[Value, int, float, float]]] = {}
-    result: list[NodeTerm] = []
-    for v in reversed(order):
-        if v not in n_paths:
-            continue
-        terms = incoming.get(v, [])
-        g = 1.0 if v is output else sum(up * d for _, _, up, d in terms)
-        adjoint[v] = g
-        result.append(NodeTerm(v, tuple(terms), g))
-        if v._prev:
-            for i, (p, d) in enumerate(zip(v._prev, local_derivatives(v))):
-                if p in n_paths:
-                    incoming.setdefault(p, []).append((v, i, g, d))
-    return result
+    total: dict[Value, float] = {output: 1.0}
+    for s in steps:
+        if s.parent in n_paths and s.child in n_paths:
+            incoming.setdefault(s.parent, []).append((s.child, s.index, s.upstream, s.local))
+        total[s.parent] = s.parent_grad
+    return [NodeTerm(v, tuple(incoming.get(v, ())), total.get(v, 0.0))
+            for v in reversed(order) if v in n_paths]
 
 
 # --- backward, one edge at a time ------------------------------------------------------------
@@ -343,33 +333,27 @@ class Step:
 
 
 def backward_steps(output: Value) -> Iterator[Step]:
-    """Replay ``output.backward()`` one edge at a time, yielding a :class:`Step` per edge.
+    """Replay ``output.backward()`` one edge at a time: a :class:`Step` per edge, in backward's order.
 
-    The order is backward's: nodes children-first (the reverse of
-    :func:`autograd.topological_order`), and each node's parents in argument
-    order. A node whose gradient is 0 has nothing to pass on; backward skips
-    it, and so do the steps.
-
-    The gradients live in a table of the generator's own, starting from 0 for
-    every node and 1 for ``output``: no ``.grad`` is read or changed. So the
-    last ``parent_grad`` of each node is what ``.grad`` holds after
-    ``output.backward()`` from zeroed gradients.
+    Nodes come children first (the reverse of :func:`autograd.topological_order`), each
+    node's parents in argument order; a node whose gradient is 0 has nothing to pass on, and
+    backward skips it, so the steps do too. It runs the engine's own backward pass on
+    gradients that start from 0 (and 1 for ``output``), then puts every ``.grad`` back as it
+    was: the last ``parent_grad`` of each node is what ``.grad`` holds after ``backward()``
+    from zeroed gradients.
     """
     if not isinstance(output, Value):
         raise TypeError(f"backward_steps: output must be a Value, got {type(output).__name__}: "
                         f"{output!r:.80}")
-    return _steps(output, topological_order(output))
+    return iter(_steps(output))
 
 
-def _steps(output: Value, order: list[Value]) -> Iterator[Step]:
-    grads: dict[Value, float] = {v: 0.0 for v in order}
-    grads[output] = 1.0
-    for v in reversed(order):
-        upstream = grads[v]
-        if not v._prev or upstream == 0:
-            continue
-        for i, (p, d) in enumerate(zip(v._prev, local_derivatives(v))):
-            before = grads[p]
-            contribution = upstream * d
-            grads[p] = before + contribution
-            yield Step(v, p, i, d, upstream, contribution, before, grads[p])
+def _steps(output: Value) -> list[Step]:
+    steps: list[Step] = []
+
+    def record(v: Value, i: int, g: Any, d: Any, share: Any, before: Any) -> None:
+        steps.append(Step(v, v._prev[i], i, float(d), float(g), float(share), float(before),
+                          float(v._prev[i].grad)))
+
+    grad(output, [], watch=record)
+    return steps

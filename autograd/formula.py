@@ -27,15 +27,15 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from .engine import Value, enable_grad, topological_order
-from .ops import Op, fmt
+from .engine import Value, enable_grad, local_derivatives, topological_order
+from .ops import ADD, ATOM, MUL, Op, fmt
 
 __all__ = [
-    "Formula", "formula", "node_names", "node_latex_names", "local_derivatives", "symbolic_local",
-    "latex_name", "wrap_name",
+    "Formula", "formula", "node_names", "node_latex_names", "local_numbers", "symbolic_local",
+    "latex_name", "wrap_name", "writer",
 ]
 
-_ATOM = 5  # the precedence of names, numbers and function calls: never wrapped in parentheses
+_ATOM = ATOM  # the precedence of names, numbers and function calls: never wrapped in parentheses
 _GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda",
     "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega",
@@ -85,22 +85,28 @@ def _leaf_text(v: Value, latex: bool) -> tuple[str, int]:
     return number, (3 if number.startswith("-") else _ATOM)  # a negative number reads like -x
 
 
-def _needs_parens(op: Op, position: int, child_prec: int, latex: bool) -> bool:
-    """Whether the operand at ``position`` of ``op`` must be wrapped, given its precedence."""
-    if op.precedence == _ATOM:
-        return False  # a call such as tanh(...) already has its parentheses
-    if latex and op.name == "div":
-        return False  # \\frac{..}{..} groups both operands
-    if op.name == "pow":
-        if position == 1:  # the exponent: LaTeX sets it apart; in text a ** (b ** c) reads better
-            return not latex and child_prec <= op.precedence
-        return child_prec <= op.precedence  # the base: (a*b)**2, (-a)**2, (a**b)**c
-    if op.name == "dot":
-        return child_prec < 2  # weights and inputs sit inside products w*x
-    if child_prec < op.precedence:
-        return True
-    # Same precedence: a - (b - c) and a / (b*c) need their parentheses, a + (b - c) does not.
-    return child_prec == op.precedence and position == 1 and op.name in ("sub", "div")
+class _Written:
+    """How formulas write a node made by hand with a string op (not in the table): ``label(x, y)``,
+    or ``(x label y)`` for a symbol such as ``*``."""
+
+    def __init__(self, label: str, n: int) -> None:
+        self.name, self.precedence, self.parens = label or "?", _ATOM, lambda i, c, latex: False
+        call = n != 2 or self.name.isidentifier()
+        self.text: Any = (lambda xs: f"{self.name}({', '.join(xs)})") if call else \
+            (lambda xs: f"({xs[0]} {label} {xs[1]})")
+        tex = latex_name(self.name) if self.name.isidentifier() else self.name
+        self.latex: Any = (lambda xs: f"{tex}\\left({', '.join(xs)}\\right)") if call else \
+            (lambda xs: f"\\left({xs[0]} {tex} {xs[1]}\\right)")
+
+
+def writer(v: Value) -> Any:
+    """What writes ``v``'s op in a formula: its table entry, or a plain call for an op made by hand."""
+    return v._op if isinstance(v._op, Op) else _Written(str(v._op), len(v._prev))
+
+
+def _needs_parens(op: Any, position: int, child_prec: int, latex: bool) -> bool:
+    """Whether the operand at ``position`` of ``op``, of precedence ``child_prec``, needs parentheses."""
+    return bool(op.parens(position, child_prec, latex))
 
 
 def _write(node: Value, stop_at_labels: bool, latex: bool, simplify: bool, max_chars: int | None,
@@ -111,9 +117,7 @@ def _write(node: Value, stop_at_labels: bool, latex: bool, simplify: bool, max_c
         if not v._prev or (stop_at_labels and v.label and v is not root):
             texts[v] = (written[v], _ATOM) if written and v in written else _leaf_text(v, latex)
             continue
-        op = v._op
-        if not isinstance(op, Op):
-            raise TypeError(f"formula: node {v!r} has op {op!r}, which is not an entry of the op table")
+        op = writer(v)
         if simplify:
             shortcut = _simplified(v, texts)
             if shortcut is not None:
@@ -141,7 +145,7 @@ def _simplified(v: Value, texts: dict[Value, tuple[str, int]]) -> tuple[str, int
     if len(prev) != 2:
         return None
     a, b = prev
-    identity = 1.0 if op == "*" else 0.0 if op == "+" else None
+    identity = 1.0 if op is MUL else 0.0 if op is ADD else None
     if identity is None:
         return None
     if _is_constant(a) and a.data == identity:
@@ -200,18 +204,16 @@ def node_names(order: list[Value], max_len: int = 16) -> dict[Value, str]:
     """
     named: dict[Value, tuple[str, int]] = {}
     for i, v in enumerate(order):
-        op = v._op
+        op = writer(v)
         if v.label or not v._prev:
             named[v] = _leaf_text(v, False)
-        elif isinstance(op, Op):
+        else:
             args = []
             for k, p in enumerate(v._prev):
                 t, prec = named[p]
                 args.append(f"({t})" if _needs_parens(op, k, prec, False) else t)
             text = op.text(args)
             named[v] = (text, op.precedence) if len(text) <= max_len else (f"v{i}", _ATOM)
-        else:
-            named[v] = f"v{i}", _ATOM
     return {v: t for v, (t, _) in named.items()}
 
 
@@ -222,10 +224,10 @@ def node_latex_names(order: list[Value], names: dict[Value, str]) -> dict[Value,
     """
     raw: dict[Value, tuple[str, int]] = {}
     for i, v in enumerate(order):
-        op = v._op
+        op = writer(v)
         if v.label or not v._prev:
             raw[v] = _leaf_text(v, True)
-        elif names[v] == f"v{i}" or not isinstance(op, Op):
+        elif names[v] == f"v{i}":
             raw[v] = f"v_{{{i}}}", _ATOM
         else:
             args = []
@@ -236,19 +238,13 @@ def node_latex_names(order: list[Value], names: dict[Value, str]) -> dict[Value,
     return {v: t if prec == _ATOM else f"\\left({t}\\right)" for v, (t, prec) in raw.items()}
 
 
-def local_derivatives(v: Value) -> tuple[float, ...]:
-    """d v / d p for each parent p of ``v``, in the order of ``v._prev``, from the op table.
-
-    These are the numbers ``backward()`` multiplies along each edge.
-    """
-    op = v._op
-    if not isinstance(op, Op):
-        raise TypeError(f"node {v!r} has op {op!r}, which is not an entry of the op table")
+def local_numbers(v: Value) -> tuple[float, ...]:
+    """:func:`autograd.engine.local_derivatives` as floats, with an error naming the op: the
+    numbers ``backward()`` multiplies along each edge, as the tools show them."""
     try:
-        out = op.local(v.data, *[p.data for p in v._prev])
+        return tuple(float(d) for d in local_derivatives(v))
     except ArithmeticError as e:
-        raise type(e)(f"{op.name}: local derivative: {e}") from None
-    return tuple(float(d.data if isinstance(d, Value) else d) for d in out)
+        raise type(e)(f"{writer(v).name}: local derivative: {e}") from None
 
 
 def symbolic_local(

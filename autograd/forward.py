@@ -25,7 +25,7 @@ import numbers
 from typing import Mapping
 
 from .engine import Value, topological_order
-from .formula import local_derivatives
+from .formula import local_numbers
 
 __all__ = ["jvp"]
 
@@ -64,7 +64,7 @@ def jvp(output: Value, tangents: Mapping[Value, float]) -> float:
             continue
         # d v = sum over parents p of (d v / d p) * d p: the chain rule, front to back
         total = 0.0
-        for p, d in zip(v._prev, local_derivatives(v)):
+        for p, d in zip(v._prev, local_numbers(v)):
             tp = dot[p]
             if tp != 0.0:
                 total += d * tp

@@ -1,103 +1,204 @@
-"""The op table: every operation the engine knows, each defined exactly once.
+"""The op table: every operation the engine knows, each defined once, in one entry.
 
-An :class:`Op` bundles everything about one operation:
+Every part of the library reads an op from here (backward, gradients of gradients, the
+pictures, ``explain``, the player, forward mode, anomaly mode, the formula language, the
+batch replay). An :class:`Op` has ``forward(*xs)``, the value on floats with an error naming
+the op outside its domain; ``local(out, *xs)``, one local derivative d out / d x_i per input,
+written with arithmetic and the ops themselves (``cos(a)``, ``1 - out * out``) so that the
+same rule runs on floats (``backward``), on Values (``create_graph``: a graph to differentiate
+again) and on NumPy arrays (the replay); ``vectorized(*arrays)``, the forward on arrays; the
+label graphs draw (the Op *is* that string, as micrograd keeps ``'+'`` in ``_op``); and how
+formulas write it. An op is a function too: ``exp(2.0)`` is a float, ``exp(v)`` a new node,
+``exp(array)`` an array. Add one with :func:`define_op`::
 
-* ``forward(*xs)``: the value, computed on plain floats, with a clear error
-  outside the op's domain;
-* ``local(out, *xs)``: one local derivative per input, d out / d x_i. Rules are
-  written with ordinary arithmetic and the functions below (``exp``, ``log``,
-  ``cos``...), so the same rule gives floats when it is handed floats and builds
-  new graph nodes when it is handed Values. That is what makes gradients of
-  gradients work without a second set of rules;
-* the label that graphs show (the ``Op`` *is* that string, just as micrograd
-  keeps a string in ``Value._op``), a name, and how to write the op in a formula.
-
-Everything that needs to know an op (``Value.backward``, ``create_graph``, the
-graph renderer, ``explain``, forward mode, the step-by-step player) reads this
-table. Adding an op means adding one entry here, one method on ``Value`` and
-one row in the tests.
+    cube = define_op("cube", lambda x: x**3, lambda out, x: 3 * x * x)
 """
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
 import operator
+from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import Any, Callable, Sequence, TypedDict
+from typing import Any
 
-__all__ = [
-    "Op", "OPS", "ADD", "SUB", "MUL", "DIV", "NEG", "POW", "pow_const", "EXP", "LOG",
-    "TANH", "SIGMOID", "RELU", "ABS", "SQRT", "SIN", "COS", "DOT",
-    "exp", "log", "tanh", "sigmoid", "relu", "sqrt", "sin", "cos", "power",
-]
+__all__ = ["Op", "OPS", "define_op", "op_named", "pow_const", "fmt", "ADD", "SUB", "MUL", "DIV",
+           "NEG", "POW", "EXP", "LOG", "TANH", "SIGMOID", "SOFTPLUS", "RELU", "ABS", "SQRT", "SIN", "COS",
+           "DOT", "STEP", "SIGN", "LOG_BASE", "exp", "log", "tanh", "sigmoid", "softplus", "relu", "sqrt",
+           "sin", "cos", "power"]
+
+ATOM = 5  # precedence, loosest first: 1 sums, 2 products, 3 unary minus, 4 powers, 5 calls and names
+Writer = Callable[[Sequence[str]], str]
+
+
+def _numpy() -> Any:
+    import numpy  # only array inputs need it: the scalar engine itself imports nothing outside the stdlib
+    return numpy
 
 
 class Op(str):
-    """One operation of the engine.
+    """One operation (see the module docstring); its string value is the label graphs draw.
 
-    The string value is the op's label as graphs draw it (``'+'``, ``'*'``,
-    ``'tanh'``, ``'**2'``), so ``node._op == '+'`` works as in micrograd.
-    """
+    Also: ``text``/``latex`` (argument strings in, a formula out), ``precedence`` and ``parens``
+    (where operands need parentheses), ``in_formulas``, ``arity`` (None: any number of inputs, as
+    ``dot``), ``exponent`` (the k of ``a ** k``)."""
 
     name: str
-    forward: Callable[..., float]
-    local: Callable[..., tuple[Any, ...]]
-    text: Callable[[Sequence[str]], str]
-    latex: Callable[[Sequence[str]], str]
+    forward: Callable[..., Any]
+    local: Callable[..., Any]
+    vectorized: Callable[..., Any]
+    text: Writer
+    latex: Writer
     precedence: int
+    parens: Callable[[int, int, bool], bool]
+    in_formulas: bool
+    arity: int | None
     exponent: float | None
 
-    def __new__(
-        cls,
-        label: str,
-        *,
-        name: str,
-        forward: Callable[..., float],
-        local: Callable[..., tuple[Any, ...]],
-        text: Callable[[Sequence[str]], str],
-        latex: Callable[[Sequence[str]], str],
-        precedence: int,
-        doc: str,
-        exponent: float | None = None,
-    ) -> Op:
-        self = super().__new__(cls, label)
-        self.name = name
-        self.forward = forward
-        self.local = local
-        self.text = text
-        self.latex = latex
-        self.precedence = precedence
-        self.exponent = exponent
-        self.__doc__ = doc
+    def __new__(cls, name: str, forward: Callable[..., Any], local: Callable[..., Any], *,
+                label: str | None = None, vectorized: Callable[..., Any] | None = None,
+                text: Writer | None = None, latex: Writer | None = None, precedence: int = ATOM,
+                in_formulas: bool = False, arity: int | None = None, exponent: float | None = None,
+                parens: Callable[[int, int, bool], bool] | None = None, doc: str = "") -> Op:
+        self = super().__new__(cls, name if label is None else label)
+        self.name, self.forward, self.local, self.precedence = name, forward, local, precedence
+        self.vectorized = vectorized or _elementwise(forward)
+        self.text = text or (lambda xs: f"{name}({', '.join(xs)})")
+        tex = name.replace("_", "\\_")
+        self.latex = latex or (lambda xs: f"\\operatorname{{{tex}}}\\left({', '.join(xs)}\\right)")
+        self.in_formulas, self.exponent, self.__doc__ = in_formulas, exponent, doc
+        # whether the operand at a position, of a precedence, needs parentheses (in LaTeX or text)
+        self.parens = parens or (lambda i, child, latex: child < precedence < ATOM)
+        self.arity = _arity(forward) if arity is None else arity
         return self
 
-    def __repr__(self) -> str:
-        return f"<op {self.name} {str.__repr__(self)}>"
+    def __call__(self, *args: Any) -> Any:
+        """Apply the op: to floats (a float), to Values (a new node) or to NumPy arrays (an array)."""
+        for a in args:
+            if a.__class__ is not float:
+                return self._apply(args)
+        return self.forward(*args)
 
-    def __reduce__(self) -> Any:  # ops are singletons; copy and pickle keep the label only
-        return (str, (str(self),))
+    def _apply(self, args: tuple[Any, ...]) -> Any:
+        for a in args:
+            record = getattr(a, "_apply_op", None)  # a Value: the engine records the op as a node
+            if record is not None:
+                out = record(self, *args)
+                if out is NotImplemented:
+                    raise TypeError(f"{self.name}: cannot mix Values and NumPy arrays; apply it to each item")
+                return out
+        if all(isinstance(a, numbers.Real) for a in args):
+            return self.forward(*[float(a) for a in args])
+        if all(isinstance(a, numbers.Real) or hasattr(a, "__array_ufunc__") for a in args):
+            return self.vectorized(*args)
+        bad = next(a for a in args if not isinstance(a, numbers.Real))
+        raise TypeError(f"{self.name}: expected numbers, Values or NumPy arrays, got "
+                        f"{type(bad).__name__}: {bad!r:.80}")
+
+    def __repr__(self) -> str: return f"<op {self.name} {str.__repr__(self)}>"
+
+    def __reduce__(self) -> Any:  # an op is one object: a copy or an unpickled op is the same one
+        return (pow_const, (self.exponent,)) if self.exponent is not None else (op_named, (self.name,))
+
+    def __copy__(self) -> Op: return self
+    def __deepcopy__(self, memo: Any) -> Op: return self
+
+
+def _arity(forward: Callable[..., Any]) -> int | None:
+    try:
+        params = inspect.signature(forward).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return None
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+               for p in params)
+
+
+def _elementwise(forward: Callable[..., float]) -> Callable[..., Any]:  # on arrays, each item: same numbers
+    return lambda *arrays: _numpy().vectorize(forward, otypes=[float])(*arrays)
+
+
+#: Every op by name (``pow_const`` makes one more op per constant exponent, on demand).
+OPS: dict[str, Op] = {}
+_BUILT_IN: set[str] = set()
+
+
+def op_named(name: str) -> Op:
+    """The op called ``name`` (what an unpickled node looks its op up by)."""
+    try:
+        return OPS[name]
+    except KeyError:
+        raise LookupError(f"no op named {name!r} is defined; define it with autograd.define_op") from None
+
+
+def define_op(name: str, forward: Callable[..., float], local: Callable[..., Any], label: str | None = None,
+              *, vectorized: Callable[..., Any] | None = None, latex: str | None = None,
+              in_formulas: bool = True, doc: str = "") -> Op:
+    """Add an op to the table and return it: a function of numbers, Values and NumPy arrays.
+
+    ``forward(x, ...)`` computes the value on floats (its errors are reported with the op's
+    name). ``local(out, x, ...)`` returns one derivative d out / d x per input (a bare value
+    for one input), written with arithmetic and autograd's functions (``exp``, ``sigmoid``...)
+    so that it runs on floats, Values and arrays: gradients of gradients and the batch replay
+    then come free. ``label`` is what graphs draw, ``latex`` the command formulas use,
+    ``vectorized(*arrays)`` a faster forward on arrays (by default ``forward`` runs on each
+    item: the same numbers), ``in_formulas`` whether formulas (``chainrule draw``) may call it.
+    Every tool handles the op from then on. Defining a name again replaces your earlier
+    op (as when a notebook cell runs twice); built-in ops cannot be replaced."""
+    if not isinstance(name, str) or not name.isidentifier() or name.startswith("_") or name in _BUILT_IN:
+        raise ValueError(f"define_op: name must be a Python identifier, not starting with '_' and not a "
+                         f"built-in op's name, got {name!r:.60}")
+    if not callable(forward) or not callable(local) or not isinstance(label, (str, type(None))):
+        raise TypeError("define_op: forward and local must be functions, and label a str")
+    n = _arity(forward)
+    if not n:
+        raise ValueError(f"define_op: forward for {name!r} must take a fixed number (1 or more) of inputs")
+
+    def checked_forward(*xs: float) -> float:
+        try:
+            y = forward(*xs)
+        except (ArithmeticError, ValueError) as e:
+            raise type(e)(f"{name}: {e} (at {', '.join(map(repr, xs))})") from None
+        if isinstance(y, bool) or not isinstance(y, numbers.Real):
+            raise TypeError(f"{name}: forward must return a real number, got {type(y).__name__}: {y!r:.60}")
+        return float(y)
+
+    def checked_local(out: Any, *xs: Any) -> tuple[Any, ...]:
+        ds = local(out, *xs)
+        ds = tuple(ds) if isinstance(ds, (tuple, list)) else (ds,)
+        if len(ds) != n:
+            raise TypeError(f"{name}: local must return one derivative per input ({n}), got {len(ds)}")
+        return ds
+
+    tex = (lambda xs: f"{latex}\\left({', '.join(xs)}\\right)") if latex else None
+    op = OPS[name] = Op(name, checked_forward, checked_local, label=label, vectorized=vectorized, latex=tex,
+                        in_formulas=in_formulas, arity=n, doc=doc or f"{name}, defined with define_op.")
+    return op
+
+
+def _builtin(op: Op) -> Op:
+    _BUILT_IN.add(op.name)
+    OPS[op.name] = op
+    return op
 
 
 def fmt(x: float) -> str:
-    """A number as a short label: ``2`` for 2.0, ``0.5`` for 0.5."""
+    """A number as a label writes it: ``2`` for 2.0, ``0.5`` for 0.5 (exact, as ``repr``)."""
     return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(float(x))
 
 
-# --- forward functions: floats in, float out, a clear error outside the domain ----------
-
-
-def _is_number(x: Any) -> bool:
-    return isinstance(x, (float, int)) or isinstance(x, numbers.Real)
+# --- forwards: floats in, a float out, and a clear error outside the domain --------------
 
 
 def _exp(a: float) -> float:
     try:
         return math.exp(a)
     except OverflowError:
-        raise OverflowError(
-            f"exp: exp({a!r}) overflows a float (the largest input is about 709.78)"
-        ) from None
+        raise OverflowError(f"exp: exp({a!r}) overflows a float (the largest input is about 709.78)") \
+            from None
 
 
 def _log(a: float) -> float:
@@ -120,309 +221,179 @@ def _div(a: float, b: float) -> float:
 
 def _pow(a: float, b: float) -> float:
     if a == 0 and b < 0:
-        raise ZeroDivisionError(
-            f"pow: 0 ** {b!r} divides by zero (a negative exponent needs a non-zero base)"
-        )
-    if a < 0 and not float(b).is_integer():
-        raise ValueError(
-            f"pow: {a!r} ** {b!r} is not a real number "
-            "(a negative base needs an integer exponent)"
-        )
+        raise ZeroDivisionError(f"pow: 0 ** {b!r} divides by zero (a negative exponent needs a non-zero "
+                                "base)")
+    if a < 0 and not float(b).is_integer() and not math.isnan(b):
+        raise ValueError(f"pow: {a!r} ** {b!r} is not real (a negative base needs an integer exponent)")
     try:
         return float(a**b)
     except OverflowError:
         raise OverflowError(f"pow: {a!r} ** {b!r} overflows a float") from None
 
 
+def _log_base(a: float) -> float:
+    if a < 0:
+        raise ValueError(f"pow: the derivative of {a!r} ** b with respect to the exponent b is a**b * ln(a), "
+                         "which needs a base >= 0")
+    return math.log(a) if a > 0 else 0.0
+
+
+def _log_base_array(a: Any) -> Any:  # 0 at a = 0; a negative base is an invalid log, which the replay
+    return _numpy().log(_numpy().where(a == 0, 1.0, a))  # reports with the scalar error above
+
+
 def _sigmoid(a: float) -> float:
-    # Two algebraically equal forms, each used where exp cannot overflow.
-    if a >= 0:
+    if a >= 0:  # two equal forms, each used where its exp cannot overflow
         return 1.0 / (1.0 + math.exp(-a))
     e = math.exp(a)
     return e / (1.0 + e)
+
+
+def _sigmoid_array(a: Any) -> Any:
+    e = _numpy().exp(-_numpy().abs(a))  # the same two forms, chosen per item
+    return _numpy().where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _softplus(a: float) -> float:
+    return max(a, 0.0) + math.log1p(math.exp(-abs(a))) if a == a else a  # log(1 + e**a), without overflow
+
+
+def _softplus_array(a: Any) -> Any:
+    np = _numpy()
+    return np.maximum(a, 0.0) + np.log1p(np.exp(-np.abs(a)))
 
 
 def _relu(a: float) -> float:
     return 0.0 if a < 0 else a + 0.0  # NaN stays NaN; -0.0 becomes 0.0
 
 
-def _step(a: Any) -> float:
-    """relu's derivative: 1 for a > 0, 0 for a <= 0 (the kink at 0 takes 0, as micrograd does)."""
-    a = _data(a)
+def _step(a: float) -> float:
     return 1.0 if a > 0 else 0.0 if a <= 0 else math.nan
 
 
-def _sign(a: Any) -> float:
-    """abs's derivative: the sign of a, with sign(0) = 0 (the kink at 0 takes 0)."""
-    a = _data(a)
+def _sign(a: float) -> float:
     return 1.0 if a > 0 else -1.0 if a < 0 else 0.0 if a == 0 else math.nan
 
 
-def _data(x: Any) -> float:
-    return x if _is_number(x) else x.data
-
-
-def weighted_sum(ws: Sequence[float], xs: Sequence[float], bias: float | None = None) -> float:
-    """w_1 x_1 + ... + w_n x_n (+ bias) on floats: the forward of ``dot``, also used for whole layers."""
-    s = sum(map(operator.mul, ws, xs), 0.0)
-    return s if bias is None else s + bias
-
-
-def _dot(*args: float) -> float:
+def _dot(*args: Any) -> Any:  # w_1 x_1 + ... + w_n x_n (+ b), on floats or on arrays
     n = len(args) // 2
-    return weighted_sum(args[:n], args[n : 2 * n], args[-1] if len(args) % 2 else None)
-
-
-# --- functions for numbers and Values alike (rules are written with these) -------------
-# On a number they compute the checked forward above; on a Value they build a node.
-
-
-def exp(x: Any) -> Any:
-    """e**x for a number or a Value."""
-    return _exp(x) if _is_number(x) else x.exp()
-
-
-def log(x: Any) -> Any:
-    """Natural logarithm of a number or a Value."""
-    return _log(x) if _is_number(x) else x.log()
-
-
-def tanh(x: Any) -> Any:
-    """Hyperbolic tangent of a number or a Value."""
-    return math.tanh(x) if _is_number(x) else x.tanh()
-
-
-def sigmoid(x: Any) -> Any:
-    """Logistic function 1 / (1 + e**-x) of a number or a Value."""
-    return _sigmoid(x) if _is_number(x) else x.sigmoid()
-
-
-def relu(x: Any) -> Any:
-    """max(0, x) of a number or a Value."""
-    return _relu(x) if _is_number(x) else x.relu()
-
-
-def sqrt(x: Any) -> Any:
-    """Square root of a number or a Value."""
-    return _sqrt(x) if _is_number(x) else x.sqrt()
-
-
-def sin(x: Any) -> Any:
-    """Sine of a number or a Value."""
-    return math.sin(x) if _is_number(x) else x.sin()
-
-
-def cos(x: Any) -> Any:
-    """Cosine of a number or a Value."""
-    return math.cos(x) if _is_number(x) else x.cos()
-
-
-def power(x: Any, k: float) -> Any:
-    """x ** k for a constant k and a number or a Value (checked: no complex results)."""
-    return _pow(x, k) if _is_number(x) else x**k
-
-
-# --- how ops are written in formulas -----------------------------------------------------
-
-
-_Writer = Callable[[Sequence[str]], str]
-
-
-class _Writers(TypedDict):
-    text: _Writer
-    latex: _Writer
-
-
-def _infix(sym: str, latex_sym: str | None = None) -> _Writers:
-    lsym = sym if latex_sym is None else latex_sym
-    return {
-        "text": lambda xs: f"{xs[0]} {sym} {xs[1]}",
-        "latex": lambda xs: f"{xs[0]} {lsym} {xs[1]}",
-    }
-
-
-def _call(name: str, latex_name: str) -> _Writers:
-    return {
-        "text": lambda xs: f"{name}({xs[0]})",
-        "latex": lambda xs: f"{latex_name}\\left({xs[0]}\\right)",
-    }
-
-
-def _dot_text(xs: Sequence[str]) -> str:
-    n = len(xs) // 2
-    terms = [f"{w}*{x}" for w, x in zip(xs[:n], xs[n : 2 * n])] + list(xs[2 * n :])
-    return " + ".join(terms) if terms else "0"
-
-
-def _dot_latex(xs: Sequence[str]) -> str:
-    n = len(xs) // 2
-    terms = [f"{w} {x}" for w, x in zip(xs[:n], xs[n : 2 * n])] + list(xs[2 * n :])
-    return " + ".join(terms) if terms else "0"
-
-
-# Precedence, loosest first: 1 sums, 2 products, 3 unary minus, 4 powers, 5 calls and atoms.
-
-ADD = Op(
-    "+", name="add", precedence=1,
-    forward=operator.add,
-    local=lambda out, a, b: (1.0, 1.0),
-    **_infix("+"),
-    doc="a + b.  d/da = 1, d/db = 1.",
-)
-SUB = Op(
-    "-", name="sub", precedence=1,
-    forward=operator.sub,
-    local=lambda out, a, b: (1.0, -1.0),
-    **_infix("-"),
-    doc="a - b.  d/da = 1, d/db = -1.",
-)
-MUL = Op(
-    "*", name="mul", precedence=2,
-    forward=operator.mul,
-    local=lambda out, a, b: (b, a),
-    **_infix("*", "\\cdot"),
-    doc="a * b.  d/da = b, d/db = a.",
-)
-DIV = Op(
-    "/", name="div", precedence=2,
-    forward=_div,
-    local=lambda out, a, b: (1.0 / b, -out / b),
-    text=_infix("/")["text"], latex=(lambda xs: f"\\frac{{{xs[0]}}}{{{xs[1]}}}"),
-    doc="a / b.  d/da = 1/b, d/db = -a/b**2 (written -out/b).",
-)
-NEG = Op(
-    "neg", name="neg", precedence=3,
-    forward=operator.neg,
-    local=lambda out, a: (-1.0,),
-    text=lambda xs: f"-{xs[0]}", latex=lambda xs: f"-{xs[0]}",
-    doc="-a.  d/da = -1.",
-)
-
-
-def _pow_local(out: Any, a: Any, b: Any) -> tuple[Any, Any]:
-    # d/da = b * a**(b-1).  d/db = a**b * ln a, which is real only for a > 0;
-    # at a == 0 (with b > 0, the only case the forward allows) its limit is 0.
-    ad = _data(a)
-    if ad > 0:
-        db = out * log(a)
-    elif ad == 0:
-        db = 0.0
-    else:
-        raise ValueError(
-            f"pow: the derivative of {ad!r} ** b with respect to the exponent b is a**b * ln(a), "
-            "which needs a base > 0"
-        )
-    return b * power(a, _data(b) - 1.0) if _is_number(b) else b * a ** (b - 1.0), db
-
-
-POW = Op(
-    "**", name="pow", precedence=4,
-    forward=_pow,
-    local=_pow_local,
-    text=_infix("**", "^")["text"], latex=(lambda xs: f"{{{xs[0]}}}^{{{xs[1]}}}"),
-    doc="a ** b with b a Value.  d/da = b * a**(b-1), d/db = a**b * ln(a) (needs a > 0).",
-)
-
-
-@lru_cache(maxsize=1024)
-def pow_const(k: float) -> Op:
-    """The op ``a ** k`` for one constant exponent k (graphs show it as ``**k``, as micrograd does).
-
-    d/da = k * a**(k-1).  One Op is kept per exponent, so nodes share it.
-    """
-    k = float(k)
-    label = fmt(k)
-    return Op(
-        f"**{label}", name="pow", precedence=4, exponent=k,
-        forward=lambda a: _pow(a, k),
-        local=(lambda out, a: (k * a,)) if k == 2.0 else (lambda out, a: (k * power(a, k - 1.0),)),
-        text=lambda xs: f"{xs[0]}**{label}", latex=lambda xs: f"{{{xs[0]}}}^{{{label}}}",
-        doc=f"a ** {label}.  d/da = {label} * a**{fmt(k - 1.0)}.",
-    )
-
-
-EXP = Op(
-    "exp", name="exp", precedence=5,
-    forward=_exp,
-    local=lambda out, a: (out,),
-    **_call("exp", "\\exp"),
-    doc="e**a.  d/da = e**a (the output itself).",
-)
-LOG = Op(
-    "log", name="log", precedence=5,
-    forward=_log,
-    local=lambda out, a: (1.0 / a,),
-    **_call("log", "\\ln"),
-    doc="ln a, for a > 0.  d/da = 1/a.",
-)
-TANH = Op(
-    "tanh", name="tanh", precedence=5,
-    forward=math.tanh,
-    local=lambda out, a: (1.0 - out * out,),
-    **_call("tanh", "\\tanh"),
-    doc="tanh a = (e**2a - 1)/(e**2a + 1).  d/da = 1 - tanh(a)**2.",
-)
-SIGMOID = Op(
-    "sigmoid", name="sigmoid", precedence=5,
-    forward=_sigmoid,
-    local=lambda out, a: (out * (1.0 - out),),
-    **_call("sigmoid", "\\sigma"),
-    doc="sigmoid a = 1/(1 + e**-a).  d/da = sigmoid(a) * (1 - sigmoid(a)).",
-)
-RELU = Op(
-    "ReLU", name="relu", precedence=5,
-    forward=_relu,
-    local=lambda out, a: (_step(a),),
-    **_call("relu", "\\mathrm{relu}"),
-    doc="relu a = max(0, a).  d/da = 1 if a > 0 else 0 (0 at the kink a = 0).",
-)
-ABS = Op(
-    "abs", name="abs", precedence=5,
-    forward=abs,
-    local=lambda out, a: (_sign(a),),
-    text=_call("abs", "")["text"], latex=lambda xs: f"\\left|{xs[0]}\\right|",
-    doc="|a|.  d/da = sign(a) (0 at the kink a = 0).",
-)
-SQRT = Op(
-    "sqrt", name="sqrt", precedence=5,
-    forward=_sqrt,
-    local=lambda out, a: (0.5 / out,),
-    text=_call("sqrt", "")["text"], latex=lambda xs: f"\\sqrt{{{xs[0]}}}",
-    doc="sqrt a, for a >= 0.  d/da = 1 / (2 sqrt a), infinite at a = 0.",
-)
-SIN = Op(
-    "sin", name="sin", precedence=5,
-    forward=math.sin,
-    local=lambda out, a: (cos(a),),
-    **_call("sin", "\\sin"),
-    doc="sin a.  d/da = cos a.",
-)
-COS = Op(
-    "cos", name="cos", precedence=5,
-    forward=math.cos,
-    local=lambda out, a: (-sin(a),),
-    **_call("cos", "\\cos"),
-    doc="cos a.  d/da = -sin a.",
-)
+    total = sum(map(operator.mul, args[:n], args[n: 2 * n]), 0.0)
+    return total + args[2 * n] if len(args) % 2 else total
 
 
 def _dot_local(out: Any, *args: Any) -> tuple[Any, ...]:
     n = len(args) // 2
-    d = args[n : 2 * n] + args[:n]  # d/dw_i = x_i, d/dx_i = w_i
-    return d + (1.0,) if len(args) % 2 else d
+    return args[n: 2 * n] + args[:n] + (1.0,) * (len(args) % 2)  # d/dw_i = x_i, d/dx_i = w_i, d/db = 1
 
 
-DOT = Op(
-    "dot", name="dot", precedence=1,
-    forward=_dot,
-    local=_dot_local,
-    text=_dot_text, latex=_dot_latex,
-    doc="w_1 x_1 + ... + w_n x_n (+ b).  d/dw_i = x_i, d/dx_i = w_i, d/db = 1. "
-    "Parents are w_1..w_n, x_1..x_n, then b if given.",
-)
+# --- how formulas write each op ------------------------------------------------------------
 
-#: Every op with a fixed definition, by name (``pow_const`` makes one op per exponent).
-OPS: dict[str, Op] = {
-    op.name: op
-    for op in (ADD, SUB, MUL, DIV, NEG, POW, EXP, LOG, TANH, SIGMOID, RELU, ABS, SQRT, SIN, COS, DOT)
-}
+
+def _infix(sym: str, latex_sym: str | None = None) -> dict[str, Any]:
+    tex = sym if latex_sym is None else latex_sym
+    return {"text": lambda xs: f"{xs[0]} {sym} {xs[1]}", "latex": lambda xs: f"{xs[0]} {tex} {xs[1]}"}
+
+
+def _call(tex: str) -> dict[str, Any]:
+    return {"latex": lambda xs: f"{tex}\\left({xs[0]}\\right)", "in_formulas": True}
+
+
+def _dot_text(xs: Sequence[str], times: str = "*") -> str:
+    n = len(xs) // 2
+    terms = [f"{w}{times}{x}" for w, x in zip(xs[:n], xs[n: 2 * n])] + list(xs[2 * n:])
+    return " + ".join(terms) if terms else "0"
+
+
+def _pow_parens(i: int, child: int, latex: bool) -> bool:
+    return child <= 4 and not (latex and i == 1)  # (a*b)**2, (-a)**2, (a**b)**c; LaTeX sets exponents apart
+
+
+def _np(name: str) -> Callable[..., Any]:
+    return lambda *a: getattr(_numpy(), name)(*a)
+
+
+# --- the table -------------------------------------------------------------------------------
+
+ADD = _builtin(Op("add", operator.add, lambda out, a, b: (1.0, 1.0), label="+", precedence=1,
+                  vectorized=operator.add, **_infix("+"), doc="a + b.  d/da = 1, d/db = 1."))
+SUB = _builtin(Op("sub", operator.sub, lambda out, a, b: (1.0, -1.0), label="-", precedence=1,
+                  vectorized=operator.sub, **_infix("-"), parens=lambda i, c, tex: c < 1 or c == 1 and i == 1,
+                  doc="a - b.  d/da = 1, d/db = -1."))
+MUL = _builtin(Op("mul", operator.mul, lambda out, a, b: (b, a), label="*", precedence=2,
+                  vectorized=operator.mul, **_infix("*", "\\cdot"), doc="a * b.  d/da = b, d/db = a."))
+DIV = _builtin(Op("div", _div, lambda out, a, b: (1.0 / b, -out / b), label="/", precedence=2,
+                  vectorized=operator.truediv, text=_infix("/")["text"],
+                  parens=lambda i, c, latex: not latex and (c < 2 or c == 2 and i == 1),
+                  latex=lambda xs: f"\\frac{{{xs[0]}}}{{{xs[1]}}}",
+                  doc="a / b.  d/da = 1/b, d/db = -a/b**2 (written -out/b)."))
+NEG = _builtin(Op("neg", operator.neg, lambda out, a: (-1.0,), precedence=3, vectorized=operator.neg,
+                  text=lambda xs: f"-{xs[0]}", latex=lambda xs: f"-{xs[0]}", doc="-a.  d/da = -1."))
+LOG_BASE = _builtin(Op("log_base", _log_base, lambda out, a: (1.0 / a,), vectorized=_log_base_array,
+                       text=lambda xs: f"log({xs[0]})", latex=lambda xs: f"\\ln\\left({xs[0]}\\right)",
+                       doc="ln a for a > 0 and 0 at a = 0: the ln a in d/db a**b = a**b ln a, whose limit "
+                       "at a = 0 is 0.  d/da = 1/a."))
+POW: Op = _builtin(Op("pow", _pow, lambda out, a, b: (b * POW(a, b - 1.0), out * LOG_BASE(a)), label="**",
+                  precedence=4, vectorized=operator.pow, text=_infix("**")["text"], parens=_pow_parens,
+                  latex=lambda xs: f"{{{xs[0]}}}^{{{xs[1]}}}",
+                  doc="a ** b with b a Value.  d/da = b * a**(b-1), d/db = a**b * ln(a) (needs a >= 0)."))
+
+
+@lru_cache(maxsize=1024)
+def pow_const(k: float) -> Op:
+    """The op ``a ** k`` for one constant k (graphs show ``**k``, as micrograd does); one op per exponent.
+
+    d/da = k * a**(k-1), built from the op for k - 1, so derivatives of every order follow.
+    """
+    k = float(k)
+    label = fmt(k)
+    local = (lambda out, a: (0.0,)) if k == 0 else (lambda out, a: (1.0,)) if k == 1 else \
+        (lambda out, a: (2.0 * a,)) if k == 2 else (lambda out, a: (k * pow_const(k - 1.0)(a),))
+    return Op("pow", lambda a: _pow(a, k), local, label=f"**{label}", precedence=4, exponent=k,
+              vectorized=lambda a: _numpy().power(a, k), text=lambda xs: f"{xs[0]}**{label}",
+              parens=_pow_parens, latex=lambda xs: f"{{{xs[0]}}}^{{{label}}}",
+              doc=f"a ** {label}.  d/da = {label} * a**{fmt(k - 1.0)}.")
+
+
+EXP = _builtin(Op("exp", _exp, lambda out, a: (out,), vectorized=_np("exp"), **_call("\\exp"),
+                  doc="e**a.  d/da = e**a (the output itself)."))
+LOG = _builtin(Op("log", _log, lambda out, a: (1.0 / a,), vectorized=_np("log"), **_call("\\ln"),
+                  doc="ln a, for a > 0.  d/da = 1/a."))
+TANH = _builtin(Op("tanh", math.tanh, lambda out, a: (1.0 - out * out,), vectorized=_np("tanh"),
+                   **_call("\\tanh"), doc="tanh a = (e**2a - 1)/(e**2a + 1).  d/da = 1 - tanh(a)**2."))
+SIGMOID = _builtin(Op("sigmoid", _sigmoid, lambda out, a: (out * (1.0 - out),),
+                      vectorized=_sigmoid_array, **_call("\\sigma"),
+                      doc="sigmoid a = 1/(1 + e**-a).  d/da = sigmoid(a) * (1 - sigmoid(a))."))
+SOFTPLUS = _builtin(Op("softplus", _softplus, lambda out, a: (SIGMOID(a),),
+                       vectorized=_softplus_array, **_call("\\operatorname{softplus}"),
+                       doc="softplus a = log(1 + e**a), a smooth relu.  d/da = sigmoid(a)."))
+STEP = _builtin(Op("step", _step, lambda out, a: (0.0,), vectorized=lambda a: _numpy().heaviside(a, 0.0),
+                   doc="step a = 1 for a > 0, else 0: relu's derivative.  d/da = 0 (but at the jump at 0)."))
+SIGN = _builtin(Op("sign", _sign, lambda out, a: (0.0,), vectorized=_np("sign"),
+                   doc="sign a = 1, 0 or -1: abs's derivative.  d/da = 0 (away from the jump at 0)."))
+RELU = _builtin(Op("relu", _relu, lambda out, a: (STEP(a),), label="ReLU",
+                   vectorized=lambda a: _numpy().maximum(a, 0.0), **_call("\\mathrm{relu}"),
+                   doc="relu a = max(0, a).  d/da = step(a): 1 if a > 0 else 0 (0 at the kink a = 0)."))
+ABS = _builtin(Op("abs", abs, lambda out, a: (SIGN(a),), vectorized=_np("abs"), in_formulas=True,
+                  latex=lambda xs: f"\\left|{xs[0]}\\right|", doc="|a|.  d/da = sign(a) (0 at the kink 0)."))
+SQRT = _builtin(Op("sqrt", _sqrt, lambda out, a: (0.5 / out,), vectorized=_np("sqrt"), in_formulas=True,
+                   latex=lambda xs: f"\\sqrt{{{xs[0]}}}",
+                   doc="sqrt a, for a >= 0.  d/da = 1 / (2 sqrt a), infinite at a = 0."))
+SIN = _builtin(Op("sin", math.sin, lambda out, a: (COS(a),), vectorized=_np("sin"), **_call("\\sin"),
+                  doc="sin a.  d/da = cos a."))
+COS: Op = _builtin(Op("cos", math.cos, lambda out, a: (-SIN(a),), vectorized=_np("cos"), **_call("\\cos"),
+                  doc="cos a.  d/da = -sin a."))
+DOT = _builtin(Op("dot", _dot, _dot_local, precedence=1, vectorized=_dot, text=_dot_text,
+                  parens=lambda i, c, latex: c < 2,  # each weight and input stands in a product
+                  latex=lambda xs: _dot_text(xs, " "),
+                  doc="w_1 x_1 + ... + w_n x_n (+ b).  d/dw_i = x_i, d/dx_i = w_i, d/db = 1. "
+                  "Parents are w_1..w_n, x_1..x_n, then b if given."))
+
+# The functions for numbers, Values and arrays alike: each is its op.
+exp, log, tanh, sigmoid, softplus = EXP, LOG, TANH, SIGMOID, SOFTPLUS
+relu, sqrt, sin, cos = RELU, SQRT, SIN, COS
+
+
+def power(x: Any, k: float) -> Any:
+    """x ** k for a constant k and a number, a Value or an array (checked: no complex results)."""
+    return pow_const(k)(x)
+

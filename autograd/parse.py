@@ -22,8 +22,9 @@ walk that tree and accept only this small language:
 * names (``a``, ``x1``, ``w_0``) in plain ASCII, except names that begin with two
   underscores;
 * ``+ - * / **``, unary ``-`` and ``+``, and parentheses;
-* calls by bare name to the engine's functions ``exp log tanh sigmoid relu abs
-  sqrt sin cos``, each with exactly one positional argument.
+* calls by bare name to the ops of the table that formulas may call (``exp``,
+  ``log``, ``tanh``, ``sigmoid``, ``relu``... and any op made with
+  ``autograd.define_op``), each with its number of positional arguments.
 
 Everything else (attribute access, subscripts, strings, f-strings, lambdas,
 comprehensions, keyword arguments, any other call) is refused with a
@@ -55,7 +56,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import ops
-from .engine import Value
+from .engine import Value, no_grad
 
 __all__ = ["parse", "ParsedFormula", "FormulaError", "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH", "MAX_EXPONENT"]
 
@@ -66,29 +67,36 @@ MAX_DEPTH = 100
 #: The largest absolute value allowed for a constant exponent (``x ** 1024`` is fine, ``x ** 1025`` is not).
 MAX_EXPONENT = 1024.0
 
-#: The functions a formula may call, by name: the engine's own, working on numbers and Values.
-FUNCTIONS: dict[str, Callable[[Any], Any]] = {
-    "exp": ops.exp,
-    "log": ops.log,
-    "tanh": ops.tanh,
-    "sigmoid": ops.sigmoid,
-    "relu": ops.relu,
-    "abs": abs,  # Value.__abs__ is the engine's abs op; on a float it is the usual abs
-    "sqrt": ops.sqrt,
-    "sin": ops.sin,
-    "cos": ops.cos,
-}
+class _Functions(Mapping[str, ops.Op]):
+    """The ops a formula may call, by name, read from the op table each time (so ops added later count)."""
 
-_FUNCTION_LIST = ", ".join(FUNCTIONS)
+    def _live(self) -> dict[str, ops.Op]:
+        return {name: op for name, op in ops.OPS.items() if op.in_formulas}
 
-# Each binary operator: its symbol, the op's checked float forward (for constants) and the
-# Python operator (which builds a node as soon as one side is a Value).
-_BINARY: dict[type[ast.operator], tuple[str, Callable[[float, float], float], Callable[[Any, Any], Any]]] = {
-    ast.Add: ("+", ops.ADD.forward, operator.add),
-    ast.Sub: ("-", ops.SUB.forward, operator.sub),
-    ast.Mult: ("*", ops.MUL.forward, operator.mul),
-    ast.Div: ("/", ops.DIV.forward, operator.truediv),
-    ast.Pow: ("**", ops.POW.forward, operator.pow),
+    def __getitem__(self, name: str) -> ops.Op:
+        return self._live()[name]
+
+    def __iter__(self) -> Any:
+        return iter(self._live())
+
+    def __len__(self) -> int:
+        return len(self._live())
+
+
+#: The functions a formula may call, by name: the ops of the table marked ``in_formulas``.
+FUNCTIONS: Mapping[str, ops.Op] = _Functions()
+
+
+def function_list() -> str:
+    """The callable functions, as the help and the error messages list them."""
+    return ", ".join(FUNCTIONS)
+
+
+# Python's arithmetic syntax: on Values the operators pick the op of the table (a constant exponent
+# makes ``**k``, one parent, as in micrograd); constants are computed the same way, once.
+_BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
 }
 
 _OTHER_OPERATORS = {
@@ -122,10 +130,8 @@ _REFUSED_KINDS: dict[type[ast.AST], str] = {
     ast.Slice: "slices",
 }
 
-_EXPECTED = (
-    "expected numbers, names, + - * / **, parentheses and calls to "
-    f"{_FUNCTION_LIST}"
-)
+def _expected() -> str:
+    return f"expected numbers, names, + - * / **, parentheses and calls to {function_list()}"
 
 
 class FormulaError(ValueError):
@@ -266,14 +272,17 @@ def _run(program: tuple[_Step, ...], text: str, leaves: Mapping[str, Value]) -> 
             elif step.kind == "binary":
                 b = stack.pop()
                 a = stack.pop()
-                _, forward, python_op = _BINARY[step.arg]
+                python_op = _BINARY[step.arg]
                 if isinstance(a, Value) or isinstance(b, Value):
                     stack.append(python_op(a, b))
-                else:
-                    stack.append(float(forward(a, b)))
-            else:  # a call
-                a = stack.pop()
-                stack.append(FUNCTIONS[step.arg](a))
+                else:  # constants: the same op's checked forward, through a leaf
+                    with no_grad():
+                        stack.append(python_op(Value(a), b).data)
+            else:  # a call: the op, on its arguments
+                name, n = step.arg
+                args = stack[len(stack) - n:]
+                del stack[len(stack) - n:]
+                stack.append(FUNCTIONS[name](*args))
         except (ArithmeticError, ValueError, TypeError) as e:
             part = text[step.start : step.end]
             raise FormulaError(f"cannot compute {part}: {e}", text, step.start, step.end) from None
@@ -349,7 +358,8 @@ class _Reader:
                 self.emit(program, consts, _Step("binary", type(node.op), start, end), 2)
             elif isinstance(node, ast.Call):
                 assert isinstance(node.func, ast.Name)
-                self.emit(program, consts, _Step("call", node.func.id, start, end), 1)
+                n = len(node.args)
+                self.emit(program, consts, _Step("call", (node.func.id, n), start, end), n)
         return ParsedFormula(self.text, tuple(names), tuple(program))
 
     def emit(self, program: list[_Step], consts: list[float | None], step: _Step, nargs: int) -> None:
@@ -388,7 +398,7 @@ class _Reader:
             what = {str: "strings", bytes: "bytes", bool: "True and False", complex: "complex numbers"}.get(
                 type(value), f"the constant {value!r}"
             )
-            raise self.refuse(f"not allowed: {what} ({_EXPECTED})", node)
+            raise self.refuse(f"not allowed: {what} ({_expected()})", node)
         too_large = "this number is too large for a float (the limit is about 1.8e308)"
         try:
             x = float(value)
@@ -406,9 +416,7 @@ class _Reader:
             if node.id.startswith("__"):
                 raise self.refuse(f"not allowed: the name {node.id} (names may not begin with '__')", node)
             if node.id in FUNCTIONS:
-                raise self.refuse(
-                    f"{node.id} is a function: call it with one argument, as in {node.id}(x)", node
-                )
+                raise self.refuse(f"{node.id} is a function: call it, as in {_example_call(node.id)}", node)
             return []
         if isinstance(node, ast.UnaryOp):
             if not isinstance(node.op, (ast.USub, ast.UAdd)):
@@ -421,31 +429,37 @@ class _Reader:
                 raise self.refuse(f"the operator {sym} is not allowed (expected + - * / **)", node)
             return [node.left, node.right]
         if isinstance(node, ast.Call):
-            return [self.check_call(node)]
+            return self.check_call(node)
         kind = _REFUSED_KINDS.get(type(node), type(node).__name__)
-        raise self.refuse(f"not allowed: {kind} ({_EXPECTED})", node)
+        raise self.refuse(f"not allowed: {kind} ({_expected()})", node)
 
-    def check_call(self, node: ast.Call) -> ast.AST:
+    def check_call(self, node: ast.Call) -> list[ast.AST]:
         func = node.func
         if not isinstance(func, ast.Name):
             kind = _REFUSED_KINDS.get(type(func), "calling this")
             raise self.refuse(
-                f"not allowed: {kind} (only the functions {_FUNCTION_LIST} may be called, by bare name)", func
+                f"not allowed: {kind} (only the functions {function_list()} may be called, by name)", func
             )
         if func.id not in FUNCTIONS:
             if func.id.startswith("__"):
                 raise self.refuse(f"not allowed: the name {func.id} (names may not begin with '__')", func)
-            raise self.refuse(f"unknown function {func.id} (the functions are {_FUNCTION_LIST})", func)
+            raise self.refuse(f"unknown function {func.id} (the functions are {function_list()})", func)
         if node.keywords:
             kw = node.keywords[0]
-            raise self.refuse(f"{func.id}: keyword arguments are not allowed (give one argument, as in "
-                              f"{func.id}(x))", kw)
+            raise self.refuse(f"{func.id}: no keyword arguments, please (write {_example_call(func.id)})", kw)
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 raise self.refuse(f"{func.id}: starred arguments (*x) are not allowed", arg)
-        if len(node.args) != 1:
-            raise self.refuse(f"{func.id} takes exactly one argument, got {len(node.args)}", node)
-        return node.args[0]
+        n = FUNCTIONS[func.id].arity or 1
+        if len(node.args) != n:
+            takes = "exactly one argument" if n == 1 else f"exactly {n} arguments"
+            raise self.refuse(f"{func.id} takes {takes}, got {len(node.args)}", node)
+        return list(node.args)
+
+
+def _example_call(name: str) -> str:
+    n = FUNCTIONS[name].arity or 1
+    return f"{name}({', '.join('xyzuvw'[:n]) if n <= 6 else '...'})"
 
 
 _ALLOWED_CHARACTERS = frozenset(chr(i) for i in range(32, 127)) | {"\t", "\n", "\r"}

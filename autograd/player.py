@@ -26,9 +26,9 @@ from typing import Any
 
 import graphviz
 
-from .draw import DotNotFoundError, _check_options, _draw, _Frame
+from .draw import DotNotFoundError, Highlight, draw_dot
 from .engine import Value, topological_order
-from .explain import Step, _steps
+from .explain import Step, backward_steps
 from .formula import node_names, symbolic_local, wrap_name
 
 __all__ = ["play", "Player"]
@@ -179,11 +179,13 @@ def play(
     button. A graph with more than ``max_steps`` steps raises a ValueError
     (each step is a picture); ``None`` lifts the limit. Needs Graphviz's ``dot``.
     """
-    _check_options("play", output, rankdir, color, None, None, arg="output")
+    if not isinstance(output, Value):
+        raise TypeError(f"play: output must be a Value, got {type(output).__name__}: {output!r:.80}")
     if not isinstance(interval, (int, float)) or not interval > 0:
         raise ValueError(f"play: interval must be a positive number of seconds, got {interval!r}")
+    draw_dot(output, rankdir=rankdir, color=color, max_nodes=None)  # checks the drawing options
     order = topological_order(output)
-    steps = list(_steps(output, order))
+    steps = list(backward_steps(output))
     if max_steps is not None and len(steps) > max_steps:
         raise ValueError(
             f"play: the backward pass has {len(steps)} steps, more than max_steps={max_steps}; "
@@ -191,7 +193,7 @@ def play(
         )
     names = node_names(order)
     grads: dict[Value, float] = {output: 1.0}
-    frame_states = [_Frame(dict(grads), None, output)]
+    frame_states = [Highlight(dict(grads), None, output)]
     captions: list[dict[str, Any]] = [{
         "step": 0,
         "intro": f"After the forward pass. Backward starts at the output: "
@@ -201,7 +203,7 @@ def play(
     rules: dict[Value, list[Any]] = {}
     for k, s in enumerate(steps, start=1):
         grads[s.parent] = s.parent_grad
-        frame_states.append(_Frame(dict(grads), (s.child, s.index), s.parent))
+        frame_states.append(Highlight(dict(grads), (s.child, s.index), s.parent))
         if s.child not in rules:
             rules[s.child] = symbolic_local(s.child, names)
         rule = rules[s.child][s.index]
@@ -217,11 +219,8 @@ def play(
             "before": _num(s.parent_grad_before),
             "after": _num(s.parent_grad),
         })
-    sources = [
-        _draw(output, order, rankdir=rankdir, edge_labels=edge_labels, color=color, cluster=False,
-              collapse=None, max_nodes=None, format="svg", frame=f).source
-        for f in frame_states
-    ]
+    sources = [draw_dot(output, rankdir=rankdir, edge_labels=edge_labels, color=color, max_nodes=None,
+                        highlight=f).source for f in frame_states]
     return Player(output, steps, _render_svgs(sources), captions, float(interval))
 
 

@@ -122,7 +122,7 @@ def main() -> int:
         torch_py = env_python("torch", f"torch=={TORCH_VERSION}", "torch")
         if torch_py is None:
             torch_note = f"skipped: torch=={TORCH_VERSION} could not be installed"
-    has_trace = can_import(OURS, "autograd.trace")
+    has_trace = can_import(OURS, "autograd.replay")
 
     # --- demo step: every implementation, alternating, a fresh process each round --------
     impls: list[tuple[str, str, int]] = [  # (name, python, timed steps per process)
@@ -270,12 +270,12 @@ def main() -> int:
         f"- PyTorch: {'torch ' + TORCH_VERSION + ', one thread, float64' if torch_py else torch_note}.",
     ]
     if not has_trace:
-        notes.append("- batch replay: skipped (autograd.trace not available)")
+        notes.append("- batch replay: skipped (autograd.replay not available)")
     for name, label in (("chainrule", "fused"), ("chainrule-elementary", "elementary")):
         split = ", ".join(f"{phase} {median(ts):.1f}" for phase, ts in profile[name].items())
         notes.append(f"- Where a chainrule step's CPU time goes ({label}, ms, medians): {split}. "
                      "`gc` is the cyclic collector's share, counted inside the phase it interrupted.")
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     header = (f"Machine: {machine()}  \n"
               f"Python {platform.python_version()} ({platform.python_implementation()}), "
               f"micrograd {MICROGRAD_VERSION} from PyPI  \nDate: {stamp}  \n"

@@ -239,7 +239,7 @@ def _trace_step_fn(X: list, y: list) -> Callable[[int], float]:
     import numpy as np
 
     model, _, _ = _chainrule_model(fused=True)
-    from autograd.trace import trace
+    from autograd.replay import trace
 
     tape = trace(model, 2)
     params = model.parameters()
@@ -407,7 +407,7 @@ def run_profile(impl: str, steps: int) -> dict:
     whichever phase it interrupted (the phases include it).
     """
     sys.path.insert(0, ROOT)
-    from autograd.engine import _run_backward, _walk, gc_paused
+    from autograd.engine import _run, gc_paused, topological_order  # the two halves of backward()
 
     X, y = make_moons()
     model, Value, how = _chainrule_model(fused=impl == "chainrule")
@@ -434,9 +434,9 @@ def run_profile(impl: str, steps: int) -> dict:
         model.zero_grad()
         t2 = clock()
         with gc_paused():  # as backward() does
-            order = _walk(total, reset=True)
+            order = topological_order(total, reset=True)
             t3 = clock()
-            _run_backward(total, order, False)
+            _run(total, order, False)
         t4 = clock()
         for p in model.parameters():
             p.data -= (1.0 - 0.9 * k / 100) * p.grad

@@ -23,10 +23,11 @@ The pieces:
 
 from . import data, losses, optim, plot
 from .io import load, save
-from .module import MLP, Layer, Module, Neuron
+from .module import ACTIVATIONS, INITS, MLP, Layer, Module, Neuron
 from .train import History, fit
 
 __all__ = [
-    "Module", "Neuron", "Layer", "MLP", "fit", "History", "save", "load", "losses", "optim", "data", "plot",
+    "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS", "fit", "History", "save", "load", "losses",
+    "optim", "data", "plot",
 ]
 

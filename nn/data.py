@@ -191,7 +191,7 @@ def make_line(n: int = 50, m: float = 2.0, b: float = -1.0, noise: float = 0.1,
     return X, y
 
 
-def _check_xy(where: str, X: Any, y: Any) -> tuple[list[Any], list[Any]]:
+def check_xy(where: str, X: Any, y: Any) -> tuple[list[Any], list[Any]]:
     try:
         X, y = list(X), list(y)
     except TypeError:
@@ -210,7 +210,7 @@ def train_test_split(
     ``test_size`` is a fraction in (0, 1) (the test part gets round(test_size * n)
     examples, at least one) or a whole number of test examples.
     """
-    X, y = _check_xy("train_test_split", X, y)
+    X, y = check_xy("train_test_split", X, y)
     n = len(X)
     if isinstance(test_size, float) and 0 < test_size < 1:
         k = max(1, round(test_size * n))
@@ -240,7 +240,7 @@ def batches(X: Sequence[Any], y: Sequence[Any], batch_size: int | None = None, s
     With ``shuffle=True`` the examples come in a random order drawn from ``seed``.
     Pass the same ``random.Random`` every epoch to get a new order each epoch.
     """
-    X, y = _check_xy("batches", X, y)
+    X, y = check_xy("batches", X, y)
     n = len(X)
     if batch_size is None:
         batch_size = max(n, 1)

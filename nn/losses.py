@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from autograd import Value
-from autograd.ops import exp, log
+from autograd.ops import exp, log, softplus
 
 __all__ = ["mse", "mae", "hinge", "binary_cross_entropy", "cross_entropy", "l2", "LOSSES"]
 
@@ -108,25 +108,14 @@ def hinge(scores: Any, labels: Any) -> Value:
     return _mean([(1.0 + -y * s).relu() for s, y in pairs])
 
 
-def _softplus(z: Value) -> Value:
-    """log(1 + e**z), in a form whose exp never overflows.
-
-    For z >= 0 it is written z + log(1 + e**-z), for z < 0 as log(1 + e**z): the
-    same function, two safe formulas. Its derivative is sigmoid(z) at every z,
-    0 included.
-    """
-    if z.data >= 0:
-        return z + log(1.0 + exp(-z))
-    return log(1.0 + exp(z))
-
-
 def binary_cross_entropy(logits: Any, targets: Any) -> Value:
     """Binary cross-entropy from logits, for targets in [0, 1] (usually 0 or 1).
 
     With p = sigmoid(z), the loss for one example is -t log p - (1 - t) log(1 - p),
-    which simplifies to softplus(z) - t z with softplus(z) = log(1 + e**z);
-    d/dz = sigmoid(z) - t. Working from the logit z (not from p) keeps it exact
-    when |z| is large, where p would round to 0 or 1 and log(p) to -inf.
+    which simplifies to softplus(z) - t z with softplus(z) = log(1 + e**z), an op of
+    the table that never overflows; d/dz = sigmoid(z) - t. Working from the logit z
+    (not from p) keeps it exact when |z| is large, where p would round to 0 or 1
+    and log(p) to -inf.
     """
     pairs = _pairs("binary_cross_entropy", logits, targets)
     for _, t in pairs:
@@ -135,7 +124,7 @@ def binary_cross_entropy(logits: Any, targets: Any) -> Value:
                 f"binary_cross_entropy: targets must lie in [0, 1], got {t!r} "
                 "(for -1/+1 labels use hinge, or make the data with zero_one=True)"
             )
-    return _mean([_softplus(z) - t * z for z, t in pairs])
+    return _mean([softplus(z) - t * z for z, t in pairs])
 
 
 def _class_index(t: Any, k: int) -> int:

@@ -42,13 +42,14 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from autograd import Value, dot, dots
-from autograd.engine import gc_paused, unary_each
-from autograd.ops import RELU, SIGMOID, TANH, Op
+from autograd.engine import gc_paused
+from autograd.ops import RELU, SIGMOID, SOFTPLUS, TANH, Op
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS", "make_rng"]
 
-#: The activations a neuron can apply, by name: the op that applies it (None: no activation).
-ACTIVATIONS: dict[str, Op | None] = {"relu": RELU, "tanh": TANH, "sigmoid": SIGMOID, "linear": None}
+#: The activations a neuron can apply, by their op's name (and "linear": none at all).
+ACTIVATIONS: dict[str, Op | None] = {op.name: op for op in (RELU, TANH, SIGMOID, SOFTPLUS)}
+ACTIVATIONS["linear"] = None
 
 #: An initialisation scheme draws one weight from ``(rng, fan_in, fan_out)``.
 InitFn = Callable[[random.Random, int, int], float]
@@ -213,7 +214,7 @@ def _few(names: Sequence[str], k: int = 5) -> str:
 
 def _activate(sums: list[Value], op: Op | None, labels: list[str]) -> list[Value]:
     """The activation applied to each weighted sum, each result labelled with its neuron's name."""
-    outs = sums if op is None else unary_each(op, sums)
+    outs = sums if op is None else [op(s) for s in sums]
     for out, label in zip(outs, labels):
         out.label = label
     return outs

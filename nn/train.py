@@ -31,7 +31,7 @@ from typing import Any
 from autograd import Value
 
 from . import losses as _losses
-from .data import _check_xy, batches
+from .data import batches, check_xy
 from .module import Module, make_rng
 from .optim import SGD, Optimizer
 
@@ -210,7 +210,7 @@ def fit(
     Ctrl-C stops training cleanly: the history of the finished epochs comes back
     with ``interrupted=True`` (the epoch in progress is dropped).
     """
-    X, y = _check_xy("fit", X, y)
+    X, y = check_xy("fit", X, y)
     if not X:
         raise ValueError("fit: X is empty; there is nothing to train on")
     if not isinstance(model, Module):
@@ -249,7 +249,7 @@ def fit(
         raise TypeError(f"fit: optimizer must be an nn.optim optimizer, got {type(opt).__name__}")
     step: Callable[[list[Any], list[Any]], tuple[float, list[Any]]]
     if vectorize:
-        from autograd.trace import FitStep  # NumPy is needed here only
+        from .vectorized import FitStep  # NumPy is needed here only
 
         step = FitStep(model, loss_fn, params, (lambda: _losses.l2(params, l2)) if l2 else None)
     else:

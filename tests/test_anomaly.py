@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import sys
 import threading
+from typing import Any
 
 import pytest
 
@@ -230,30 +231,30 @@ def test_nested_blocks_know_outer_sites() -> None:
 
 
 def test_nothing_is_recorded_or_checked_outside() -> None:
-    calls = {"record": 0, "run_backward": 0}
+    calls = {"node": 0, "edge": 0}
     d = detect_anomaly()
-    original_record, original_run = d.record, d.run_backward
+    original_node, original_edge = d.node, d.edge
 
-    def counting_record(node: Value) -> None:
-        calls["record"] += 1
-        original_record(node)
+    def counting_node(*args: Any) -> Value:
+        calls["node"] += 1
+        return original_node(*args)
 
-    def counting_run(*args: object) -> None:
-        calls["run_backward"] += 1
-        original_run(*args)  # type: ignore[arg-type]
+    def counting_edge(*args: Any) -> None:
+        calls["edge"] += 1
+        original_edge(*args)
 
-    d.record = counting_record  # type: ignore[method-assign]
-    d.run_backward = counting_run  # type: ignore[method-assign,assignment]
+    d.node = counting_node  # type: ignore[method-assign]
+    d.edge = counting_edge  # type: ignore[method-assign]
     with d:
         y = Value(2.0) * 3.0 + 1.0
         y.backward()
-    assert calls == {"record": 2, "run_backward": 1}
-    assert engine._recording.get() is True  # back to plain recording
+    assert calls == {"node": 2, "edge": 4}  # two nodes made, four edges checked
+    assert engine.recording.get() is True  # back to plain recording
     assert d._sites == {}  # the nodes (and their graphs) are let go
     z = Value(1e200) * 1e200  # outside: IEEE rules, no error
     z.backward()
     assert z.data == math.inf
-    assert calls == {"record": 2, "run_backward": 1}
+    assert calls == {"node": 2, "edge": 4}
 
 
 def test_decorator_form() -> None:
@@ -264,7 +265,7 @@ def test_decorator_form() -> None:
     assert step(1.0).data == 1e300
     with pytest.raises(AnomalyError):
         step(1e300)
-    assert engine._recording.get() is True
+    assert engine.recording.get() is True
 
 
 def test_anomaly_mode_belongs_to_one_thread() -> None:
@@ -276,7 +277,7 @@ def test_anomaly_mode_belongs_to_one_thread() -> None:
         inside.wait(5)
         y = Value(1e200) * 1e200  # this thread is not in anomaly mode
         seen["data"] = y.data
-        seen["state"] = engine._recording.get()
+        seen["state"] = engine.recording.get()
         other_done.set()
 
     t = threading.Thread(target=other)

@@ -26,7 +26,7 @@ from autograd import (
     no_grad,
     topological_order,
 )
-from autograd.engine import _node, unary_each
+from autograd.engine import make_node
 from autograd.ops import MUL, RELU, TANH, Op
 
 finite = st.floats(-4, 4, allow_nan=False, allow_infinity=False)
@@ -382,13 +382,11 @@ def test_gradcheck_passes_on_correct_rules_to_second_order() -> None:
 
 
 def test_gradcheck_catches_a_wrong_rule_and_names_it() -> None:
-    wrong = Op(
-        "*", name="mul", precedence=2, forward=MUL.forward, local=lambda out, a, b: (b, 2 * a),
-        text=MUL.text, latex=MUL.latex, doc="a deliberately wrong product rule",
-    )
+    wrong = Op("mul", MUL.forward, lambda out, a, b: (b, 2 * a), label="*", precedence=2,
+               doc="a deliberately wrong product rule")
 
     def f(x: Value, y: Value) -> Value:
-        return _node(x.data * y.data, (x, y), wrong)
+        return make_node(wrong, (x, y))  # type: ignore[no-any-return]
 
     with pytest.raises(GradcheckError, match=r"order 1 .*inputs\[1\] \(= 3.0\).*engine gives 4.0.*give 2.0"):
         gradcheck(f, [2.0, 3.0])
@@ -396,14 +394,11 @@ def test_gradcheck_catches_a_wrong_rule_and_names_it() -> None:
 
 def test_gradcheck_catches_a_wrong_second_derivative() -> None:
     # A rule whose first derivative is right but built from floats, so its own derivative is lost.
-    wrong = Op(
-        "sq", name="sq", precedence=5, forward=lambda a: a * a,
-        local=lambda out, a: (2.0 * (a if isinstance(a, float) else a.data),),
-        text=MUL.text, latex=MUL.latex, doc="square whose derivative forgets its own graph",
-    )
-    assert gradcheck(lambda x: _node(x.data**2, (x,), wrong), [1.5])
+    wrong = Op("sq", lambda a: a * a, lambda out, a: (2.0 * (a if isinstance(a, float) else a.data),),
+               doc="square whose derivative forgets its own graph")
+    assert gradcheck(lambda x: make_node(wrong, (x,)), [1.5])
     with pytest.raises(GradcheckError, match="order 2"):
-        gradcheck(lambda x: _node(x.data**2, (x,), wrong), [1.5], order=2)
+        gradcheck(lambda x: make_node(wrong, (x,)), [1.5], order=2)
 
 
 def test_gradcheck_bad_arguments() -> None:
@@ -448,7 +443,7 @@ def test_backward_errors_name_the_op() -> None:
     with pytest.raises(ZeroDivisionError, match="sqrt: in the backward pass"):
         y.backward()
     b, e = Value(-2.0), Value(2.0)
-    with pytest.raises(ValueError, match="pow: the derivative .* exponent .* base > 0"):
+    with pytest.raises(ValueError, match="pow: the derivative .* exponent .* base >= 0"):
         (b**e).backward()
 
 
@@ -641,14 +636,14 @@ def test_unfused_dots_build_what_unfused_dot_builds_row_by_row() -> None:
 
 
 @pytest.mark.parametrize("op", [RELU, TANH])
-def test_unary_each_builds_the_nodes_the_methods_build(op: Op) -> None:
+def test_calling_an_op_builds_the_node_the_method_builds(op: Op) -> None:
     xs = [Value(-1.5), Value(0.0), Value(0.7)]
-    outs = unary_each(op, xs)
-    for x, out in zip(xs, outs):
-        alone = getattr(x, op.name)()
+    for x in xs:
+        out, alone = op(x), getattr(x, op.name)()
         assert (out._op, out._prev, out.data, out.grad, out.label) == (op, (x,), alone.data, 0.0, "")
+        assert op(x.data) == alone.data  # on a number, the op is its checked forward
     with no_grad():
-        assert all(v._prev == () for v in unary_each(op, xs))
+        assert all(op(x)._prev == () for x in xs)
     for context in (enable_grad, no_grad):
-        with context(), pytest.raises(TypeError, match=f"{op.name}: expected a Value, got float"):
-            unary_each(op, [xs[0], 1.0])
+        with context(), pytest.raises(TypeError, match=f"{op.name}: expected numbers, Values or NumPy"):
+            op("1.0")

@@ -9,8 +9,9 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 from lecture import lecture_L
+from op_rows import ROWS
 
-from autograd import Value, formula, grad
+from autograd import Value, formula, grad, ops
 from autograd.formula import latex_name, node_names, symbolic_local
 
 
@@ -37,8 +38,9 @@ def test_gradient_built_with_create_graph_writes_the_derivative() -> None:
 
 
 _SYMS = {name: sp.Symbol(name) for name in "xyz"}
-_SYMPY_NAMES = {**_SYMS, "tanh": sp.tanh, "exp": sp.exp, "log": sp.log, "sin": sp.sin, "cos": sp.cos,
-                "sqrt": sp.sqrt, "abs": sp.Abs}
+_UNARY = [row for row in ROWS if len(row.domain) == 1]
+# Each one-input op as sympy reads it, under the name its formulas are written with.
+_SYMPY_NAMES = {**{row.op: row.sym for row in _UNARY if row.op in ops.OPS}, **_SYMS}
 
 
 @pytest.mark.parametrize(
@@ -69,7 +71,8 @@ def _expressions() -> st.SearchStrategy:
         leaves,
         lambda kids: st.one_of(
             st.tuples(st.sampled_from(["+", "-", "*", "/"]), kids, kids),
-            st.tuples(st.sampled_from(["neg", "sq", "exp", "tanh", "pow"]), kids),
+            st.tuples(st.sampled_from(_UNARY), kids),
+            st.tuples(st.just("pow"), kids),
         ),
         max_leaves=8,
     )
@@ -98,16 +101,11 @@ def _build(tree, env: dict[str, Value]) -> Value:
                 done.append(args[0] * args[1])
             elif op == "/":
                 done.append(args[0] / args[1])
-            elif op == "neg":
-                done.append(-args[0])
-            elif op == "sq":
-                done.append(args[0] ** 2)
-            elif op == "exp":
-                done.append(args[0].tanh().exp())
-            elif op == "tanh":
-                done.append(args[0].tanh())
-            else:
+            elif op == "pow":
                 done.append((args[0] * args[0] + 1) ** args[0].tanh())
+            else:  # a row of the op table, on an input it accepts: tamed by tanh, or made positive
+                x = args[0]
+                done.append(op.call(x * x + 1 if op.domain[0].positive_only else 2 * x.tanh()))
     return done[0]
 
 
@@ -122,7 +120,7 @@ def test_formula_text_evaluates_to_the_value(tree) -> None:
     if not math.isfinite(out.data):
         return
     text = formula(out, max_chars=None).text
-    scope = {"x": 0.8, "y": -1.7, "z": 2.5, "tanh": math.tanh, "exp": math.exp}
+    scope = {"x": 0.8, "y": -1.7, "z": 2.5, **{op.name: op for op in ops.OPS.values()}, "log": ops.LOG}
     assert eval(text, scope) == pytest.approx(out.data, rel=1e-9, abs=1e-9), text  # noqa: S307
 
 

@@ -18,17 +18,24 @@ program is then run three ways:
 
 Every number the engine gives must match both references.
 
+Which ops a program may draw, and how each is run on each kind of number,
+comes from ``op_rows.ROWS``: a program draws an op of the table, then one of
+its rows (one per exponent for ``a ** k``, with or without a bias for ``dot``),
+and each backend calls that row's function (``call`` on Values, ``ref`` on
+floats, ``mp`` on mpmath numbers, ``sym`` on sympy expressions).
+
 Why the programs stay inside every op's domain *by construction*: a random
 ``log(x)`` is undefined half the time, and a test that throws those cases away
 tests little. Instead each op gets an input that is valid whatever the
-numbers are: ``log`` and ``sqrt`` see ``x*x + c`` with ``c >= 0.5``, division is
-by ``1 + y*y``, a power with a non-integer or negative exponent gets a positive
-base. Two choices depend on the numbers at the drawn point, and are fixed
-into the program before anything is checked: ``relu`` and ``abs`` never sit
-within 0.1 of their kink (their derivative jumps there, so a central
-difference would straddle it), and a result larger than 3 in size is scaled
-back to 2 by multiplying with a constant, so that ``exp`` never overflows and
-magnitudes stay moderate.
+numbers are, read from its row: an input whose domain stops at 0 or leaves
+it out (``log``, ``sqrt``, a divisor, the base of a power with a non-integer
+or negative exponent) sees ``x*x + c`` with ``c >= 0.5``. Two choices depend
+on the numbers at the drawn point, and are fixed into the program before
+anything is checked: the input of an op with a kink or a jump at 0 (``relu``,
+``abs``, ``step``, ``sign``) never sits within 0.1 of it (the derivative jumps
+there, so a central difference would straddle it), and a result larger than
+3 in size is scaled back to 2 by multiplying with a constant, so that ``exp``
+never overflows and magnitudes stay moderate.
 
 ``make test`` runs these with the short "ci" profile of ``tests/conftest.py``;
 ``make fuzz`` (``CHAINRULE_FUZZ=long``, marker ``fuzz``) runs thousands of
@@ -39,7 +46,6 @@ programs from a random seed and prints that seed on failure
 
 from __future__ import annotations
 
-import math
 import os
 import random
 from typing import Any, Callable, Sequence
@@ -49,137 +55,58 @@ import pytest
 import sympy as sp
 from hypothesis import given, seed, settings
 from hypothesis import strategies as st
+from op_rows import BY_ID, ROWS, Row
 
-from autograd import Value, dot, grad, ops
+from autograd import Value, grad, ops
 
 pytestmark = pytest.mark.fuzz
 
 LONG = os.environ.get("CHAINRULE_FUZZ") == "long"
 SEED = int(os.environ.get("CHAINRULE_FUZZ_SEED") or random.SystemRandom().randrange(2**32))
 
-# An instruction: (kind, argument indices into the results so far, constants).
+# An instruction: (kind, argument indices into the results so far, constants). The kind is the id of
+# a row of op_rows.ROWS, or one of the guards' own steps, plain arithmetic: HELPERS.
 Instr = tuple[str, tuple[int, ...], tuple[float, ...]]
 
-#: The high-level ops a program may draw. Each maps to ops of the op table (see `compile_op`).
-KINDS = [
-    "add",
-    "sub",
-    "mul",
-    "div",
-    "neg",
-    "pow",
-    "powk",
-    "exp",
-    "log",
-    "tanh",
-    "sigmoid",
-    "relu",
-    "abs",
-    "sqrt",
-    "sin",
-    "cos",
-    "dot",
-]
-EXPONENTS = [2.0, 3.0, 4.0, -1.0, -2.0, 0.5, 1.5, -0.5, 2.5, 1.0 / 3.0]
+HELPERS: dict[str, Callable[..., Any]] = {
+    "addc": lambda x, c: x + c,  # a constant added
+    "mulc": lambda x, c: x * c,  # scaled by a constant
+    "square": lambda x: x * x,
+    "plus": lambda x, y: x + y,  # what use_everything sums with
+}
+
+#: The rows of each op: a program draws an op (each as often), then one of its rows.
+ROWS_OF: dict[str, list[Row]] = {}
+for _row in ROWS:
+    ROWS_OF.setdefault(_row.op, []).append(_row)
+LIMIT = 3.0  # results larger than this are scaled back to 2 (see Builder.guard)
 
 
-# -- three ways to run a program ---------------------------------------------------------
+# -- four ways to run a program: the engine, floats (for the guards), mpmath, sympy -------
 
 
 class Backend:
-    """How one kind of number does each primitive instruction."""
+    """How one kind of number does each instruction: the row's own function for that kind."""
 
-    def __init__(self, **fns: Callable[..., Any]) -> None:
-        self.fns = fns
+    def __init__(self, const: Callable[[float], Any], function: Callable[[Row], Callable[..., Any]]) -> None:
+        self.const, self.function = const, function
 
     def apply(self, vals: list[Any], instr: Instr) -> Any:
         kind, args, consts = instr
         xs = [vals[i] for i in args]
-        if kind == "addc":
-            return xs[0] + self.fns["const"](consts[0])
-        if kind == "mulc":
-            return xs[0] * self.fns["const"](consts[0])
-        if kind == "powk":
-            return self.fns["powk"](xs[0], consts[0])
-        if kind == "dot":
-            n = int(consts[0])
-            return self.fns["dot"](xs[:n], xs[n : 2 * n], xs[2 * n] if len(xs) > 2 * n else None)
-        if kind == "add":
-            return xs[0] + xs[1]
-        if kind == "sub":
-            return xs[0] - xs[1]
-        if kind == "mul":
-            return xs[0] * xs[1]
-        if kind == "div":
-            return xs[0] / xs[1]
-        if kind == "neg":
-            return -xs[0]
-        if kind == "pow":
-            return xs[0] ** xs[1]
-        return self.fns[kind](xs[0])
+        if kind in HELPERS:
+            return HELPERS[kind](*xs, *map(self.const, consts))
+        return self.function(BY_ID[kind])(*xs)
 
 
-def _plain_dot(ws: Sequence[Any], xs: Sequence[Any], b: Any) -> Any:
-    total = sum((w * x for w, x in zip(ws, xs)), 0)
-    return total if b is None else total + b
+def _sympy_const(c: float) -> Any:
+    return sp.Integer(int(c)) if float(c).is_integer() else sp.Float(c, 30)  # exact binary value
 
 
-ENGINE = Backend(
-    const=float,
-    powk=lambda a, k: a**k,
-    dot=dot,
-    exp=Value.exp,
-    log=Value.log,
-    tanh=Value.tanh,
-    sigmoid=Value.sigmoid,
-    relu=Value.relu,
-    abs=abs,
-    sqrt=Value.sqrt,
-    sin=Value.sin,
-    cos=Value.cos,
-)
-FLOAT = Backend(  # used only to place the guards while a program is built
-    const=float,
-    powk=lambda a, k: a**k,
-    dot=_plain_dot,
-    exp=math.exp,
-    log=math.log,
-    tanh=math.tanh,
-    sigmoid=lambda a: 1 / (1 + math.exp(-a)),
-    relu=lambda a: max(a, 0.0),
-    abs=abs,
-    sqrt=math.sqrt,
-    sin=math.sin,
-    cos=math.cos,
-)
-MPMATH = Backend(
-    const=mpmath.mpf,
-    powk=lambda a, k: a ** mpmath.mpf(k),
-    dot=_plain_dot,
-    exp=mpmath.exp,
-    log=mpmath.log,
-    tanh=mpmath.tanh,
-    sigmoid=lambda a: 1 / (1 + mpmath.exp(-a)),
-    relu=lambda a: a if a > 0 else mpmath.mpf(0),
-    abs=abs,
-    sqrt=mpmath.sqrt,
-    sin=mpmath.sin,
-    cos=mpmath.cos,
-)
-SYMPY = Backend(
-    const=lambda c: sp.Integer(int(c)) if float(c).is_integer() else sp.Float(c, 30),  # exact binary value
-    powk=lambda a, k: a ** sp.Rational(k),
-    dot=_plain_dot,
-    exp=sp.exp,
-    log=sp.log,
-    tanh=sp.tanh,
-    sigmoid=lambda a: 1 / (1 + sp.exp(-a)),
-    relu=lambda a: sp.Max(0, a),
-    abs=sp.Abs,
-    sqrt=sp.sqrt,
-    sin=sp.sin,
-    cos=sp.cos,
-)
+ENGINE = Backend(float, lambda row: row.call)
+FLOAT = Backend(float, lambda row: row.ref)  # used only to place the guards while a program is built
+MPMATH = Backend(mpmath.mpf, lambda row: row.mp)
+SYMPY = Backend(_sympy_const, lambda row: row.sym)
 
 
 def run_all(program: Sequence[Instr], inputs: Sequence[Any], backend: Backend) -> list[Any]:
@@ -199,7 +126,7 @@ def run(program: Sequence[Instr], inputs: Sequence[Any], backend: Backend) -> An
 
 
 class Builder:
-    """Turns drawn ops into primitive instructions, each valid wherever the inputs are."""
+    """Turns drawn rows into instructions, each valid wherever the inputs are."""
 
     def __init__(self, inputs: Sequence[float]) -> None:
         self.vals: list[float] = [float(x) for x in inputs]
@@ -215,32 +142,24 @@ class Builder:
         return len(self.vals) - 1
 
     def positive(self, i: int, c: float) -> int:
-        """``x*x + c`` with c >= 0.5: a positive input for log, sqrt, fractional powers."""
-        return self.emit("addc", [self.emit("mul", [i, i])], [c])
+        """``x*x + c`` with c >= 0.5: a positive input for log, sqrt, divisors, fractional powers."""
+        return self.emit("addc", [self.emit("square", [i])], [c])
 
-    def away_from_kink(self, i: int) -> int:
-        return self.emit("addc", [i], [0.5]) if abs(self.vals[i]) < 0.1 else i
+    def away_from(self, i: int, points: Sequence[float]) -> int:
+        return self.emit("addc", [i], [0.5]) if any(abs(self.vals[i] - p) < 0.1 for p in points) else i
 
-    def compile_op(self, kind: str, args: Sequence[int], c: float, k: float) -> int:
-        a, b = args[0], args[1]
-        if kind in ("add", "sub", "mul"):
-            return self.emit(kind, [a, b])
-        if kind == "div":
-            return self.emit("div", [a, self.emit("addc", [self.emit("mul", [b, b])], [1.0])])
-        if kind == "pow":  # positive base, any (bounded) exponent
-            return self.emit("pow", [self.positive(a, c), b])
-        if kind == "powk":
-            base = a if k > 0 and float(k).is_integer() else self.positive(a, c)
-            return self.emit("powk", [base], [k])
-        if kind in ("log", "sqrt"):
-            return self.emit(kind, [self.positive(a, c)])
-        if kind in ("relu", "abs"):
-            return self.emit(kind, [self.away_from_kink(a)])
-        if kind == "dot":
-            n = max(1, len(args) // 2)
-            with_bias = len(args) > 2 * n
-            return self.emit("dot", list(args[: 2 * n + with_bias]), [n])
-        return self.emit(kind, [a])  # neg, exp, tanh, sigmoid, sin, cos
+    def compile_op(self, row: Row, args: Sequence[int], c: float) -> int:
+        """The row's op on ``args`` (as many as it takes; a variadic row: all of them), each input guarded."""
+        args = list(args) if row.variadic else list(args[: row.arity])
+        ins = []
+        for i in args:
+            d = row.domain[0 if row.variadic else len(ins)]
+            if d.positive_only:
+                i = self.positive(i, c)
+            elif row.singular:
+                i = self.away_from(i, row.singular)
+            ins.append(i)
+        return self.emit(row.id, ins)
 
     def use_everything(self) -> int:
         """Add every result no later op used to the last one, so that the output depends on all of them.
@@ -252,15 +171,20 @@ class Builder:
         out = len(self.vals) - 1
         for i in self.pool:
             if i not in used and i != out:
-                out = self.emit("add", [out, i])
+                out = self.emit("plus", [out, i])
         return out
 
     def guard(self, i: int) -> int:
-        """Scale a result larger than 3 in size back to 2, keeping every later op tame."""
+        """Scale a result larger than LIMIT in size back to 2, keeping every later op tame."""
         v = self.vals[i]
-        out = self.emit("mulc", [i], [2.0 / abs(v)]) if abs(v) > 3 else i
+        out = self.emit("mulc", [i], [2.0 / abs(v)]) if abs(v) > LIMIT else i
         self.pool.append(out)
         return out
+
+
+def n_args(row: Row, pairs: int) -> int:
+    """How many inputs a program gives the row: its arity, or ``pairs`` pairs (and a bias) for dot."""
+    return 2 * pairs + row.arity % 2 if row.variadic else row.arity
 
 
 @st.composite
@@ -270,14 +194,13 @@ def programs(draw: st.DrawFn, max_ops: int = 30) -> tuple[list[float], list[Inst
     builder = Builder(inputs)
     n_ops = draw(st.integers(1, max_ops))
     for _ in range(n_ops):
-        kind = draw(st.sampled_from(KINDS))
+        row = draw(st.sampled_from(ROWS_OF[draw(st.sampled_from(list(ROWS_OF)))]))
         pool = builder.pool
         # Index draws are taken modulo the pool: every earlier result may be reused.
-        n_args = draw(st.integers(2, 7)) if kind == "dot" else 2
-        args = [pool[draw(st.integers(0, 10**6)) % len(pool)] for _ in range(n_args)]
+        count = n_args(row, draw(st.integers(1, 3)) if row.variadic else 0)
+        args = [pool[draw(st.integers(0, 10**6)) % len(pool)] for _ in range(count)]
         c = draw(st.floats(0.5, 2.0))
-        k = draw(st.sampled_from(EXPONENTS))
-        builder.guard(builder.compile_op(kind, args, c, k))
+        builder.guard(builder.compile_op(row, args, c))
     builder.use_everything()
     return inputs, builder.program
 
@@ -388,13 +311,22 @@ def with_seed_note(test: Callable[[], None]) -> Callable[[], None]:
 
 
 def test_programs_cover_every_op_of_the_table() -> None:
-    """Each op of ops.OPS (and pow_const's **k) must be reachable by the fuzzer."""
+    """Each row of op_rows.ROWS (so each op of ops.OPS, and pow_const's a ** k) is reachable by the fuzzer."""
+    assert [row for rows in ROWS_OF.values() for row in rows] == ROWS
     builder = Builder([0.7, -1.2])
-    for kind in KINDS:
-        builder.compile_op(kind, [0, 1, 0, 1, 1], 0.5, 0.5)
+    for row in ROWS:
+        builder.compile_op(row, [0, 1, 0, 1, 1][: n_args(row, 2)], 0.5)
     made = run_all(builder.program, [Value(0.7), Value(-1.2)], ENGINE)[2:]
+    missing = [row.id for row in ROWS if not any(row.made(v) for v in made)]
+    assert not missing, f"rows the fuzzer does not make: {missing}"
     assert set(ops.OPS) <= {v._op.name for v in made}
-    assert any(v._op.exponent is not None for v in made)  # a pow_const op, a ** k
+
+
+def test_every_row_fits_the_fuzzers_guards() -> None:
+    """An input not guarded to x*x + c may see any number up to LIMIT in size: its domain must hold them."""
+    narrow = [(row.id, i, d) for row in ROWS for i, d in enumerate(row.domain)
+              if not d.positive_only and not d.lo <= -LIMIT < LIMIT <= d.hi]
+    assert not narrow, f"domains the fuzzer's guards do not keep programs inside: {narrow}"
 
 
 @with_seed_note
@@ -422,12 +354,14 @@ def test_engine_matches_sympy(case: tuple[list[float], list[Instr]]) -> None:
 
 def test_shared_subexpressions_add_up() -> None:
     """A hand-made program with heavy reuse: the checker itself must see sharing right."""
+    mul, add, tanh = (BY_ID[op.name].id for op in (ops.MUL, ops.ADD, ops.TANH))
+    dot_bias = next(row.id for row in ROWS if row.variadic and row.arity % 2)
     program: list[Instr] = [
-        ("mul", (0, 1), ()),  # 2: x*y
-        ("add", (2, 2), ()),  # 3: 2xy
-        ("mul", (3, 2), ()),  # 4: 2x^2y^2
-        ("tanh", (4,), ()),  # 5
-        ("dot", (2, 3, 4, 5, 0, 1, 2, 3, 5), (4,)),  # 6: sums the above, reused again
+        (mul, (0, 1), ()),  # 2: x*y
+        (add, (2, 2), ()),  # 3: 2xy
+        (mul, (3, 2), ()),  # 4: 2x^2y^2
+        (tanh, (4,), ()),  # 5
+        (dot_bias, (2, 3, 4, 5, 0, 1, 2, 3, 5), ()),  # 6: sums the above, reused again
     ]
     inputs = [0.3, -0.8]
     check(program, inputs, mp_derivatives, "central differences")

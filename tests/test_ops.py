@@ -1,102 +1,31 @@
 """Every op of the table, checked against independent references.
 
-One row per op: how to call it on Values, the same function in ``math`` (forward
-reference), the same function in sympy (derivative reference), and the domain
-to draw inputs from. Each row is checked for its value, its first derivatives
-and its second derivatives, against central differences (``gradcheck``) and
-against sympy's symbolic derivatives, on hypothesis-drawn inputs.
+The rows come from ``op_rows.ROWS`` (the one table of op test rows): how to call
+each op on Values, the same function in ``math`` (forward reference), in sympy
+(derivative reference) and in mpmath, and the domain to draw inputs from. Each
+row is checked for its value, its first derivatives and its second derivatives,
+against central differences (``gradcheck``) and against sympy's symbolic
+derivatives, on hypothesis-drawn inputs.
 """
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+import mpmath
 import pytest
 import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
+from op_rows import ROWS, Row, row_template
 
 import autograd
 from autograd import Value, grad, gradcheck, ops
 
-A, B, C, D, E = sp.symbols("a b c d e", real=True)
-SYMS = (A, B, C, D, E)
-
-
-@dataclass
-class Row:
-    op: str  # the op's name in ops.OPS, or "pow_const"
-    call: Callable[..., Value]  # on Values
-    ref: Callable[..., float]  # the same function on floats, from math
-    sym: Callable[..., Any]  # the same function on sympy symbols
-    domain: list[tuple[float, float]]  # per input: drawn from [lo, hi]
-    avoid_zero: bool = False  # keep inputs away from a kink at 0
-
-    @property
-    def arity(self) -> int:
-        return len(self.domain)
-
-
-def sym_sigmoid(a: Any) -> Any:
-    return 1 / (1 + sp.exp(-a))
-
-
-def math_sigmoid(a: float) -> float:
-    return 1 / (1 + math.exp(-a))
-
-
-WIDE = (-5.0, 5.0)
-POS = (0.2, 5.0)
-
-ROWS = [
-    Row("add", lambda a, b: a + b, lambda a, b: a + b, lambda a, b: a + b, [WIDE, WIDE]),
-    Row("sub", lambda a, b: a - b, lambda a, b: a - b, lambda a, b: a - b, [WIDE, WIDE]),
-    Row("mul", lambda a, b: a * b, lambda a, b: a * b, lambda a, b: a * b, [WIDE, WIDE]),
-    Row("div", lambda a, b: a / b, lambda a, b: a / b, lambda a, b: a / b, [WIDE, POS]),
-    Row("neg", lambda a: -a, lambda a: -a, lambda a: -a, [WIDE]),
-    Row("pow", lambda a, b: a**b, lambda a, b: a**b, lambda a, b: a**b, [POS, (-3.0, 3.0)]),
-    Row("pow_const", lambda a: a**2, lambda a: a**2, lambda a: a**2, [WIDE]),
-    Row("pow_const", lambda a: a**3, lambda a: a**3, lambda a: a**3, [WIDE]),
-    Row("pow_const", lambda a: a**-1, lambda a: a**-1, lambda a: a**-1, [POS]),
-    Row("pow_const", lambda a: a**0.5, lambda a: a**0.5, lambda a: sp.sqrt(a), [POS]),
-    Row("pow_const", lambda a: a**-2.5, lambda a: a**-2.5, lambda a: a ** sp.Rational(-5, 2), [POS]),
-    Row("exp", lambda a: a.exp(), math.exp, sp.exp, [WIDE]),
-    Row("log", lambda a: a.log(), math.log, sp.log, [(0.1, 10.0)]),
-    Row("tanh", lambda a: a.tanh(), math.tanh, sp.tanh, [WIDE]),
-    Row("sigmoid", lambda a: a.sigmoid(), math_sigmoid, sym_sigmoid, [(-8.0, 8.0)]),
-    Row("relu", lambda a: a.relu(), lambda a: max(a, 0.0), lambda a: sp.Max(a, 0), [WIDE], avoid_zero=True),
-    Row("abs", lambda a: abs(a), abs, sp.Abs, [WIDE], avoid_zero=True),
-    Row("sqrt", lambda a: a.sqrt(), math.sqrt, sp.sqrt, [(0.1, 10.0)]),
-    Row("sin", lambda a: a.sin(), math.sin, sp.sin, [WIDE]),
-    Row("cos", lambda a: a.cos(), math.cos, sp.cos, [WIDE]),
-    Row(
-        "dot",
-        lambda a, b, c, d, e: autograd.dot([a, b], [c, d], e),
-        lambda a, b, c, d, e: a * c + b * d + e,
-        lambda a, b, c, d, e: a * c + b * d + e,
-        [WIDE] * 5,
-    ),
-    Row(
-        "dot",
-        lambda a, b, c, d: autograd.dot([a, b], [c, d]),
-        lambda a, b, c, d: a * c + b * d,
-        lambda a, b, c, d: a * c + b * d,
-        [WIDE] * 4,
-    ),
-]
-
-IDS = [f"{r.op}-{i}" for i, r in enumerate(ROWS)]
-
-
-def points(row: Row) -> st.SearchStrategy[list[float]]:
-    def one(lo: float, hi: float) -> st.SearchStrategy[float]:
-        s = st.floats(lo, hi, allow_nan=False, allow_infinity=False)
-        return s.filter(lambda x: abs(x) > 1e-2) if row.avoid_zero else s
-
-    return st.tuples(*[one(lo, hi) for lo, hi in row.domain]).map(list)
+SYMS = sp.symbols("a b c d e", real=True)
+IDS = [row.id for row in ROWS]
 
 
 def close(x: float, y: float, tol: float = 1e-9) -> bool:
@@ -104,7 +33,15 @@ def close(x: float, y: float, tol: float = 1e-9) -> bool:
 
 
 def test_every_op_has_a_row() -> None:
-    assert set(ops.OPS) | {"pow_const"} == {r.op for r in ROWS}
+    rows = {row.op for row in ROWS}
+    missing = sorted(set(ops.OPS) - rows)
+    unknown = sorted(rows - set(ops.OPS) - {"pow_const"})
+    assert rows | {"pow_const"} == set(ops.OPS) | {"pow_const"}, (
+        "tests/op_rows.py must have one row per op of ops.OPS, and no other.\n"
+        + "".join(f"  {name!r} has no row: add to ROWS in tests/op_rows.py\n    {row_template(name)}\n"
+                  for name in missing)
+        + "".join(f"  the row {name!r} names no op of ops.OPS: rename it or remove it\n" for name in unknown)
+    )
 
 
 def test_every_op_is_documented_with_its_derivative() -> None:
@@ -115,42 +52,84 @@ def test_every_op_is_documented_with_its_derivative() -> None:
 @pytest.mark.parametrize("row", ROWS, ids=IDS)
 @given(data=st.data())
 def test_forward_matches_math(row: Row, data: st.DataObject) -> None:
-    xs = data.draw(points(row))
+    xs = data.draw(row.points())
     out = row.call(*[Value(x) for x in xs])
     assert isinstance(out, Value)
+    assert row.made(out), (row.id, out._op)
     assert close(out.data, row.ref(*xs), 1e-12)
-    assert out._op.name == ("pow" if row.op == "pow_const" else row.op)  # type: ignore[attr-defined]
+    assert row.the_op(*xs) == out.data  # the op on floats: the same number
+    assert close(float(row.mp(*[mpmath.mpf(x) for x in xs])), out.data, 1e-12)  # the fuzzer's reference too
+
+
+@pytest.mark.parametrize(
+    "row, spelling", [(row, s) for row in ROWS for s in row.spellings],
+    ids=[f"{row.id}-{i}" for row in ROWS for i in range(len(row.spellings))],
+)
+def test_every_spelling_builds_the_same_node(row: Row, spelling: object) -> None:
+    xs = row.point()
+    vs, ws = [Value(x) for x in xs], [Value(x) for x in xs]
+    want, got = row.call(*vs), spelling(*ws)  # type: ignore[operator]
+    assert row.made(want) and row.made(got) and got.data == want.data
+    assert grad(got, ws) == grad(want, vs)
 
 
 @pytest.mark.parametrize("row", ROWS, ids=IDS)
 @given(data=st.data())
 def test_first_and_second_derivatives_match_central_differences(row: Row, data: st.DataObject) -> None:
-    xs = data.draw(points(row))
+    xs = data.draw(row.points())
     assert gradcheck(row.call, xs, order=2)
+
+
+@functools.cache
+def symbolic(row: Row) -> tuple[Any, list[Any], list[list[Any]]]:
+    """The row's sympy expression, its first derivatives and its second ones (computed once per row)."""
+    syms = SYMS[: row.arity]
+    expr = row.sym(*syms)
+    firsts = [sp.diff(expr, s) for s in syms]
+    return expr, firsts, [[sp.diff(d, t) for t in syms] for d in firsts]
+
+
+def check_against_sympy(row: Row, xs: list[float], second: bool = True) -> None:
+    expr, d1, d2 = symbolic(row)
+    at = dict(zip(SYMS, xs))
+    vs = [Value(x) for x in xs]
+    out = row.call(*vs)
+    assert close(out.data, float(expr.evalf(subs=at)), 1e-12), (row.id, out.data)
+    firsts = grad(out, vs, create_graph=True)
+    for i in range(row.arity):
+        want = float(d1[i].evalf(subs=at))
+        first = firsts[i].data if isinstance(firsts[i], Value) else firsts[i]
+        assert close(first, want), (row.id, "d/d", SYMS[i], first, want)
+        if not second:
+            continue
+        seconds = grad(firsts[i], vs) if isinstance(firsts[i], Value) else [0.0] * len(vs)
+        for j in range(row.arity):
+            want2 = float(d2[i][j].evalf(subs=at))
+            assert close(seconds[j], want2, 1e-8), (row.id, "d2/d", SYMS[i], SYMS[j], seconds[j], want2)
 
 
 @pytest.mark.parametrize("row", ROWS, ids=IDS)
 @given(data=st.data())
 def test_first_and_second_derivatives_match_sympy(row: Row, data: st.DataObject) -> None:
-    xs = data.draw(points(row))
-    syms = SYMS[: row.arity]
-    expr = row.sym(*syms)
-    at = dict(zip(syms, xs))
-    vs = [Value(x) for x in xs]
-    out = row.call(*vs)
-    firsts = grad(out, vs, create_graph=True)
-    for i, s in enumerate(syms):
-        want = float(sp.diff(expr, s).subs(at).evalf())
-        assert close(firsts[i].data, want), (row.op, "d/d", s, firsts[i].data, want)
-        seconds = grad(firsts[i], vs)
-        for j, t in enumerate(syms):
-            want2 = float(sp.diff(expr, s, t).subs(at).evalf())
-            assert close(seconds[j], want2, 1e-8), (row.op, "d2/d", s, t, seconds[j], want2)
+    check_against_sympy(row, data.draw(row.points()))
+
+
+AT_ZERO = [row for row in ROWS if not row.kink and all(0.0 in d for d in row.domain)]
+
+
+@pytest.mark.parametrize("row", AT_ZERO, ids=[row.id for row in AT_ZERO])
+def test_derivatives_at_zero(row: Row) -> None:
+    """Where 0 is in the domain (x**0 and x**1 included), the derivatives there are sympy's."""
+    xs = [0.0] * row.arity
+    smooth = 0.0 not in row.d2_undefined_at
+    check_against_sympy(row, xs, second=smooth)
+    if smooth and all(d.lo < 0 for d in row.domain):  # central differences need both sides of 0
+        assert gradcheck(row.call, xs, order=2)
 
 
 @pytest.mark.parametrize("row", ROWS, ids=IDS)
 def test_backward_agrees_with_grad(row: Row) -> None:
-    xs = [(lo + hi) / 2 + 0.3 for lo, hi in row.domain]
+    xs = row.point()
     vs = [Value(x) for x in xs]
     out = row.call(*vs)
     expected = grad(out, vs)
@@ -159,7 +138,20 @@ def test_backward_agrees_with_grad(row: Row) -> None:
         assert v.grad == g
 
 
-# --- kinks: relu and abs at exactly 0 take derivative 0 -------------------------------
+# --- kinks: relu and abs at exactly 0 take derivative 0, step and sign derivative 0 everywhere ---------
+
+KINKS = [row for row in ROWS if row.kink]
+
+
+@pytest.mark.parametrize("row", KINKS, ids=[row.id for row in KINKS])
+@pytest.mark.parametrize("x", [0.0, -0.0])
+def test_every_kink_takes_derivative_0_at_0(row: Row, x: float) -> None:
+    vs = [Value(x)]
+    out = row.call(*vs)
+    assert out.data == row.ref(x)
+    (first,) = grad(out, vs, create_graph=True)
+    assert (first.data if isinstance(first, Value) else first) == 0.0
+    assert (grad(first, vs)[0] if isinstance(first, Value) else 0.0) == 0.0
 
 
 @pytest.mark.parametrize("x, grad_relu", [(0.0, 0.0), (-0.0, 0.0), (1e-300, 1.0), (-1e-300, 0.0)])
@@ -176,6 +168,21 @@ def test_abs_kink_convention(x: float, sign: float) -> None:
     a = Value(x)
     abs(a).backward()
     assert a.grad == sign
+
+
+@pytest.mark.parametrize("x, step, sign", [(0.0, 0.0, 0.0), (-0.0, 0.0, 0.0), (1e-300, 1.0, 1.0),
+                                           (-1e-300, 0.0, -1.0), (3.0, 1.0, 1.0), (-3.0, 0.0, -1.0)])
+def test_step_and_sign_conventions(x: float, step: float, sign: float) -> None:
+    """step is relu's derivative and sign abs's: 0 at 0, and their own derivative is 0."""
+    for op, want in ((ops.STEP, step), (ops.SIGN, sign)):
+        a = Value(x)
+        out = op(a)
+        out.backward()
+        assert (out.data, a.grad) == (want, 0.0), op.name
+        relu_or_abs = Value(x)
+        (ops.RELU if op is ops.STEP else ops.ABS)(relu_or_abs).backward()
+        assert relu_or_abs.grad == want
+    assert math.isnan(ops.STEP(math.nan)) and math.isnan(ops.SIGN(math.nan))
 
 
 def test_pow_value_exponent_derivative_is_a_pow_b_ln_a() -> None:
@@ -200,10 +207,15 @@ def test_sigmoid_is_stable_at_large_inputs() -> None:
 
 
 def test_module_functions_work_on_numbers_and_values() -> None:
-    for name in ["exp", "log", "tanh", "sigmoid", "relu", "sqrt", "sin", "cos"]:
-        f = getattr(autograd, name)
-        assert isinstance(f(Value(0.7)), Value)
-        assert f(0.7) == f(Value(0.7)).data
+    """The functions ``autograd.ops`` exports (``exp``, ``log``...) are ops, and ``autograd`` exports them."""
+    functions = [getattr(ops, n) for n in ops.__all__ if n.islower() and isinstance(getattr(ops, n), ops.Op)]
+    rows = {row.the_op: row for row in ROWS if not row.variadic}
+    assert functions and all(f in rows for f in functions)
+    for f in functions:
+        assert getattr(autograd, f.name) is f
+        x = rows[f].point()[0]
+        assert isinstance(f(Value(x)), Value)
+        assert f(x) == f(Value(x)).data
     assert autograd.power(2.0, 3) == 8.0
     assert autograd.power(Value(2.0), 3).data == 8.0
 

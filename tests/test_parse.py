@@ -16,6 +16,7 @@ from unittest import mock
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from op_rows import ROWS
 
 from autograd import Value, ops
 from autograd.parse import FUNCTIONS, MAX_DEPTH, MAX_EXPONENT, MAX_LENGTH, FormulaError, parse
@@ -114,10 +115,13 @@ def test_constants_are_computed_as_in_python_and_a_constant_formula_is_a_value()
 
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
 def test_every_function_builds_the_engines_op(name: str) -> None:
+    op = FUNCTIONS[name]
+    assert op is ops.OPS[name]
     out = parse(f"{name}(x)").evaluate({"x": 0.7})
-    expected = {"abs": "abs", "relu": "ReLU"}.get(name, name)
-    assert out._op == expected
-    assert out.data == FUNCTIONS[name](0.7)
+    assert out._op is op and out._op == str(op)  # the op itself, drawn with its label
+    assert out.data == op(0.7)
+    (row,) = [row for row in ROWS if row.the_op is op]
+    assert out.data == pytest.approx(row.ref(0.7), rel=1e-12)  # and the row's math reference
 
 
 def test_whitespace_and_newlines_inside_brackets_are_fine() -> None:
@@ -339,9 +343,9 @@ def test_nothing_is_written_to_the_working_directory(tmp_path: Any, monkeypatch:
 # Well-formed formulas: a tree that we print as text and also compute directly in Python.
 
 _NAMES = ("a", "b", "x1", "w_2")
+# The functions with one argument formulas may call, and their math references: op_rows' rows.
 _MATH: dict[str, Callable[[float], float]] = {
-    "exp": math.exp, "log": math.log, "tanh": math.tanh, "sigmoid": lambda v: 1 / (1 + math.exp(-v)),
-    "relu": lambda v: max(0.0, v), "abs": abs, "sqrt": math.sqrt, "sin": math.sin, "cos": math.cos,
+    row.op: row.ref for row in ROWS if row.op in FUNCTIONS and row.arity == 1 and row.exponent is None
 }
 _BINOPS: dict[str, Callable[[float, float], float]] = {
     "+": lambda p, q: p + q, "-": lambda p, q: p - q, "*": lambda p, q: p * q, "/": lambda p, q: p / q,

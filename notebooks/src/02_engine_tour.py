@@ -8,7 +8,8 @@ This lesson walks through what the engine can do, one feature per section:
 3. `no_grad`: computing without recording a graph;
 4. derivatives of derivatives, plotted;
 5. forward mode and reverse mode, and why training uses reverse mode;
-6. what the error messages say when something is out of bounds.
+6. what the error messages say when something is out of bounds;
+7. adding an op of your own with `define_op`, which every tool then understands.
 #%% code
 import math
 import random
@@ -33,40 +34,25 @@ tool in the library reads this table, so what you see here is what `backward()` 
 for name, op in ops.OPS.items():
     print(f"{name:8s} label {str(op)!r:10s} {op.__doc__}")
 #%% md
-Now let's use every one of them on real numbers. For each op we build its output from inputs
-`x = 0.7` and `y = 1.3`, call `backward()`, and read off `x.grad` and `y.grad`: those are the
-local derivatives, evaluated at this point. `x ** 3` (a constant exponent) is its own kind of
-node; `dot` is a whole weighted sum `w1*x1 + w2*x2 + b` in one node.
+Now let's use every one of them on real numbers. For each op we apply it to inputs `x = 0.7`
+and `y = 1.3` (as many as it takes), call `backward()`, and read off `x.grad` and `y.grad`:
+those are the local derivatives, evaluated at this point. The loop reads the table itself, so an
+op added to it (or one you add with `define_op`, below) shows up here too. `x ** 3` (a constant
+exponent) is its own kind of node; `dot` is a whole weighted sum `w1*x1 + w2*x2 + b` in one node.
+`step` and `sign` are the derivatives of `relu` and `abs`, and `log_base` is the `ln a` in the
+derivative of `a ** b`: they are ops too, so that gradients of gradients work.
 #%% code
 X0, Y0 = 0.7, 1.3
-examples = {
-    "add":     ("x + y",        lambda x, y: x + y),
-    "sub":     ("x - y",        lambda x, y: x - y),
-    "mul":     ("x * y",        lambda x, y: x * y),
-    "div":     ("x / y",        lambda x, y: x / y),
-    "neg":     ("-x",           lambda x, y: -x),
-    "pow":     ("x ** y",       lambda x, y: x ** y),
-    "pow k":   ("x ** 3",       lambda x, y: x ** 3),
-    "exp":     ("x.exp()",      lambda x, y: x.exp()),
-    "log":     ("x.log()",      lambda x, y: x.log()),
-    "tanh":    ("x.tanh()",     lambda x, y: x.tanh()),
-    "sigmoid": ("x.sigmoid()",  lambda x, y: x.sigmoid()),
-    "relu":    ("x.relu()",     lambda x, y: x.relu()),
-    "abs":     ("abs(x)",       lambda x, y: abs(x)),
-    "sqrt":    ("x.sqrt()",     lambda x, y: x.sqrt()),
-    "sin":     ("x.sin()",      lambda x, y: x.sin()),
-    "cos":     ("x.cos()",      lambda x, y: x.cos()),
-    "dot":     ("dot([x, y], [2, 3], 1)", lambda x, y: dot([x, y], [2.0, 3.0], 1.0)),
-}
-missing = set(ops.OPS) - set(examples)
-assert not missing, f"no example for {missing}"
-
-rows = ["| op | code | value | d/dx | d/dy |", "|---|---|---|---|---|"]
-for name, (code, f) in examples.items():
+rows = ["| op | formula | value | d/dx | d/dy |", "|---|---|---|---|---|"]
+for op in [*ops.OPS.values(), ops.pow_const(3)]:
     x, y = Value(X0, label="x"), Value(Y0, label="y")
-    out = f(x, y)
+    if op is ops.DOT:  # any number of inputs: two weights, two inputs and a bias
+        out, code = dot([x, y], [2.0, 3.0], 1.0), "dot([x, y], [2, 3], 1)"
+    else:
+        args = [x, y][: op.arity]
+        out, code = op(*args), op.text([a.label for a in args])
     out.backward()
-    rows.append(f"| {name} | `{code}` | {out.data:.6g} | {x.grad:.6g} | {y.grad:.6g} |")
+    rows.append(f"| {op.name} | `{code}` | {out.data:.6g} | {x.grad:.6g} | {y.grad:.6g} |")
 display(Markdown("\n".join(rows)))
 #%% md
 In a drawing, each op is an oval, and with `edge_labels=True` each edge into it carries that
@@ -278,3 +264,48 @@ except ArithmeticError as e:
 #%% md
 **Try this:** which of these raise, and which simply give a number? `Value(0.0).relu()`,
 `abs(Value(0.0))`, `Value(0.0) ** 2`, `Value(0.0) ** 0.5`. Predict first, then run them.
+#%% md
+## 7. Adding an op of your own: `define_op`
+
+An op is one entry of the table: a forward computation on plain numbers, and one local
+derivative per input. `autograd.define_op` adds an entry and hands back the op, which is a
+function of numbers, Values and NumPy arrays alike. Try the *swish* activation,
+`swish(x) = x * sigmoid(x)`. Its derivative, by the product rule and `sigmoid' = s (1 - s)`:
+
+$$\frac{d}{dx}\,x\,\sigma(x) = \sigma(x) + x\,\sigma(x)\,(1 - \sigma(x)).$$
+
+Write the local derivative with autograd's own functions (`sigmoid` here) and arithmetic: then
+the same rule computes numbers during `backward()`, builds a graph when you ask for a
+derivative of a derivative, and runs on whole arrays when a model is replayed with NumPy.
+#%% code
+import numpy as np
+
+from autograd import define_op, explain, formula, jvp, sigmoid, trace
+from autograd.parse import parse
+
+def swish_local(out, x):
+    s = sigmoid(x)
+    return s + x * s * (1 - s)
+
+swish = define_op("swish", lambda x: x / (1 + math.exp(-x)), swish_local)
+
+x = Value(1.5, label="x")
+y = swish(x); y.label = "y"
+y.backward()
+print("swish(1.5) =", y.data, "  dy/dx =", x.grad)
+print("on a number:", swish(1.5), "  on an array:", swish(np.array([-1.0, 0.0, 1.5])))
+print("first and second derivatives agree with central differences:", gradcheck(swish, [1.5], order=2))
+#%% md
+From now on every tool knows the op, with no other code: the picture and its edge labels, the
+chain rule written out, forward mode, formulas, the batch replay and the formula language of
+the `chainrule` command.
+#%% code
+x = Value(1.5, label="x")
+z = swish(x) * 2 + 1; z.label = "z"
+z.backward()
+print(explain(z, x))
+print("formula:", formula(z), "   jvp:", jvp(z, {x: 1.0}), "   grad:", x.grad)
+tape = trace(lambda v: swish(v[0]) * 2 + 1, 1)
+print("replayed on a batch:", tape(np.array([[1.5], [0.0], [-2.0]])))
+print("parsed from text:", parse("swish(a) * 2 + 1").evaluate({"a": 1.5}).data)
+z.draw(edge_labels=True)

@@ -278,6 +278,80 @@ draw_dot(o)
 #%% md
 (The numbers match the single-`tanh` neuron up to floating-point rounding in the last digits.)
 
+## Adding an op the lecture's way
+
+In the lecture, each new operation is a method written into the `Value` class: compute the
+number, make the output node with its children and an op name, and attach a `_backward`
+closure that does that node's step of the chain rule. The same code works on chainrule's
+`Value`, written outside the class as plain functions, with `Value(data, children, op)` in
+micrograd's argument order:
+#%% code
+def tanh(self):
+    x = self.data
+    t = (math.exp(2*x) - 1)/(math.exp(2*x) + 1)
+    out = Value(t, (self, ), 'tanh')
+    def _backward():
+        self.grad += (1 - t**2) * out.grad
+    out._backward = _backward
+    return out
+
+def exp(self):
+    x = self.data
+    out = Value(math.exp(x), (self, ), 'exp')
+    def _backward():
+        self.grad += out.data * out.grad
+    out._backward = _backward
+    return out
+
+def power(self, other):
+    assert isinstance(other, (int, float)), "only supporting int/float powers for now"
+    out = Value(self.data**other, (self,), f'**{other}')
+    def _backward():
+        self.grad += other * (self.data ** (other - 1)) * out.grad
+    out._backward = _backward
+    return out
+
+def truediv(self, other):  # self / other
+    return self * power(other, -1)
+#%% code
+def neuron(activation):
+    x1 = Value(2.0, label='x1'); x2 = Value(0.0, label='x2')
+    w1 = Value(-3.0, label='w1'); w2 = Value(1.0, label='w2')
+    b = Value(6.8813735870195432, label='b')
+    n = x1*w1 + x2*w2 + b; n.label = 'n'
+    o = activation(n); o.label = 'o'
+    o.backward()
+    return o, [x1, w1, x2, w2]
+
+o, (x1, w1, x2, w2) = neuron(tanh)
+print('tanh by hand:     ', 'x1.grad', x1.grad, ' w1.grad', w1.grad, ' x2.grad', x2.grad, ' w2.grad', w2.grad)
+o, (x1, w1, x2, w2) = neuron(lambda n: truediv(exp(2*n) - 1, exp(2*n) + 1))
+print('exp and division: ', 'x1.grad', x1.grad, ' w1.grad', w1.grad, ' x2.grad', x2.grad, ' w2.grad', w2.grad)
+#%% md
+The lecture's numbers: `x1.grad = -1.5`, `w1.grad = 1.0`, `x2.grad = 0.5`, `w2.grad = 0.0`.
+`backward()` called each hand-written `_backward`, exactly as micrograd does. The drawing
+tools know nothing about an op written this way, so they ask the node itself: to label an
+edge with its local derivative they run the closure once with an upstream gradient of 1 and
+read what it adds to each input (and put every gradient back afterwards):
+#%% code
+o, _ = neuron(tanh)
+draw_dot(o, edge_labels=True)
+#%% md
+What a hand-written closure cannot do is compute a derivative of a derivative: it works with
+plain floats. The library's own way to add an op, `autograd.define_op` (lesson 2), asks for
+the same two things, the forward and the local derivative, and then everything works,
+`grad(..., create_graph=True)` and the batch replay included:
+#%% code
+from autograd import define_op, grad
+from autograd import tanh as tanh_op
+
+my_tanh = define_op("my_tanh", math.tanh, lambda out, x: 1 - out**2)
+o, (x1, w1, x2, w2) = neuron(my_tanh)
+print('define_op:        ', 'x1.grad', x1.grad, ' w1.grad', w1.grad, ' x2.grad', x2.grad, ' w2.grad', w2.grad)
+(dx,) = grad(my_tanh(x1), [x1], create_graph=True)
+print("d/dx tanh(x) at 2 =", dx.data, "  d2/dx2 =", grad(dx, [x1])[0], "  the built-in tanh agrees:",
+      grad(grad(tanh_op(x1), [x1], create_graph=True)[0], [x1])[0])
+#%% md
 ## A multi-layer perceptron
 
 Now the lecture writes a neuron, a layer and an MLP on top of `Value`. These classes are plain

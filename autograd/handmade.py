@@ -1,0 +1,110 @@
+"""Nodes built by hand, micrograd-style: a string op and a ``_backward`` closure.
+
+The micrograd lecture adds ops to its ``Value`` class like this, and the same
+code runs here::
+
+    def tanh(self):
+        t = math.tanh(self.data)
+        out = Value(t, (self,), 'tanh')
+        def _backward():
+            self.grad += (1 - t**2) * out.grad
+        out._backward = _backward
+        return out
+
+Such a node's op is a plain string, not an entry of the op table, so the
+engine asks the node itself: ``backward()`` calls its closure, exactly as
+micrograd does, and the tools that show local derivatives (edge labels,
+``explain``, the player, forward mode) run the closure once with an upstream
+gradient of 1 and read what it added to each parent, putting every gradient
+back afterwards. What a closure cannot do is build a graph of its own gradient
+(``create_graph=True``): for that, define the op with :func:`autograd.define_op`.
+
+Also here: the checks of ``Value(data, _children=(), _op='', label='')``'s arguments,
+whose errors spell out micrograd's argument order.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, Callable, Iterable
+
+_ORDER = "Value(data, _children=(), _op='', label=''), as in micrograd; pass label= by name"
+
+
+def bad(arg: str, got: Any, expected: str) -> Any:
+    """A TypeError for a constructor argument of the wrong kind, with the argument order spelled out."""
+    raise TypeError(f"Value: {arg} must be {expected}, got {type(got).__name__}: {got!r:.60} "
+                    f"(the order is {_ORDER})")
+
+
+def to_float(x: Any, who: str) -> float:
+    """The ``data`` given to ``Value(data)`` as a float (NumPy scalars are numbers), or a TypeError."""
+    if hasattr(x, "_prev"):
+        raise TypeError(f"{who}: data must be a number, got a Value; use its .data, or the Value itself")
+    if not (isinstance(x, numbers.Real) or hasattr(x, "__float__")) or isinstance(x, (str, bytes, complex)) \
+            or hasattr(x, "__len__"):
+        raise TypeError(f"{who}: data must be a real number (int, float, bool, a NumPy scalar), got "
+                        f"{type(x).__name__}: {x!r:.80}")
+    try:
+        return float(x)
+    except OverflowError:
+        raise OverflowError(f"{who}: the number is too large for a float ({x!r:.30}...; expected at most "
+                            "about 1.8e308)") from None
+
+
+def parents(children: Iterable[Any], prev: Iterable[Any] | None, value: type) -> tuple[Any, ...]:
+    """The parents given to ``Value(data, _children)`` (or by the keyword ``_prev``), checked, as a tuple."""
+    if prev is not None and children:
+        raise TypeError("Value: give the parents once, as _children or as _prev, not both")
+    given = children if prev is None else prev
+    if not isinstance(given, (tuple, list, set, frozenset)):
+        bad("_children", given, "a tuple of Values")
+    for p in given:
+        if not isinstance(p, value):
+            bad("each of _children", p, "a Value")
+    return tuple(given)
+
+
+def closure(v: Any, create_graph: bool = False) -> Callable[[], None]:
+    """The node's ``_backward`` closure, or a clear error when it has none (or cannot do what is asked)."""
+    fn = v.__dict__.get("_backward")
+    if fn is None:
+        raise TypeError(f"backward: the node {v!r:.60} was made by {v._op!r}, which is not an op of the "
+                        "table, and has no _backward closure: assign one, micrograd-style, or use "
+                        "autograd.define_op")
+    if create_graph:
+        raise TypeError(f"grad: create_graph=True cannot differentiate through the hand-written op {v._op!r}"
+                        ": "
+                        "its _backward computes floats; define the op with autograd.define_op instead")
+    return fn
+
+
+def local(v: Any, create_graph: bool = False) -> tuple[float, ...]:
+    """d v / d p for each parent, by running the closure with ``v.grad = 1`` and every parent's grad at 0.
+
+    A parent used twice gets the whole of its derivative on its first edge (a
+    closure adds both shares to one number) and 0 on the others, so sums over
+    edges stay right. Every gradient is put back, whatever the closure does.
+    """
+    fn = closure(v, create_graph)
+    parents = v._prev
+    saved = [(u, u.grad) for u in (v, *parents)]
+    try:
+        v.grad = 1.0
+        for p in parents:
+            p.grad = 0.0
+        fn()
+        return tuple(0.0 if p in parents[:i] else float(p.grad) for i, p in enumerate(parents))
+    finally:
+        for u, g in reversed(saved):
+            u.grad = g
+
+
+def step(v: Any, create_graph: bool, watch: Any) -> None:
+    """One step of ``backward()`` for the node: its closure, called as micrograd calls it."""
+    fn = closure(v, create_graph)
+    before = [p.grad for p in v._prev]
+    ds = local(v) if watch is not None else ()
+    fn()
+    for i, d in enumerate(ds):
+        watch(v, i, v.grad, d, v.grad * d, before[i])

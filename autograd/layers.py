@@ -1,0 +1,75 @@
+"""Weighted sums, the arithmetic of a neuron: ``dot`` for one, ``dots`` for a layer of them.
+
+    z = dot(ws, xs, b)                 # w_1 x_1 + ... + w_n x_n + b, as one node
+    zs = dots(rows, xs, biases)        # one such node per row: a layer's neurons
+    z = dot(ws, xs, b, fused=False)    # the same sum as micrograd builds it, one node per * and +
+
+One ``dot`` node (the op ``DOT`` of the table) keeps a neuron's graph small enough
+to read and quick to differentiate; ``fused=False`` builds the long way, node for
+node what ``sum((w * x for w, x in zip(ws, xs)), b)`` gives, so that every product
+of a neuron can be seen in a picture. Both give the same gradients.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+from .engine import Value, apply
+from .ops import DOT
+
+__all__ = ["dot", "dots"]
+
+
+def dot(ws: Sequence[Any], xs: Sequence[Any], bias: Any = None, fused: bool = True) -> Value:
+    """The weighted sum ``w_1*x_1 + ... + w_n*x_n (+ bias)`` (numbers are accepted anywhere a Value is).
+
+    Fused, it is one node whose parents are ``(*ws, *xs)`` and then ``bias``; its local
+    derivatives are d/dw_i = x_i, d/dx_i = w_i, d/dbias = 1. With ``fused=False`` it is
+    ``((bias + w_1*x_1) + w_2*x_2) + ...``, one node per product and per sum (without a
+    bias the chain starts at the first product).
+    """
+    ws, xs = _items("dot", "ws", ws), _items("dot", "xs", xs)
+    if len(ws) != len(xs):
+        raise ValueError(f"dot: expected ws and xs of the same length, got {len(ws)} weights and {len(xs)} "
+                         "inputs")
+    if fused:
+        return apply(DOT, *ws, *xs) if bias is None else apply(DOT, *ws, *xs, bias)
+    terms = [w * x for w, x in zip(ws, xs)]
+    if bias is not None:
+        terms.insert(0, bias if isinstance(bias, Value) else Value(bias))
+    return sum(terms[1:], terms[0]) if terms else Value(0.0)
+
+
+def dots(rows: Sequence[Sequence[Any]], xs: Sequence[Any], biases: Sequence[Any] | None = None,
+         fused: bool = True) -> list[Value]:
+    """``[dot(row, xs, bias) for row, bias in zip(rows, biases)]``: the weighted sums of a layer."""
+    rows = _items("dots", "rows", rows)
+    xs = [x if isinstance(x, Value) else _constant(x) for x in _items("dots", "xs", xs)]  # a leaf per number
+    if biases is None:
+        biases = [None] * len(rows)
+    elif len(biases) != len(rows):
+        raise ValueError(f"dots: expected one bias per row, got {len(biases)} biases for {len(rows)} rows")
+    for i, row in enumerate(rows):
+        if len(row) != len(xs):
+            raise ValueError(f"dots: expected every row to have one weight per input, got {len(row)} weights "
+                             f"in row {i} and {len(xs)} inputs")
+    return [dot(row, xs, bias, fused) for row, bias in zip(rows, biases)]
+
+
+def _constant(x: Any) -> Value:
+    if isinstance(x, numbers.Real):
+        return Value(x)
+    raise TypeError(f"{DOT.name}: expected a number or a Value, got {type(x).__name__}: {x!r:.60}")
+
+
+def _items(fn: str, arg: str, xs: Any) -> list[Any]:
+    """A sequence of numbers or Values as a list; an array or a single number is refused by name."""
+    if hasattr(xs, "__array_ufunc__") and not isinstance(xs, (list, tuple)):
+        raise TypeError(f"{fn}: {arg} must be a list of numbers or Values, got an array; pass its items "
+                        "(list(...))")
+    try:
+        return list(xs)
+    except TypeError:
+        raise TypeError(f"{fn}: {arg} must be a list of numbers or Values, got {type(xs).__name__}") from None
