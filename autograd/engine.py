@@ -91,8 +91,7 @@ class Value:
 
     # -- the chain rule ------------------------------------------------------------------------------
     def _backward(self) -> None:
-        """One step of the chain rule by hand: ``p.grad += self.grad * d(self)/d(p)`` for each parent
-        (``+=``: a value used twice affects the output along both paths, ``x * x`` sends two)."""
+        """One chain-rule step by hand: ``p.grad += self.grad * d(self)/d(p)``, ``+=`` as paths add up."""
         _chain_rule([self])
 
     def backward(self, create_graph: bool = False) -> None:
@@ -136,8 +135,12 @@ def apply(op: Op, *args: Any) -> Any:
 
 def make_node(op: Op, parents: tuple[Value, ...], data: float | None = None, kind: type = Value) -> Any:
     """The one node constructor: ``op`` applied to ``parents``, its number computed unless given."""
+    if data is None:  # one or two parents (nearly every node) spelled out: faster than the general call
+        n = len(parents)
+        data = op.forward(parents[0].data) if n == 1 else op.forward(parents[0].data, parents[1].data) \
+            if n == 2 else op.forward(*[p.data for p in parents])
     v: Any = object.__new__(kind)
-    v.data = op.forward(*[p.data for p in parents]) if data is None else data
+    v.data = data
     v.grad = 0.0
     v.label = ""
     v._prev = parents
@@ -147,8 +150,7 @@ def make_node(op: Op, parents: tuple[Value, ...], data: float | None = None, kin
 
 @contextmanager
 def gc_paused() -> Iterator[None]:
-    """``with gc_paused():`` turns Python's cyclic garbage collector off for the block only. Why: a
-    graph has no cycles, yet the collector re-scans it as it grows (1.5x slower on 10^6 nodes)."""
+    """The cyclic collector off for the block: a graph has no cycles, yet it re-scans all (1.5x slower)."""
     was_on = gc.isenabled()
     gc.disable()
     try:
@@ -159,13 +161,12 @@ def gc_paused() -> Iterator[None]:
 
 
 def topological_order(root: Value, reset: bool = False) -> list[Value]:
-    """Every node ``root`` depends on, itself last, each after all of its parents (``reset``, as
-    backward walks: every non-leaf's grad set to 0 on the way).
-
-    Why an order: a node may pass its gradient on only once all its users have, and walking
-    this list backwards guarantees it. Depth-first with an explicit stack, so a million nodes
-    deep is fine. Why ``all_seen``: without cycles, a parent seen is in the order already, so
-    a node whose parents were all seen goes straight in (one set operation in C, no loop)."""
+    """Every node ``root`` depends on, itself last, each after all of its parents (``reset``: set
+    every non-leaf's grad to 0 on the way, as backward does). Why an order: a node may pass its
+    gradient on only once all its users have, and walking this list backwards guarantees it.
+    Depth-first with an explicit stack, so a million nodes deep is fine. Why ``all_seen``: without
+    cycles, a parent seen is in the order already, so a node whose parents were all seen goes
+    straight in (one set operation in C, no loop)."""
     if not isinstance(root, Value):
         raise TypeError(f"expected a Value, got {type(root).__name__}: {root!r:.80}")
     order: list[Value] = []
@@ -235,8 +236,7 @@ def _plus(total: Any, share: Any) -> Any:  # create_graph: total + share, the sh
 
 
 def local_derivatives(v: Value, create_graph: bool = False) -> tuple[Any, ...]:
-    """d v / d p for each parent p, in ``v._prev``'s order: the op's rule run on the numbers (on the
-    nodes with ``create_graph``), what backward multiplies by. A node built by hand asks its closure."""
+    """d v / d p per parent: the op's rule on the numbers (on nodes with ``create_graph``), or the closure."""
     op = v._op
     if op.__class__ is not Op:
         return handmade.local(v, create_graph)

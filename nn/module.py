@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from autograd import Value, dot, dots
-from autograd.engine import gc_paused
+from autograd.engine import apply, gc_paused
 from autograd.ops import RELU, SIGMOID, SOFTPLUS, TANH, Op
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS", "make_rng"]
@@ -214,7 +214,7 @@ def _few(names: Sequence[str], k: int = 5) -> str:
 
 def _activate(sums: list[Value], op: Op | None, labels: list[str]) -> list[Value]:
     """The activation applied to each weighted sum, each result labelled with its neuron's name."""
-    outs = sums if op is None else [op(s) for s in sums]
+    outs = sums if op is None else [apply(op, s) for s in sums]
     for out, label in zip(outs, labels):
         out.label = label
     return outs
