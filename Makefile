@@ -1,41 +1,53 @@
-# The README's two commands, `make demo` and `make test`, set everything up by themselves:
-# a virtual environment in .venv with the package and its extras, and the system programs
-# the project uses (Graphviz's `dot`, and Chromium for the browser test of the player).
+# The README's two commands set everything up by themselves on a fresh machine:
+#   make demo  - a virtual environment in .venv with the package and the extras the demo and the
+#                lessons use (plot, notebook), and Graphviz's `dot`;
+#   make test  - all of that, plus the test tools (the dev extra: pytest, hypothesis, sympy, ruff,
+#                mypy, PyTorch, build, twine...) and Chromium for the browser tests.
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.chainrule-installed
+DEMO_STAMP := $(VENV)/.chainrule-demo
+TEST_STAMP := $(VENV)/.chainrule-test
 
-.PHONY: setup system-deps test demo lab bench fuzz clean
+.PHONY: setup setup-demo setup-test test demo lab bench fuzz clean
 
-setup: $(STAMP) system-deps
+setup: setup-test
 
-$(STAMP): pyproject.toml
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,notebook,plot]'
-	@touch $(STAMP)
 
-system-deps:
-	@$(PYTHON) .ci/system_deps.py
+$(DEMO_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e '.[plot,notebook]'
+	@touch $(DEMO_STAMP)
 
-test: setup
+$(TEST_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e '.[plot,notebook,dev]'
+	@touch $(DEMO_STAMP) $(TEST_STAMP)
+
+setup-demo: $(DEMO_STAMP)
+	@$(PYTHON) .ci/system_deps.py dot
+
+setup-test: $(TEST_STAMP)
+	@$(PYTHON) .ci/system_deps.py dot chromium
+
+test: setup-test
 	$(PY) -m ruff check autograd nn tests bench
 	$(PY) -m mypy
 	$(PY) -m pytest
 
-demo: setup
-	$(PY) -m autograd.cli demo
+demo: setup-demo
+	$(PY) -m nn.demo
 
-lab: setup
+lab: setup-demo
 	$(VENV)/bin/jupyter lab notebooks/
 
-bench: setup
+bench: setup-test
 	$(PY) bench/run.py
 
-fuzz: setup
+fuzz: setup-test
 	CHAINRULE_FUZZ=long $(PY) -m pytest tests -m fuzz -p no:cacheprovider
 
 clean:
-	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist *.egg-info

@@ -1,8 +1,9 @@
-"""Install the system programs chainrule's tests and demo use, when they are missing.
+"""Install the system programs chainrule uses, when they are missing: `python .ci/system_deps.py dot chromium`.
 
-Graphviz's `dot` renders graphs; Chromium runs the backward player in a real
-browser for its test. On Debian and Ubuntu this installs them with apt-get
-(as root, or through sudo); elsewhere it says what to install and stops.
+Graphviz's `dot` renders graphs (the demo and the lessons need it); Chromium runs
+the pages and widgets in a real browser for the tests (only `make test` asks for
+it). On Debian and Ubuntu this installs them with apt-get (as root, or through
+sudo); elsewhere it says what to install and stops.
 """
 
 from __future__ import annotations
@@ -19,8 +20,12 @@ NEEDED = {
 }
 
 
-def main() -> int:
-    missing = {prog: pkgs for prog, pkgs in NEEDED.items() if shutil.which(prog) is None}
+def main(programs: list[str]) -> int:
+    unknown = [p for p in programs if p not in NEEDED]
+    if unknown or not programs:
+        print(f"usage: system_deps.py PROGRAM... (one or more of {', '.join(NEEDED)}), got {programs}")
+        return 2
+    missing = {prog: NEEDED[prog] for prog in programs if shutil.which(prog) is None}
     if not missing:
         return 0
     packages = [p for pkgs, _ in missing.values() for p in pkgs]
@@ -49,4 +54,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -23,6 +23,7 @@ from .explain import backward_steps, explain
 from .formula import formula
 from .forward import jvp
 from .gradcheck import GradcheckError, gradcheck
+from .jacobian import jacobian
 from .layers import dot, dots
 from .ops import cos, define_op, exp, log, power, relu, sigmoid, sin, softplus, sqrt, tanh
 from .plot import plot_derivative
@@ -31,13 +32,15 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Value", "dot", "dots", "grad", "no_grad", "enable_grad", "is_grad_enabled", "topological_order",
-    "gradcheck", "GradcheckError", "ops", "define_op", "detect_anomaly", "AnomalyError",
+    "gradcheck", "GradcheckError", "jacobian", "ops", "define_op", "detect_anomaly", "AnomalyError",
     "exp", "log", "tanh", "sigmoid", "softplus", "relu", "sqrt", "sin", "cos", "power",
     "draw_dot", "play", "explain", "backward_steps", "jvp", "formula", "plot_derivative", "trace",
+    "compare_torch", "explore",
 ]
 
 _LAZY = {  # loaded on first use: Graphviz's Python package, and NumPy for the replay
     "draw_dot": ("draw", "draw_dot"), "play": ("player", "play"), "trace": ("replay", "trace"),
+    "compare_torch": ("compare", "compare_torch"), "explore": ("explore", "explore"),
 }
 
 

@@ -25,12 +25,13 @@ import importlib.metadata
 import math
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 from . import __version__
 from .engine import Value
+from .formula import format_number as _short  # the one number format of every tool
 from .ops import fmt
 from .parse import MAX_LENGTH, FormulaError, ParsedFormula, function_list, parse
 
@@ -65,8 +66,10 @@ def _formula_help() -> str:  # the functions come from the op table, ops added w
             f"and {function_list().replace(',', '')} (at most {MAX_LENGTH} characters). Quote it.")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``chainrule`` command, with its three subcommands."""
+def build_parser(commands: Sequence[Callable[[Any], None]] | None = None) -> argparse.ArgumentParser:
+    """The argument parser of the ``chainrule`` command: draw, explain, and the subcommands other
+    packages add (``commands``: functions that each add one to an argparse subparsers object; by
+    default those registered under the ``chainrule.commands`` entry point, such as nn's demo)."""
     parser = _Parser(
         prog=PROG,
         description="See backpropagation: draw a formula's computation graph with its gradients, "
@@ -107,8 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     explain.set_defaults(run=_run_explain)
 
     # Other packages add subcommands through the "chainrule.commands" entry point: nn adds `demo`.
-    for entry in sorted(importlib.metadata.entry_points(group="chainrule.commands"), key=lambda e: e.name):
-        entry.load()(sub)
+    if commands is None:
+        found = sorted(importlib.metadata.entry_points(group="chainrule.commands"), key=lambda e: e.name)
+        commands = [entry.load() for entry in found]
+    for add in commands:
+        add(sub)
     return parser
 
 
@@ -123,9 +129,9 @@ def positive_int(text: str) -> int:
     return n
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, commands: Sequence[Callable[[Any], None]] | None = None) -> int:
     """Run the ``chainrule`` command with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
-    parser = build_parser()
+    parser = build_parser(commands)
     argv = _protect_formula(list(sys.argv[1:] if argv is None else argv))
     try:
         try:
@@ -239,10 +245,6 @@ def _build(formula_text: str, pairs: Sequence[str]) -> tuple[ParsedFormula, Valu
     except (ArithmeticError, ValueError) as e:
         raise RunError(f"backward failed: {_one_line(e)}") from None
     return formula, out
-
-
-def _short(x: Any) -> str:
-    return f"{float(x):.6g}"
 
 
 def _summary(formula: ParsedFormula, out: Value) -> list[str]:

@@ -4,10 +4,9 @@
     L.backward()                          # a.grad == dL/da, b.grad == dL/db
     grad(L, [a], create_graph=True)[0]    # dL/da as a Value: differentiate it again
 
-Each operation on Values makes a Value that remembers its parents (``_prev``) and its op
-(``_op``, from the table in :mod:`autograd.ops`): the computation graph. ``backward()``
-walks it from the output to the leaves, applying the chain rule at every node; the table
-holds every local derivative, so this module only moves gradients along edges."""
+Each operation makes a Value that remembers its parents (``_prev``) and op (``_op``, from the
+table in :mod:`autograd.ops`): the graph. ``backward()`` walks it from the output to the leaves,
+applying the chain rule at every node; the table holds the local derivatives, this module moves them."""
 
 from __future__ import annotations
 
@@ -34,8 +33,7 @@ class Value:
 
     ``Value(data, _children=(), _op='', label='')``, in micrograd's order. ``grad`` is d(output)/d(this),
     0.0 until ``backward()``; ``_prev`` holds the parents in argument order (``x * x`` has ``(x, x)``);
-    ``_op`` is the op that made it (``''``: a leaf). Free attributes may be set. Nodes built by
-    hand: see :mod:`autograd.handmade`."""
+    ``_op`` is the op that made it (``''``: a leaf). Free attributes may be set (see autograd.handmade)."""
 
     __slots__ = ("data", "grad", "label", "_prev", "_op", "__dict__")
 
@@ -52,11 +50,13 @@ class Value:
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
     def item(self) -> float: return float(self.data)  # the number held (PyTorch's name for it)
-    def draw(self, **options: Any) -> Any:  # the graph as a picture: autograd.draw.draw_dot (loaded now)
-        return importlib.import_module("autograd.draw").draw_dot(self, **options)
 
+    def draw(self, **options: Any) -> Any:  # the graph as a picture: autograd.draw.draw_dot
+        return importlib.import_module("autograd.draw").draw_dot(self, **options)
     def formula(self, **options: Any) -> Any:  # the expression as text and LaTeX: autograd.formula.formula
         return importlib.import_module("autograd.formula").formula(self, **options)
+    def _repr_html_(self) -> str:  # in Jupyter: a small box, as graphs draw it (autograd.display)
+        return importlib.import_module("autograd.display").value_html(self)
 
     _apply_op = staticmethod(lambda op, *args: apply(op, *args))  # how a call ``op(v)`` reaches the engine
 

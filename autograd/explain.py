@@ -18,16 +18,27 @@ backward itself, one edge at a time.
 
 Every local derivative comes from the op table (``op.local``), evaluated on
 the numbers of the graph and, for the symbolic form, on stand-ins named after
-the inputs.
+the inputs. Nodes are called by :func:`autograd.formula.node_names`, the names
+``draw_dot`` and the player draw in their boxes, and numbers are written by
+:func:`autograd.formula.format_number`, as in the pictures.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
 from .engine import Value, grad, topological_order
-from .formula import Formula, local_numbers, node_latex_names, node_names, symbolic_local, wrap_name
+from .formula import (
+    Formula,
+    format_number,
+    local_numbers,
+    node_latex_names,
+    node_names,
+    symbolic_local,
+    wrap_name,
+)
 
 __all__ = ["explain", "Explanation", "EdgeTerm", "NodeTerm", "backward_steps", "Step"]
 
@@ -35,8 +46,7 @@ __all__ = ["explain", "Explanation", "EdgeTerm", "NodeTerm", "backward_steps", "
 _SHOWN = 100  # nodes of the per-node form written out; the rest stay in Explanation.per_node
 
 
-def _num(x: float) -> str:
-    return f"{x:.6g}"
+_num = format_number  # the one way every tool writes a number
 
 
 def _factor(x: float) -> str:
@@ -182,27 +192,40 @@ class Explanation:
         d = self._ld(self.output, self.wrt)
         out: list[str] = []
         if self.paths is not None:
-            out.append(f"${d}$ is a sum over the **{self.n_paths} path{'s' if self.n_paths != 1 else ''}** "
-                       f"from `{self.names[self.wrt]}` to `{self.names[self.output]}` of the product "
+            plural = "s" if self.n_paths != 1 else ""
+            out.append(f"${d}$ is a sum over the **{self.n_paths} path{plural}** from "
+                       f"{_code(self.names[self.wrt])} to {_code(self.names[self.output])} of the product "
                        "of the local derivatives along each path.\n")
             for k, (path, prod) in enumerate(zip(self.paths, self.products or [])):
-                out.append(f"{k + 1}. `{self._path_route(path)}`")
+                out.append(f"{k + 1}. {_code(self._path_route(path))}")
                 for e in path:
                     out.append(f"    - ${self._edge_latex(e)}$")
                 factors = " \\cdot ".join(_factor(e.local) for e in path) or "1"
                 out.append(f"    - product: ${factors} = {_num(prod)}$")
             out.append(f"\n**Sum over paths:** ${d} = {_num(self.gradient)}$")
         else:
-            out.append(f"{self.n_paths} paths lead from `{self.names[self.wrt]}` to "
-                       f"`{self.names[self.output]}`: too many to list. Per-node form, "
+            out.append(f"{self.n_paths} paths lead from {_code(self.names[self.wrt])} to "
+                       f"{_code(self.names[self.output])}: too many to list. Per-node form, "
                        "from the output down:\n")
             out.append("$$\\begin{aligned}" + " \\\\ ".join(self._latex_lines()) + "\\end{aligned}$$")
         out.append(f"\n`backward()` gives ${d} = {_num(self.backward_gradient)}$")
         return "\n".join(out)
 
 
+def _code(text: str) -> str:
+    """``text`` as a Markdown code span, whatever it holds: its fence is longer than any run of
+    backticks inside, and Markdown shows a code span's ``<`` and ``&`` as they are."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def _tex_text(s: str) -> str:
-    return s.replace("\\", "").replace("{", "").replace("}", "").replace("_", "\\_").replace("→", "$\\to$")
+    """Text for ``\\text{...}``: LaTeX's special characters escaped or dropped, ``<`` and ``>`` as math."""
+    special = {"\\": "", "{": "", "}": "", "_": "\\_", "&": "\\&", "%": "\\%", "#": "\\#", "$": "\\$",
+               "<": "$\\lt$", ">": "$\\gt$", "→": "$\\to$", "^": "", "~": ""}
+    return "".join(special.get(ch, ch) for ch in s)
 
 
 def _product(path: tuple[EdgeTerm, ...]) -> float:
@@ -259,7 +282,7 @@ def explain(output: Value, wrt: Value, *, max_paths: int = 32) -> Explanation:
             rules[v] = (local_numbers(v), symbolic_local(v, names, latex_names))
         return rules[v]
 
-    per_node = _per_node(output, order, n_paths, _steps(output))
+    per_node = _per_node(output, order, n_paths, _steps(output, names))
     if total <= max_paths:
         paths = _paths(output, wrt, n_paths, local)
         gradient = sum(_product(p) for p in paths)
@@ -312,7 +335,8 @@ class Step:
 
     ``contribution = upstream * local``: the child's gradient (upstream) times
     d child / d parent (local); it is added to the parent's gradient, which
-    goes from ``parent_grad_before`` to ``parent_grad``.
+    goes from ``parent_grad_before`` to ``parent_grad``. ``child_name`` and
+    ``parent_name`` are the names the pictures draw in those nodes' boxes.
     """
 
     child: Value
@@ -323,10 +347,12 @@ class Step:
     contribution: float
     parent_grad_before: float
     parent_grad: float
+    child_name: str = ""
+    parent_name: str = ""
 
     def __str__(self) -> str:
-        c = self.child.label or "child"
-        p = self.parent.label or "parent"
+        c = self.child_name or self.child.label or "child"
+        p = self.parent_name or self.parent.label or "parent"
         return (f"{c} → {p}: upstream {_num(self.upstream)} × local {_num(self.local)} = "
                 f"{_num(self.contribution)}; {p}.grad {_num(self.parent_grad_before)} → "
                 f"{_num(self.parent_grad)}")
@@ -348,12 +374,14 @@ def backward_steps(output: Value) -> Iterator[Step]:
     return iter(_steps(output))
 
 
-def _steps(output: Value) -> list[Step]:
+def _steps(output: Value, names: dict[Value, str] | None = None) -> list[Step]:
     steps: list[Step] = []
+    names = names if names is not None else node_names(topological_order(output))
 
     def record(v: Value, i: int, g: Any, d: Any, share: Any, before: Any) -> None:
-        steps.append(Step(v, v._prev[i], i, float(d), float(g), float(share), float(before),
-                          float(v._prev[i].grad)))
+        p = v._prev[i]
+        steps.append(Step(v, p, i, float(d), float(g), float(share), float(before), float(p.grad),
+                          names[v], names[p]))
 
     grad(output, [], watch=record)
     return steps

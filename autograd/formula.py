@@ -13,9 +13,13 @@ What you can do with it::
 Each op writes itself from the op table (``op.text`` and ``op.latex``); this
 module only decides where parentheses go, from each op's ``precedence``.
 
-It also holds two small things the other teaching tools share: short names for
-the nodes of a graph (:func:`node_names`), and each edge's local derivative
-read from the op table, as a number (:func:`local_derivatives`) or as a formula
+It also holds what the other teaching tools share, so that a picture and the
+text beside it always agree: the one way numbers are written
+(:func:`format_number`: boxes, edge labels, ``explain``, the player, the
+explorer and the command line all use it), short names for the nodes of a
+graph (:func:`node_names`: each picture draws a node's name in its box, and the
+texts call it by the same name), and each edge's local derivative read from
+the op table, as a number (:func:`local_numbers`) or as a formula
 (:func:`symbolic_local`). The symbolic form costs no second copy of any rule:
 the op's own rule is run on stand-in Values named after the inputs, and the
 graph it builds is written out as a formula.
@@ -23,6 +27,7 @@ graph it builds is written out as a formula.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -31,8 +36,8 @@ from .engine import Value, enable_grad, local_derivatives, topological_order
 from .ops import ADD, ATOM, MUL, Op, fmt
 
 __all__ = [
-    "Formula", "formula", "node_names", "node_latex_names", "local_numbers", "symbolic_local",
-    "latex_name", "wrap_name", "writer",
+    "Formula", "formula", "format_number", "SIGNIFICANT_DIGITS", "node_names", "node_latex_names",
+    "local_numbers", "symbolic_local", "latex_name", "wrap_name", "writer",
 ]
 
 _ATOM = ATOM  # the precedence of names, numbers and function calls: never wrapped in parentheses
@@ -56,6 +61,30 @@ class Formula:
         return f"${self.latex}$"
 
 
+#: The significant digits every tool shows a number with (see :func:`format_number`).
+SIGNIFICANT_DIGITS = 4
+
+
+def format_number(x: Any) -> str:
+    """A number as every picture and text of chainrule writes it: 4 significant digits.
+
+    ``6.0`` is ``6``, ``-0.88137`` is ``-0.8814``, ``12346.0`` is ``1.235e4``, ``-0.0`` is
+    ``0``; ``nan``, ``inf`` and ``-inf`` stay as they are. A Value is written as its
+    ``data``. Boxes, edge labels, ``explain``, ``backward_steps``, the player, the explorer
+    and the command line all call this one function, so one number reads the same everywhere.
+    """
+    f = float(x.data if isinstance(x, Value) else x)
+    if f != f:
+        return "nan"
+    if f in (math.inf, -math.inf):
+        return "inf" if f > 0 else "-inf"
+    text = f"{f:.{SIGNIFICANT_DIGITS}g}"
+    if "e" in text:  # 1.235e+04 as 1.235e4, 1e-05 as 1e-5
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}e{int(exponent)}"
+    return "0" if text == "-0" else text
+
+
 def _check_value(fn: str, arg: str, v: Any) -> None:
     if not isinstance(v, Value):
         raise TypeError(f"{fn}: {arg} must be a Value, got {type(v).__name__}: {v!r:.80}")
@@ -70,7 +99,11 @@ def latex_name(label: str) -> str:
         return label
     if label in _GREEK:
         return "\\" + label
-    escaped = re.sub(r"([_#$%&{}])", r"\\\1", label).replace("~", r"\~{}").replace("^", r"\^{}")
+    # Every character with a meaning in LaTeX, Markdown or HTML is written as a LaTeX command, so a
+    # label (say ``<!--<script>``) can neither break the formula nor the page that shows it.
+    special = {"\\": r"\backslash{}", "<": r"\lt{}", ">": r"\gt{}", "~": r"\~{}", "^": r"\^{}",
+               "`": r"\text{`}"}
+    escaped = "".join(special.get(ch, "\\" + ch if ch in "_#$%&{}" else ch) for ch in label)
     return f"\\mathrm{{{escaped}}}"
 
 
@@ -198,38 +231,64 @@ def formula(
 def node_names(order: list[Value], max_len: int = 16) -> dict[Value, str]:
     """A short name for every node of a graph (``order`` is its topological order).
 
-    A node's label if it has one; an unnamed constant is its number; an unnamed
-    result is its formula in terms of these names if that is at most ``max_len``
-    characters (``a * b``), otherwise ``v`` and its index in ``order`` (``v7``).
+    A node's label if it has one; an unnamed constant is its number (as
+    :func:`format_number` writes it); an unnamed result is its formula in terms
+    of these names if that is at most ``max_len`` characters (``a * b``), uses no
+    numbered node and names no other node; otherwise it is numbered: ``v1``,
+    ``v2``... in topological order (skipping any number a label already uses).
+    The pictures draw each name in its node's box, so a name in ``explain`` or
+    the player can always be found in the graph.
     """
-    named: dict[Value, tuple[str, int]] = {}
-    for i, v in enumerate(order):
+    taken = {v.label for v in order if v.label}  # and every formula given as a name, as we go
+    named: dict[Value, tuple[str, int, bool]] = {}  # name, precedence, numbered
+    count = 0
+    for v in order:
+        if v.label:
+            named[v] = (v.label, _ATOM, False)
+            continue
+        if not v._prev:
+            text = format_number(v.data)
+            named[v] = (text, 3 if text.startswith("-") else _ATOM, False)
+            continue
         op = writer(v)
-        if v.label or not v._prev:
-            named[v] = _leaf_text(v, False)
-        else:
-            args = []
-            for k, p in enumerate(v._prev):
-                t, prec = named[p]
-                args.append(f"({t})" if _needs_parens(op, k, prec, False) else t)
-            text = op.text(args)
-            named[v] = (text, op.precedence) if len(text) <= max_len else (f"v{i}", _ATOM)
-    return {v: t for v, (t, _) in named.items()}
+        args = []
+        for k, p in enumerate(v._prev):
+            t, prec, _ = named[p]
+            args.append(f"({t})" if _needs_parens(op, k, prec, False) else t)
+        text = op.text(args)
+        if len(text) <= max_len and text not in taken and not any(named[p][2] for p in v._prev):
+            named[v] = (text, op.precedence, False)
+            taken.add(text)
+            continue
+        count += 1
+        while f"v{count}" in taken:
+            count += 1
+        named[v] = (f"v{count}", _ATOM, True)
+    return {v: t for v, (t, _, _) in named.items()}
+
+
+def _numbered(v: Value, name: str) -> bool:
+    """Whether :func:`node_names` gave ``v`` a number rather than a label or a formula."""
+    return bool(v._prev) and not v.label and re.fullmatch(r"v\d+", name) is not None
 
 
 def node_latex_names(order: list[Value], names: dict[Value, str]) -> dict[Value, str]:
     """The names of :func:`node_names` as LaTeX: ``x_{1}``, ``\\left(a \\cdot b\\right)``, ``v_{7}``.
 
     A name that is a formula comes in parentheses, since it follows symbols such as ∂.
+    ``names`` must be :func:`node_names` of the same ``order``.
     """
     raw: dict[Value, tuple[str, int]] = {}
-    for i, v in enumerate(order):
-        op = writer(v)
-        if v.label or not v._prev:
-            raw[v] = _leaf_text(v, True)
-        elif names[v] == f"v{i}":
-            raw[v] = f"v_{{{i}}}", _ATOM
+    for v in order:
+        name = names[v]
+        if v.label:
+            raw[v] = latex_name(v.label), _ATOM
+        elif not v._prev:
+            raw[v] = name, 3 if name.startswith("-") else _ATOM
+        elif _numbered(v, name):
+            raw[v] = f"v_{{{name[1:]}}}", _ATOM
         else:
+            op = writer(v)
             args = []
             for k, p in enumerate(v._prev):
                 t, prec = raw[p]

@@ -378,10 +378,11 @@ ABS = _builtin(Op("abs", abs, lambda out, a: (SIGN(a),), vectorized=_np("abs"), 
 SQRT = _builtin(Op("sqrt", _sqrt, lambda out, a: (0.5 / out,), vectorized=_np("sqrt"), in_formulas=True,
                    latex=lambda xs: f"\\sqrt{{{xs[0]}}}",
                    doc="sqrt a, for a >= 0.  d/da = 1 / (2 sqrt a), infinite at a = 0."))
-SIN = _builtin(Op("sin", math.sin, lambda out, a: (COS(a),), vectorized=_np("sin"), **_call("\\sin"),
-                  doc="sin a.  d/da = cos a."))
-COS: Op = _builtin(Op("cos", math.cos, lambda out, a: (-SIN(a),), vectorized=_np("cos"), **_call("\\cos"),
-                  doc="cos a.  d/da = -sin a."))
+SIN = _builtin(Op("sin", lambda a: math.sin(a) if math.isfinite(a) else math.nan, lambda out, a: (COS(a),),
+                  vectorized=_np("sin"), **_call("\\sin"), doc="sin a (NaN at +-inf).  d/da = cos a."))
+COS: Op = _builtin(Op("cos", lambda a: math.cos(a) if math.isfinite(a) else math.nan,
+                      lambda out, a: (-SIN(a),), vectorized=_np("cos"), **_call("\\cos"),
+                      doc="cos a (NaN at +-inf).  d/da = -sin a."))
 DOT = _builtin(Op("dot", _dot, _dot_local, precedence=1, vectorized=_dot, text=_dot_text,
                   parens=lambda i, c, latex: c < 2,  # each weight and input stands in a product
                   latex=lambda xs: _dot_text(xs, " "),

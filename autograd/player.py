@@ -1,47 +1,62 @@
-"""Step through the backward pass, one edge at a time, in a browser or in Jupyter.
+"""Step through the backward pass, one edge at a time, in a browser, in Jupyter or on a slide.
 
 What you can do with it::
 
-    play(L)                      # in Jupyter: a player with Prev / Next / Play and a slider
-    play(L).save('backward.html')  # the same as a standalone page
+    play(L)                          # in Jupyter: a player with Prev / Next / Play and a slider
+    play(L).save('backward.html')    # the same as a standalone page
+    play(L).save('backward.gif')     # the steps as an animation for slides (.png: an APNG)
+    play(L).save_frames('frames')    # one PNG per step: frames/step_000.png, ...
 
 Frame 0 shows the graph after the forward pass, with the output's gradient set
 to 1. Each following frame is one step of :func:`autograd.backward_steps`: the
 active edge is drawn in red, the parent whose gradient just changed is filled
 in yellow, and the caption writes the product the chain rule adds,
-``upstream × local = contribution``.
+``upstream × local = contribution``. Nodes are called by the names drawn in
+their boxes, and numbers are written as in every other picture
+(:func:`autograd.formula.format_number`).
+
+The graph is shown at its natural size (text 13 px and more), in a scrolling
+view with zoom in, zoom out, fit and 100% buttons; the left and right arrow
+keys step, ``+``, ``-`` and ``0`` zoom. It follows JupyterLab's light or dark
+theme (or the browser's, on a page of its own). All frames share one layout,
+so nothing moves but the highlight and the numbers.
 
 The page is self-contained: the frames are SVG pictures made by Graphviz's
 ``dot`` when ``play`` is called, the controls are a few lines of JavaScript,
-and nothing is fetched from the internet.
+and nothing is fetched from the internet. The GIF and APNG need Pillow, which
+comes with matplotlib (``pip install "chainrule[plot]"``).
 """
 
 from __future__ import annotations
 
 import html
+import io
 import json
 import os
 import uuid
+from pathlib import Path
 from typing import Any
 
-import graphviz
-
-from .draw import DotNotFoundError, Highlight, draw_dot
+from .draw import THEME_CSS, Highlight, dot_text, draw_dot, node_sizes, render_many, svg_markup
 from .engine import Value, topological_order
 from .explain import Step, backward_steps
-from .formula import node_names, symbolic_local, wrap_name
+from .extras import MissingExtraError
+from .formula import format_number, node_names, symbolic_local, wrap_name
 
 __all__ = ["play", "Player"]
 
 _STYLE = """
-.cr-player { font-family: Helvetica, Arial, sans-serif; font-size: 14px; max-width: 100%; }
+.cr-player { max-width: 100%; padding: 4px 2px; }
 .cr-player .cr-controls { display: flex; gap: 8px; align-items: center; margin: 6px 0; flex-wrap: wrap; }
-.cr-player button { font-size: 13px; padding: 3px 10px; cursor: pointer; }
-.cr-player .cr-slider { flex: 1; min-width: 120px; }
-.cr-player .cr-caption { min-height: 2.6em; padding: 6px 8px; background: #f6f6f6; border-radius: 4px; }
-.cr-player .cr-product { font-family: Menlo, Consolas, monospace; }
-.cr-player .cr-contribution, .cr-player .cr-after { font-weight: bold; color: #b35900; }
-.cr-player .cr-frame svg { max-width: 100%; height: auto; }
+.cr-player .cr-slider { flex: 1; min-width: 140px; accent-color: var(--cr-accent); }
+.cr-player .cr-counter, .cr-player .cr-zoom-level { font-variant-numeric: tabular-nums; }
+.cr-player .cr-zoom { display: inline-flex; gap: 4px; align-items: center; }
+.cr-player .cr-zoom-level { min-width: 3.2em; text-align: center; }
+.cr-player .cr-caption { min-height: 3em; padding: 6px 10px; margin-bottom: 6px; background: var(--cr-panel);
+  border-radius: 6px; font-size: 15px; }
+.cr-player .cr-product { font-family: Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 14px; }
+.cr-player .cr-contribution, .cr-player .cr-after { font-weight: bold; color: var(--cr-accent); }
+.cr-player .cr-help { font-size: 12px; color: var(--cr-muted); margin-top: 4px; }
 """
 
 _SCRIPT = """
@@ -51,10 +66,33 @@ _SCRIPT = """
   var frames = root.querySelectorAll('.cr-frame');
   var data = JSON.parse(root.querySelector('.cr-data').textContent);
   var slider = root.querySelector('.cr-slider');
+  var view = root.querySelector('.cr-graph');
   var playButton = root.querySelector('.cr-play');
-  var k = 0, timer = null;
+  var k = 0, timer = null, zoom = 1;
   function set(cls, text) { root.querySelectorAll(cls).forEach(function (e) { e.textContent = text; }); }
-  function show(i) {
+  function px(length) {  // an SVG width or height ("250pt") in CSS pixels
+    var n = parseFloat(length);
+    return /pt$/.test(length) ? n * 4 / 3 : n;
+  }
+  var sizes = Array.prototype.map.call(frames, function (f) {
+    var svg = f.querySelector('svg');
+    return svg ? [svg, px(svg.getAttribute('width')), px(svg.getAttribute('height'))] : null;
+  });
+  function setZoom(z) {
+    zoom = Math.max(0.1, Math.min(4, z));
+    sizes.forEach(function (s) {
+      if (s) { s[0].style.width = (s[1] * zoom) + 'px'; s[0].style.height = (s[2] * zoom) + 'px'; }
+    });
+    set('.cr-zoom-level', Math.round(zoom * 100) + '%%');
+    root.dataset.zoom = String(zoom);
+  }
+  function fit() {
+    var s = sizes[k];
+    if (!s) { return; }
+    var high = Math.max(200, window.innerHeight * 0.75);
+    setZoom(Math.min((view.clientWidth - 4) / s[1], (high - 4) / s[2]));
+  }
+  function show(i, quiet) {
     k = Math.max(0, Math.min(frames.length - 1, i));
     frames.forEach(function (f, j) { f.style.display = (j === k) ? 'block' : 'none'; });
     slider.value = String(k);
@@ -67,49 +105,99 @@ _SCRIPT = """
         .forEach(function (name) { set('.cr-' + name, d[name]); });
     }
     root.dataset.step = String(k);
+    if (!quiet) { follow(); }
+  }
+  function follow() {  // keep the box whose gradient just changed in view
+    var hit = frames[k].querySelector('[fill="#ffe28a"]');
+    if (!hit) { return; }
+    var r = hit.getBoundingClientRect(), v = view.getBoundingClientRect(), m = 24;
+    if (r.right > v.right) { view.scrollLeft += r.right - v.right + m; }
+    else if (r.left < v.left) { view.scrollLeft -= v.left - r.left + m; }
+    if (r.bottom > v.bottom) { view.scrollTop += r.bottom - v.bottom + m; }
+    else if (r.top < v.top) { view.scrollTop -= v.top - r.top + m; }
   }
   function stop() { if (timer) { clearInterval(timer); timer = null; playButton.textContent = 'Play'; } }
-  root.querySelector('.cr-prev').addEventListener('click', function () { stop(); show(k - 1); });
-  root.querySelector('.cr-next').addEventListener('click', function () { stop(); show(k + 1); });
-  slider.addEventListener('input', function () { stop(); show(parseInt(slider.value, 10)); });
-  playButton.addEventListener('click', function () {
+  function play() {
     if (timer) { stop(); return; }
     if (k >= frames.length - 1) { show(0); }
     playButton.textContent = 'Pause';
     timer = setInterval(function () {
       if (k >= frames.length - 1) { stop(); } else { show(k + 1); }
     }, %(ms)d);
-  });
-  show(0);
+  }
+  function on(cls, f) { root.querySelector(cls).addEventListener('click', f); }
+  on('.cr-prev', function () { stop(); show(k - 1); });
+  on('.cr-next', function () { stop(); show(k + 1); });
+  on('.cr-zoom-in', function () { setZoom(zoom * 1.25); });
+  on('.cr-zoom-out', function () { setZoom(zoom / 1.25); });
+  on('.cr-zoom-fit', fit);
+  on('.cr-zoom-reset', function () { setZoom(1); });
+  playButton.addEventListener('click', play);
+  slider.addEventListener('input', function () { stop(); show(parseInt(slider.value, 10)); });
+  function key(e) {
+    if (e.altKey || e.ctrlKey || e.metaKey || e.target === slider) { return; }
+    var keys = {ArrowLeft: function () { stop(); show(k - 1); },
+                ArrowRight: function () { stop(); show(k + 1); },
+                '+': function () { setZoom(zoom * 1.25); }, '=': function () { setZoom(zoom * 1.25); },
+                '-': function () { setZoom(zoom / 1.25); }, '0': function () { setZoom(1); }};
+    if (keys[e.key]) { keys[e.key](); e.preventDefault(); e.stopPropagation(); }
+  }
+  root.addEventListener('keydown', key);
+  if (root.dataset.standalone === 'true') {  // a page of its own: the keys work wherever the focus is
+    document.addEventListener('keydown', function (e) { if (!root.contains(e.target)) { key(e); } });
+  }
+  setZoom(1);
+  show(0, true);
 })();
 """
 
+_PILLOW_HINT = 'Pillow, which comes with matplotlib: pip install "chainrule[plot]"'
 
-def _num(x: float) -> str:
-    return f"{x:.6g}"
+
+def _json_for_html(data: Any) -> str:
+    """JSON that is safe inside a ``<script>`` element, whatever the labels hold (``<!--``, ``</script>``)."""
+    return json.dumps(data).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _dot_string(text: str) -> str:
+    """``text`` as a quoted DOT string, each line left-justified (``\\l``)."""
+    escaped = dot_text(text).replace('"', '\\"')
+    return '"' + "".join(line + "\\l" for line in escaped.splitlines()) + '"'
 
 
 class Player:
-    """A backward pass as an HTML player. Jupyter displays it inline; ``save`` writes a page.
+    """A backward pass as an HTML player. Jupyter displays it inline; ``save`` writes a page or an animation.
 
     ``steps`` holds the :class:`autograd.explain.Step` records, one per frame
-    after the first; ``frames`` holds the SVG picture of each frame.
+    after the first; ``frames`` holds the SVG picture of each frame, ``sources``
+    its DOT text and ``captions`` what the caption says (``caption_text(k)`` as
+    plain text).
     """
 
     def __init__(self, output: Value, steps: list[Step], frames: list[str], captions: list[dict[str, Any]],
-                 interval: float) -> None:
+                 interval: float, sources: list[str] | None = None) -> None:
         self.output = output
         self.steps = steps
         self.frames = frames
         self.captions = captions
         self.interval = interval
+        self.sources = sources or []
 
     def __repr__(self) -> str:
         return f"<Player: {len(self.steps)} backward steps>"
 
-    def _html(self) -> str:
+    def caption_text(self, k: int) -> str:
+        """What frame ``k``'s caption says, as two lines of plain text (the animations write it)."""
+        c = self.captions[k]
+        head = f"step {k} / {len(self.frames) - 1}"
+        if not c["step"]:
+            return f"{head}: after the forward pass, backward starts at the output:\n{c['start']}"
+        return (f"{head}: {c['child']} → {c['parent']}:  {c['derivative']} = {c['rule']}\n"
+                f"upstream × local = contribution:  {c['upstream']} × {c['local']} = {c['contribution']};"
+                f"   {c['parent']}.grad: {c['before']} → {c['after']}")
+
+    def _html(self, standalone: bool = False) -> str:
         pid = "chainrule-player-" + uuid.uuid4().hex[:12]
-        data = json.dumps(self.captions).replace("</", "<\\/")
         frames = "\n".join(
             f'<div class="cr-frame" data-frame="{k}" style="display:{"none" if k else "block"}">{svg}</div>'
             for k, svg in enumerate(self.frames)
@@ -117,14 +205,23 @@ class Player:
         first = self.captions[0]
         last = len(self.frames) - 1
         script = _SCRIPT % {"id": json.dumps(pid), "ms": max(50, int(self.interval * 1000))}
-        return f"""<div class="cr-player" id="{pid}" data-step="0">
-<style>{_STYLE}</style>
+        alone = "true" if standalone else "false"
+        return f"""<div class="cr-ui cr-player" id="{pid}" data-step="0" data-standalone="{alone}"
+ tabindex="0" role="group" aria-label="backward pass, step by step">
+<style>{THEME_CSS}{_STYLE}</style>
 <div class="cr-controls">
-  <button type="button" class="cr-prev">Prev</button>
-  <button type="button" class="cr-next">Next</button>
+  <button type="button" class="cr-prev" title="previous step (left arrow)">&#9664; Prev</button>
+  <button type="button" class="cr-next" title="next step (right arrow)">Next &#9654;</button>
   <button type="button" class="cr-play">Play</button>
   <input type="range" class="cr-slider" min="0" max="{last}" value="0" step="1" aria-label="step">
   <span class="cr-counter">step 0 / {last}</span>
+  <span class="cr-zoom" role="group" aria-label="zoom">
+    <button type="button" class="cr-zoom-out" title="zoom out (-)">&#8722;</button>
+    <span class="cr-zoom-level">100%</span>
+    <button type="button" class="cr-zoom-in" title="zoom in (+)">+</button>
+    <button type="button" class="cr-zoom-fit" title="fit the graph into the view">Fit</button>
+    <button type="button" class="cr-zoom-reset" title="natural size (0)">1:1</button>
+  </span>
 </div>
 <div class="cr-caption">
   <div class="cr-intro">{html.escape(first["intro"])}</div>
@@ -137,27 +234,120 @@ class Player:
     <span class="cr-parent"></span>.grad: <span class="cr-before"></span> → <span class="cr-after"></span>
   </div>
 </div>
+<div class="cr-graph">
 {frames}
-<script type="application/json" class="cr-data">{data}</script>
+</div>
+<div class="cr-help">&#8592; &#8594; step &#183; + &#8722; zoom &#183; 0 natural size &#183;
+ scroll to pan</div>
+<script type="application/json" class="cr-data">{_json_for_html(self.captions)}</script>
 <script>{script}</script>
 </div>"""
 
     def _repr_html_(self) -> str:
         return self._html()
 
-    def save(self, path: str | os.PathLike[str]) -> str:
-        """Write the player as a standalone HTML page; returns the path written."""
+    def save(self, path: str | os.PathLike[str], *, dpi: float = 110) -> str:
+        """Write the player to ``path``; returns the path written. The suffix says what to write:
+
+        * ``.html`` (or ``.htm``): the player as a standalone page;
+        * ``.gif``: the steps as an animated GIF, one frame per step with its caption, for slides;
+        * ``.png``: the same as an animated PNG (APNG; viewers without APNG show the first frame).
+
+        ``dpi`` sets the size of the animations' pictures (110: a box's text is about 17 pixels tall).
+        """
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"Player.save: path must be a str or a path, got {type(path).__name__}")
-        page = (
-            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            "<title>chainrule: backward, step by step</title>\n</head>\n<body>\n"
-            + self._html()
-            + "\n</body>\n</html>\n"
-        )
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(page)
+        suffix = Path(path).suffix.lower()
+        if suffix not in (".html", ".htm", ".gif", ".png"):
+            raise ValueError(f"Player.save: path must end in .html, .gif or .png (an APNG), "
+                             f"got {os.fspath(path)!r}")
+        _check_dpi("Player.save", dpi)
+        if suffix in (".html", ".htm"):
+            page = (
+                "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                "<meta name=\"color-scheme\" content=\"light dark\">\n"
+                "<title>chainrule: backward, step by step</title>\n"
+                "<style>body { margin: 16px; background: Canvas; color: CanvasText; }</style>\n"
+                "</head>\n<body>\n"
+                + self._html(standalone=True)
+                + "\n</body>\n</html>\n"
+            )
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(page)
+            return os.fspath(path)
+        images = self._images(dpi, "Player.save")
+        durations = [max(50, int(self.interval * 1000))] * len(images)
+        durations[-1] *= 3  # the last frame, the finished backward pass, stays up a little longer
+        first, rest = images[0], images[1:]
+        if suffix == ".gif":
+            frames = [im.convert("P", palette=_adaptive(), colors=255) for im in images]
+            frames[0].save(path, save_all=True, append_images=frames[1:], duration=durations, loop=0,
+                           disposal=1, optimize=False)
+        else:
+            first.save(path, format="PNG", save_all=True, append_images=rest, duration=durations, loop=0)
         return os.fspath(path)
+
+    def save_frames(self, folder: str | os.PathLike[str], *, dpi: float = 110) -> list[str]:
+        """Write each frame as a PNG picture with its caption, ``step_000.png``... into ``folder``
+        (made if needed); returns the paths, in order."""
+        if not isinstance(folder, (str, os.PathLike)):
+            raise TypeError(f"Player.save_frames: folder must be a str or a path, "
+                            f"got {type(folder).__name__}")
+        _check_dpi("Player.save_frames", dpi)
+        images = self._images(dpi, "Player.save_frames")
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for k, im in enumerate(images):
+            target = out / f"step_{k:03d}.png"
+            im.save(target, format="PNG")
+            paths.append(os.fspath(target))
+        return paths
+
+    def _images(self, dpi: float, where: str) -> list[Any]:
+        """Every frame as a Pillow image: its caption above its graph, all of one size."""
+        try:
+            from PIL import Image
+        except ImportError:
+            raise MissingExtraError(f"{where}: writing pictures needs {_PILLOW_HINT}", name="PIL") from None
+        if len(self.sources) != len(self.frames):
+            raise ValueError(f"{where}: this player has no DOT text for its frames; make it with play()")
+        graphs = [_with_background(src) for src in self.sources]
+        captions = [
+            "digraph caption {\n\tnode [shape=plaintext fontname=Helvetica fontsize=14 margin=0]\n"
+            f"\tc [label={_dot_string(self.caption_text(k))}]\n}}"
+            for k in range(len(self.frames))
+        ]
+        pictures = render_many(graphs + captions, "png", dpi)
+        loaded = [Image.open(io.BytesIO(p)).convert("RGB") for p in pictures]
+        pics, caps = loaded[: len(graphs)], loaded[len(graphs):]
+        pad = round(dpi / 6)
+        width = max(im.width for im in pics + caps) + 2 * pad
+        cap_h = max(im.height for im in caps)
+        height = cap_h + max(im.height for im in pics) + 3 * pad
+        images = []
+        for pic, cap in zip(pics, caps):
+            canvas = Image.new("RGB", (width, height), "white")
+            canvas.paste(cap, (pad, pad))
+            canvas.paste(pic, (pad, cap_h + 2 * pad))
+            images.append(canvas)
+        return images
+
+
+def _adaptive() -> Any:
+    from PIL import Image
+
+    return Image.Palette.ADAPTIVE
+
+
+def _check_dpi(where: str, dpi: Any) -> None:
+    if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or not 20 <= dpi <= 600:
+        raise ValueError(f"{where}: dpi must be a number from 20 to 600, got {dpi!r:.40}")
+
+
+def _with_background(source: str) -> str:
+    """A frame's DOT text with a white background (the HTML frames leave the page's showing)."""
+    return source.rstrip().removesuffix("}") + "\tbgcolor=white\n}\n"
 
 
 def play(
@@ -176,13 +366,17 @@ def play(
     gradients as they stand after that step: the same numbers as
     :func:`autograd.backward_steps`, which starts from zeroed gradients and
     changes no ``.grad``. ``interval`` is the seconds per frame of the Play
-    button. A graph with more than ``max_steps`` steps raises a ValueError
-    (each step is a picture); ``None`` lifts the limit. Needs Graphviz's ``dot``.
+    button (and of the animations ``save`` writes). A graph with more than
+    ``max_steps`` steps raises a ValueError (each step is a picture); ``None``
+    lifts the limit. Needs Graphviz's ``dot``.
     """
     if not isinstance(output, Value):
         raise TypeError(f"play: output must be a Value, got {type(output).__name__}: {output!r:.80}")
-    if not isinstance(interval, (int, float)) or not interval > 0:
+    if isinstance(interval, bool) or not isinstance(interval, (int, float)) or not interval > 0:
         raise ValueError(f"play: interval must be a positive number of seconds, got {interval!r}")
+    if max_steps is not None and (isinstance(max_steps, bool) or not isinstance(max_steps, int)
+                                  or max_steps < 1):
+        raise ValueError(f"play: max_steps must be a positive int or None, got {max_steps!r}")
     draw_dot(output, rankdir=rankdir, color=color, max_nodes=None)  # checks the drawing options
     order = topological_order(output)
     steps = list(backward_steps(output))
@@ -192,13 +386,16 @@ def play(
             "play a smaller graph, or pass max_steps=None (each step is one picture)"
         )
     names = node_names(order)
+    num = format_number
     grads: dict[Value, float] = {output: 1.0}
     frame_states = [Highlight(dict(grads), None, output)]
+    out_name = wrap_name(names[output])
+    start = f"{names[output]}.grad = ∂{out_name}/∂{out_name} = 1"
     captions: list[dict[str, Any]] = [{
         "step": 0,
-        "intro": f"After the forward pass. Backward starts at the output: "
-                 f"{names[output]}.grad = ∂{wrap_name(names[output])}/∂{wrap_name(names[output])} = 1. "
-                 "Press Next.",
+        "intro": f"After the forward pass. Backward starts at the output: {start}. "
+                 "Press Next (or the right arrow key).",
+        "start": start,
     }]
     rules: dict[Value, list[Any]] = {}
     for k, s in enumerate(steps, start=1):
@@ -209,32 +406,36 @@ def play(
         rule = rules[s.child][s.index]
         captions.append({
             "step": k,
-            "child": names[s.child],
-            "parent": names[s.parent],
-            "derivative": f"∂{wrap_name(names[s.child])}/∂{wrap_name(names[s.parent])}",
-            "rule": f"{rule.text} = {_num(s.local)}" if rule is not None else _num(s.local),
-            "upstream": _num(s.upstream),
-            "local": _num(s.local),
-            "contribution": _num(s.contribution),
-            "before": _num(s.parent_grad_before),
-            "after": _num(s.parent_grad),
+            "child": s.child_name,
+            "parent": s.parent_name,
+            "derivative": f"∂{wrap_name(s.child_name)}/∂{wrap_name(s.parent_name)}",
+            "rule": f"{rule.text} = {num(s.local)}" if rule is not None and rule.text != num(s.local)
+                    else num(s.local),
+            "upstream": num(s.upstream),
+            "local": num(s.local),
+            "contribution": num(s.contribution),
+            "before": num(s.parent_grad_before),
+            "after": num(s.parent_grad),
         })
-    sources = [draw_dot(output, rankdir=rankdir, edge_labels=edge_labels, color=color, max_nodes=None,
-                        highlight=f).source for f in frame_states]
-    return Player(output, steps, _render_svgs(sources), captions, float(interval))
 
+    def sources() -> list[str]:
+        out = []
+        for f in frame_states:
+            g = draw_dot(output, rankdir=rankdir, edge_labels=edge_labels, color=color, max_nodes=None,
+                         highlight=f)
+            g.attr(bgcolor="transparent")
+            out.append(g.source)
+        return out
 
-def _render_svgs(sources: list[str]) -> list[str]:
-    """Render many DOT graphs with one run of ``dot`` and return one inline SVG per graph."""
-    try:
-        out = graphviz.pipe("dot", "svg", "\n".join(sources).encode("utf-8"))
-    except graphviz.ExecutableNotFound:
-        raise DotNotFoundError(["dot"]) from None
-    text = out.decode("utf-8")
-    svgs = []
-    for chunk in text.split("<svg")[1:]:
-        body = "<svg" + chunk
-        svgs.append(body[: body.rindex("</svg>") + len("</svg>")])
-    if len(svgs) != len(sources):
-        raise RuntimeError(f"play: dot returned {len(svgs)} pictures for {len(sources)} frames")
-    return svgs
+    # Every frame's boxes are made as large as their largest, so that all frames share one layout.
+    sizes: dict[Value, tuple[float, float]] = {}
+    for layout in node_sizes(sources()):
+        for i, v in enumerate(order):
+            w, h = layout.get(f"n{i}", (0.0, 0.0))
+            old = sizes.get(v, (0.0, 0.0))
+            sizes[v] = (max(old[0], w), max(old[1], h))
+    for f in frame_states:
+        f.sizes = sizes
+    final = sources()
+    svgs = [svg_markup(s.decode("utf-8")) for s in render_many(final, "svg")]
+    return Player(output, steps, svgs, captions, float(interval), final)

@@ -20,6 +20,8 @@ import math
 from typing import Any, Callable
 
 from .engine import Value
+from .extras import need
+from .formula import format_number
 
 __all__ = ["plot_derivative"]
 
@@ -71,7 +73,7 @@ def plot_derivative(
     if at is not None and not isinstance(at, (int, float)):
         raise TypeError(f"plot_derivative: at must be a number or None, got {type(at).__name__}")
 
-    from matplotlib.figure import Figure
+    Figure = need("matplotlib.figure", "plot_derivative").Figure
 
     xs = [lo + (hi - lo) * i / (num - 1) for i in range(num)]
     ys, dys = zip(*[_call(f, x) for x in xs])
@@ -91,10 +93,11 @@ def plot_derivative(
         fd = (_call(f, x0 + h)[0] - _call(f, x0 - h)[0]) / (2 * h)
         span = (hi - lo) / 6
         top.plot([x0 - span, x0 + span], [y0 - fd * span, y0 + fd * span], "--", color="#b35900",
-                 label=f"tangent at x = {x0:g}, finite-difference slope {fd:.6g}")
+                 label=f"tangent at x = {format_number(x0)}, finite-difference slope {format_number(fd)}")
         top.plot([x0], [y0], "o", color="#b35900")
         bottom.plot([x0], [engine_slope], "o", color="#b35900",
-                    label=f"f'({x0:g}) = {engine_slope:.6g} (backward), {fd:.6g} (finite difference)")
+                    label=f"f'({format_number(x0)}) = {format_number(engine_slope)} (backward), "
+                          f"{format_number(fd)} (finite difference)")
     top.legend(loc="best", fontsize=9)
     bottom.legend(loc="best", fontsize=9)
     return fig

@@ -13,21 +13,32 @@ What you can do with it::
 The pieces:
 
 * :mod:`nn.module`: ``Neuron``, ``Layer``, ``MLP`` (micrograd-compatible), with named parameters;
+* :mod:`nn.blocks`: ``Sequential``, ``Residual``, ``LayerNorm``, ``BatchNorm``, ``RNNCell``, ``RNN``;
+* :mod:`nn.inspect`: each layer's gradients as matrices (dL/dW, dL/db, the deltas), an RNN drawn per step;
 * :mod:`nn.losses`: ``mse``, ``mae``, ``hinge``, ``binary_cross_entropy``, ``cross_entropy``, ``l2``;
 * :mod:`nn.optim`: ``SGD``, ``Adam``, learning-rate schedules, gradient clipping;
 * :mod:`nn.data`: toy data sets (moons, circles, spirals, blobs, a line), splits and batches;
 * :func:`nn.fit`: the training loop, with a progress bar and a history;
 * :mod:`nn.plot`: decision boundaries, loss curves, gradient norms (matplotlib);
+* :func:`nn.draw_network` (``model.draw()``): the network as columns of neurons and weighted edges;
+* :func:`nn.playground` and ``nn.fit(..., live=True)``: training drawn live in Jupyter (:mod:`nn.live`);
 * :func:`nn.save` / :func:`nn.load`: safe JSON model files.
 """
 
-from . import data, losses, optim, plot
+from . import blocks, data, inspect, losses, optim, plot
+from .blocks import RNN, BatchNorm, LayerNorm, Residual, RNNCell, Sequential
+from .bridge import from_torch, to_torch
 from .io import load, save
+from .live import playground
 from .module import ACTIVATIONS, INITS, MLP, Layer, Module, Neuron
+from .network import draw_network
 from .train import History, fit
 
 __all__ = [
+    "draw_network", "playground",
+    "to_torch", "from_torch",
     "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS", "fit", "History", "save", "load", "losses",
     "optim", "data", "plot",
+    "blocks", "inspect", "Sequential", "Residual", "LayerNorm", "BatchNorm", "RNNCell", "RNN",
 ]
 

@@ -1,4 +1,4 @@
-"""The demo: train micrograd's network on the moons and write five pictures of what happened.
+"""The demo: train micrograd's network on the moons and write seven pictures of what happened.
 
     chainrule demo --out demo-output      # or: python -m nn.demo
 
@@ -20,6 +20,8 @@ from typing import Any
 import nn
 from autograd import Value, no_grad
 from autograd.cli import RunError, positive_int, render_graph, write_file
+from autograd.extras import MissingExtraError, need
+from autograd.formula import format_number
 
 __all__ = ["add_command", "run_demo", "DemoResult", "DEMO_FILES", "main"]
 
@@ -30,8 +32,9 @@ def add_command(sub: Any) -> None:
         "demo",
         help="train a small network on the moons data set and save pictures of what happened",
         description="Train micrograd's demo (moons, MLP(2, [16, 16, 1]), hinge loss, SGD) and write the "
-        "decision boundary, the loss curve, one neuron's graph, a backward player and one weight's "
-        "chain rule into a folder.",
+        "decision boundary, the loss curve, one neuron's graph, a backward player, the same backward pass "
+        "as an animated GIF for slides, the network with its weights, and one weight's chain rule into "
+        "a folder.",
     )
     demo.add_argument("--out", default="demo-output", metavar="DIR",
                       help="the folder to write into (default: demo-output)")
@@ -41,9 +44,10 @@ def add_command(sub: Any) -> None:
     demo.set_defaults(run=_run_demo)
 
 
-#: The five files the demo writes, in the order it writes them.
+#: The files the demo writes, in the order it writes them.
 DEMO_FILES = (
-    "decision_boundary.png", "loss.png", "neuron_graph.svg", "backward_player.html", "chain_rule.md",
+    "decision_boundary.png", "loss.png", "neuron_graph.svg", "backward_player.html", "backward.gif",
+    "network.svg", "chain_rule.md",
 )
 
 
@@ -61,10 +65,9 @@ class DemoResult:
 
 def _run_demo(args: argparse.Namespace) -> int:
     try:
-        import matplotlib
-    except ImportError:
-        raise RunError("the demo draws its plots with matplotlib; install it with "
-                       "pip install 'chainrule[plot]'") from None
+        matplotlib = need("matplotlib", "chainrule demo (its plots)")
+    except MissingExtraError as e:
+        raise RunError(str(e)) from None
     matplotlib.use("Agg")  # files only: no window, and no display needed
     result = run_demo(Path(args.out), steps=args.steps, progress=not args.no_progress)
     print(f"final accuracy: {result.accuracy:.0%} on the {DEMO_SAMPLES} training points "
@@ -79,7 +82,7 @@ DEMO_SEED = 1
 
 
 def run_demo(out_dir: Path, *, steps: int = 100, progress: bool = True, seed: int = DEMO_SEED) -> DemoResult:
-    """Train micrograd's demo network and write the five demo files into ``out_dir``.
+    """Train micrograd's demo network and write the demo files (``DEMO_FILES``) into ``out_dir``.
 
     The recipe is micrograd's: 100 points of the moons data set (noise 0.1), an
     ``MLP(2, [16, 16, 1])`` with relu hidden layers, the max-margin (hinge) loss
@@ -92,6 +95,7 @@ def run_demo(out_dir: Path, *, steps: int = 100, progress: bool = True, seed: in
     pass becomes a step-by-step player, and the chain rule for one of its weights
     is written out, path by path, for the loss on that point.
     """
+    from autograd.draw import render_svg
     from autograd.player import play
     from nn import plot
 
@@ -121,10 +125,13 @@ def run_demo(out_dir: Path, *, steps: int = 100, progress: bool = True, seed: in
     model.zero_grad()
     out.backward()
     render_graph(out, files["neuron_graph.svg"], "svg")
-    try:
-        play(out).save(files["backward_player.html"])
-    except OSError as e:
-        raise RunError(f"cannot write {files['backward_player.html']}: {e.strerror or e}") from None
+    # The page, and the same steps top to bottom as an animation for slides (16:9 suits it better).
+    for name, player in (("backward_player.html", play(out)), ("backward.gif", play(out, rankdir="TB"))):
+        try:
+            player.save(files[name])
+        except OSError as e:
+            raise RunError(f"cannot write {files[name]}: {e.strerror or e}") from None
+    write_file(files["network.svg"], render_svg(model.draw()))  # every weight: blue > 0, red < 0
 
     weight_name, weight_grad, markdown = _chain_rule_page(model, neuron, x, label)
     write_file(files["chain_rule.md"], markdown)
@@ -192,19 +199,28 @@ def _neuron_graph(neuron: Any, x: Sequence[float]) -> Value:
 
 def _chain_rule_page(model: Any, neuron: Any, x: Sequence[float], label: float) -> tuple[str, float, str]:
     """The Markdown page that explains, path by path, the gradient of one weight for one point's loss."""
-    from autograd import explain
+    from autograd import explain, topological_order
 
     names = {id(p): name for name, p in model.named_parameters()}
     weight = neuron.w[0]
     weight_name = names.get(id(weight), weight.label or "w")
     score = model([Value(v, label=f"x{i + 1}") for i, v in enumerate(x)])
-    loss = (1 - label * score).relu()
+    margin = label * score
+    margin.label = "y·score"
+    hinge = 1 - margin
+    hinge.label = "1 - y·score"
+    loss = hinge.relu()
     loss.label = "loss"
+    # Name each neuron's weighted sum, as neuron_graph.svg names the one it draws (z), so that every
+    # node the explanation mentions has a name a reader can place.
+    for v in topological_order(loss):
+        if v._prev and v.label.startswith("layers.") and v._prev[0]._prev and not v._prev[0].label:
+            v._prev[0].label = "z" if v.label == neuron._label else f"{v.label}.z"
     model.zero_grad()
     loss.backward()
     weight_grad = float(weight.grad)
     explanation = explain(loss, weight)
-    point = ", ".join(f"{v:.4g}" for v in x)
+    point = ", ".join(format_number(v) for v in x)
     paths = f"{explanation.n_paths} path{'s' if explanation.n_paths != 1 else ''}"
     lines = [
         "# The chain rule for one weight",
@@ -214,15 +230,16 @@ def _chain_rule_page(model: Any, neuron: Any, x: Sequence[float], label: float) 
         "loss = relu(1 - y · score).",
         "",
         f"The weight `{weight_name}` (the first weight of the neuron drawn, for the same point, in "
-        "`neuron_graph.svg`) "
+        "`neuron_graph.svg`, where its weighted sum is `z`) "
         f"reaches the loss along {paths}: through its neuron, then through each neuron of the next "
-        "layer, then the output. The chain rule multiplies the local derivatives along each path "
+        "layer (`layers.1.neurons.j`, whose weighted sum is `layers.1.neurons.j.z`), then the output "
+        "(`network.svg` draws them all). The chain rule multiplies the local derivatives along each path "
         "and adds up the paths. A path through a neuron whose relu is switched off carries a "
         "local derivative of 0, so its product is 0.",
         "",
         explanation._repr_markdown_(),
         "",
-        f"After `loss.backward()`, `{weight_name}.grad` = {weight_grad:.6g}: the same number.",
+        f"After `loss.backward()`, `{weight_name}.grad` = {format_number(weight_grad)}: the same number.",
         "",
     ]
     return weight_name, weight_grad, "\n".join(lines)
@@ -232,7 +249,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``python -m nn.demo [--out DIR]``: the same as ``chainrule demo``."""
     from autograd.cli import main as chainrule
 
-    return chainrule(["demo", *(sys.argv[1:] if argv is None else argv)])
+    return chainrule(["demo", *(sys.argv[1:] if argv is None else argv)], commands=[add_command])
 
 
 if __name__ == "__main__":

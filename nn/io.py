@@ -12,6 +12,24 @@ A model file is plain JSON you can read::
                       "output_activation": "linear", "fused": true},
      "parameters": {"layers.0.neurons.0.w.0": 0.23, ...}}
 
+Version 1 holds the three kinds of :mod:`nn.module` (``Neuron``, ``Layer``, ``MLP``), and
+``save`` still writes them so, byte for byte as before. Version 2 holds the blocks of
+:mod:`nn.blocks` (``Sequential``, ``Residual``, ``LayerNorm``, ``BatchNorm``, ``RNNCell``,
+``RNN``); their architectures nest (a ``Sequential`` lists its layers, a ``Residual`` holds its
+body, and any kind may appear inside), and a ``"buffers"`` object keeps the numbers that are
+not parameters, BatchNorm's running statistics::
+
+    {"format": "chainrule.nn", "version": 2,
+     "architecture": {"type": "Sequential", "layers": [
+         {"type": "Layer", "nin": 2, "nout": 8, "activation": "tanh", "fused": true},
+         {"type": "Residual", "body": {"type": "Layer", "nin": 8, "nout": 8, ...}},
+         {"type": "BatchNorm", "size": 8, "momentum": 0.1, "eps": 1e-05}, ...]},
+     "parameters": {"layers.0.neurons.0.w.0": 0.23, ...},
+     "buffers": {"layers.2.running_mean.0": 0.01, ...}}
+
+Each model has one version: a version-2 file whose top is a kind of version 1 is refused, so
+the same model always gives the same file and older readers keep reading what they could.
+
 Why it is safe:
 
 * ``save`` writes a temporary file next to the target, flushes it to disk
@@ -21,8 +39,8 @@ Why it is safe:
 * ``load`` only parses JSON: nothing in the file is ever executed or imported.
   Every field is checked, and anything unexpected (truncated JSON, another
   format version, unknown or missing fields, wrong shapes, non-numbers, NaN or
-  infinity, a file over ``MAX_BYTES``, absurdly deep nesting) raises a
-  ``ValueError`` that says what is wrong.
+  infinity, a file over ``MAX_BYTES``, absurdly deep nesting of the JSON or of
+  the architecture) raises a ``ValueError`` that says what is wrong.
 """
 
 from __future__ import annotations
@@ -31,20 +49,24 @@ import json
 import math
 import os
 import tempfile
+from dataclasses import dataclass
 from typing import Any
 
+from .blocks import RNN, BatchNorm, LayerNorm, Residual, RNNCell, Sequential
 from .module import ACTIVATIONS, MLP, Layer, Module, Neuron
 
 __all__ = ["save", "load", "FORMAT", "VERSION", "MAX_BYTES"]
 
 #: The value of the "format" field that marks a chainrule model file.
 FORMAT = "chainrule.nn"
-#: The format version this code writes and reads.
-VERSION = 1
+#: The newest format version this code writes and reads (it reads every version since 1).
+VERSION = 2
 #: Files larger than this are refused (50 MB, far above any network this engine can train).
 MAX_BYTES = 50 * 1024 * 1024
 #: The most parameters a loaded architecture may declare.
 MAX_PARAMETERS = 5_000_000
+#: How deeply architectures may nest (a Residual inside a Sequential inside ...).
+MAX_DEPTH = 32
 
 _FIELDS: dict[str, dict[str, str]] = {
     # architecture type -> field -> kind of value
@@ -52,28 +74,73 @@ _FIELDS: dict[str, dict[str, str]] = {
     "Layer": {"nin": "size", "nout": "size", "activation": "activation", "fused": "bool"},
     "MLP": {"nin": "size", "nouts": "sizes", "activation": "activation", "output_activation": "activation",
             "fused": "bool"},
+    "Sequential": {"layers": "architectures"},
+    "Residual": {"body": "architecture"},
+    "LayerNorm": {"size": "size", "eps": "positive"},
+    "BatchNorm": {"size": "size", "momentum": "fraction", "eps": "positive"},
+    "RNNCell": {"nin": "size", "nhidden": "size", "activation": "activation"},
+    "RNN": {"nin": "size", "nhidden": "size", "nout": "size", "activation": "activation",
+            "output_activation": "activation", "bptt_steps": "size or null"},
 }
+_KINDS: dict[str, Any] = {
+    "Neuron": Neuron, "Layer": Layer, "MLP": MLP, "Sequential": Sequential, "Residual": Residual,
+    "LayerNorm": LayerNorm, "BatchNorm": BatchNorm, "RNNCell": RNNCell, "RNN": RNN,
+}
+#: The kinds each version may hold at the top of a file.
+_TOP = {1: ("Neuron", "Layer", "MLP"),
+        2: ("Sequential", "Residual", "LayerNorm", "BatchNorm", "RNNCell", "RNN")}
+_READS = " and ".join(f"version {v} ({', '.join(kinds)})" for v, kinds in _TOP.items())
+
+
+def _architecture(model: Module, depth: int = 0) -> dict[str, Any]:
+    """The architecture of ``model`` as a JSON object (nested for Sequential and Residual)."""
+    kind = type(model).__name__
+    if _KINDS.get(kind) is not type(model):
+        raise TypeError(f"save: cannot save a {kind} inside a model; the kinds a file holds are "
+                        f"{sorted(_KINDS)}")
+    if depth > MAX_DEPTH:
+        raise ValueError(f"save: the model nests more than {MAX_DEPTH} levels deep; load could not read "
+                         "it back")
+    if isinstance(model, Sequential):
+        return {"type": kind, "layers": [_architecture(m, depth + 1) for m in model.layers]}
+    if isinstance(model, Residual):
+        return {"type": kind, "body": _architecture(model.body, depth + 1)}
+    return {"type": kind, **model.config()}  # type: ignore[attr-defined]
+
+
+def _flat_buffers(model: Module) -> dict[str, float]:
+    named = getattr(model, "named_buffers", None)
+    return {f"{name}.{i}": x for name, xs in (named() if callable(named) else []) for i, x in enumerate(xs)}
 
 
 def save(model: Module, path: str | os.PathLike[str]) -> None:
-    """Write ``model`` (an ``nn.Neuron``, ``nn.Layer`` or ``nn.MLP``) to the JSON file ``path``, atomically.
+    """Write ``model`` to the JSON file ``path``, atomically.
 
-    Raises ``ValueError`` (and leaves any existing file alone) if a parameter is
-    NaN or infinite, since such a model could not be loaded back.
+    ``model`` is an ``nn.Neuron``, ``nn.Layer`` or ``nn.MLP`` (written as version 1) or one of
+    the blocks of :mod:`nn.blocks` (version 2, with BatchNorm's running statistics). Raises
+    ``ValueError`` (and leaves any existing file alone) if a parameter is NaN or infinite,
+    since such a model could not be loaded back.
     """
     kind = type(model).__name__
-    if not isinstance(model, (Neuron, Layer, MLP)) or kind not in _FIELDS:
-        raise TypeError(f"save: expected an nn.Neuron, nn.Layer or nn.MLP, got {type(model).__name__}")
+    if _KINDS.get(kind) is not type(model):
+        raise TypeError(f"save: expected an nn.Neuron, nn.Layer or nn.MLP, or one of nn.Sequential, "
+                        f"nn.Residual, nn.LayerNorm, nn.BatchNorm, nn.RNNCell, nn.RNN; got "
+                        f"{type(model).__name__}")
+    version = 1 if kind in _TOP[1] else 2
     params = model.state_dict()
-    for name, v in params.items():
-        if not math.isfinite(v):
-            raise ValueError(f"save: parameter {name!r} is {v!r}; only finite numbers can be saved")
-    doc = {
+    buffers = _flat_buffers(model)
+    for what, numbers in (("parameter", params), ("buffer", buffers)):
+        for name, v in numbers.items():
+            if not math.isfinite(v):
+                raise ValueError(f"save: {what} {name!r} is {v!r}; only finite numbers can be saved")
+    doc: dict[str, Any] = {
         "format": FORMAT,
-        "version": VERSION,
-        "architecture": {"type": kind, **model.config()},
+        "version": version,
+        "architecture": _architecture(model),
         "parameters": params,
     }
+    if version >= 2:
+        doc["buffers"] = buffers
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
@@ -161,9 +228,10 @@ def load(path: str | os.PathLike[str]) -> Module:
     if doc.get("format") != FORMAT:
         raise _bad(path, f"not a chainrule model file (the 'format' field must be {FORMAT!r})")
     version = doc.get("version")
-    if version != VERSION or isinstance(version, bool):
-        raise _bad(path, f"unsupported format version {version!r:.40}; this nn reads version {VERSION}")
-    unknown = sorted(set(doc) - {"format", "version", "architecture", "parameters"})
+    if isinstance(version, bool) or version not in _TOP:
+        raise _bad(path, f"unsupported format version {version!r:.40}; this nn reads {_READS}")
+    fields = {"format", "version", "architecture", "parameters"} | ({"buffers"} if version >= 2 else set())
+    unknown = sorted(set(doc) - fields)
     if unknown:
         raise _bad(path, f"unknown top-level field(s) {', '.join(repr(k) for k in unknown)}")
     arch = doc.get("architecture")
@@ -172,30 +240,109 @@ def load(path: str | os.PathLike[str]) -> Module:
     params = doc.get("parameters")
     if not isinstance(params, dict):
         raise _bad(path, "missing or malformed 'parameters' (expected an object of name -> number)")
-    kind, config = _check_architecture(path, arch)
-    expected = _parameter_count(kind, config)
+    buffers = doc.get("buffers", {})
+    if not isinstance(buffers, dict):
+        raise _bad(path, "missing or malformed 'buffers' (expected an object of name -> number)")
+    top = arch.get("type")
+    if version >= 2 and top in _TOP[1]:
+        raise _bad(path, f"unsupported format version {version} for an architecture of type {top!r}: a "
+                         "Neuron, Layer or MLP is stored as version 1 (which nn.save writes for it)")
+    if version == 1 and top in _TOP[2]:
+        raise _bad(path, f"architecture type {top!r} needs format version 2 (version 1 holds "
+                         f"{list(_TOP[1])})")
+    tree = _check_tree(path, arch)
+    expected = _parameter_count(tree)
     if expected > MAX_PARAMETERS:
         raise _bad(path, f"the architecture declares {expected} parameters, over the limit {MAX_PARAMETERS}")
     if len(params) != expected:
         n = len(params)
         raise _bad(path, f"shape mismatch: the architecture has {expected} parameters, the file has {n}")
-    for name, v in params.items():
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise _bad(path, f"parameter {name!r} must be a number, got {type(v).__name__}: {v!r:.40}")
-        try:
-            finite = math.isfinite(v)
-        except OverflowError:
-            finite = False
-        if not finite:
-            raise _bad(path, f"parameter {name!r} is not a finite number")
-    model: Module = {"Neuron": Neuron, "Layer": Layer, "MLP": MLP}[kind](**config, seed=0)
+    for what, numbers in (("parameter", params), ("buffer", buffers)):
+        for name, v in numbers.items():
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise _bad(path, f"{what} {name!r} must be a number, got {type(v).__name__}: {v!r:.40}")
+            try:
+                finite = math.isfinite(v)
+            except OverflowError:
+                finite = False
+            if not finite:
+                raise _bad(path, f"{what} {name!r} is not a finite number")
+    try:
+        model = _build(tree)
+    except (TypeError, ValueError) as e:  # sizes that do not fit together (a Sequential's, a Residual's)
+        raise _bad(path, f"the architecture does not fit together: {e}") from None
     names = [n for n, _ in model.named_parameters()]
     missing = [n for n in names if n not in params]
     if missing:
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
         raise _bad(path, f"shape mismatch: parameter {missing[0]!r} is missing{more}")
+    wanted = _flat_buffers(model)
+    if set(wanted) != set(buffers):
+        gone = sorted(set(wanted) - set(buffers))
+        extra = sorted(set(buffers) - set(wanted))
+        problem = f"buffer {gone[0]!r} is missing" if gone else f"unexpected buffer {extra[0]!r}"
+        raise _bad(path, f"shape mismatch: {problem} (the architecture has {len(wanted)} buffers, the file "
+                         f"has {len(buffers)})")
+    for name, v in buffers.items():
+        if name.rsplit(".", 1)[0].rsplit(".", 1)[-1] == "running_var" and v < 0:  # '<module>.running_var.<i>'
+            raise _bad(path, f"buffer {name!r} is a variance and must be >= 0, got {v!r}")
     model.load_state_dict({n: float(params[n]) for n in names})
+    named = getattr(model, "named_buffers", None)
+    for name, xs in named() if callable(named) else []:
+        for i in range(len(xs)):
+            xs[i] = float(buffers[f"{name}.{i}"])  # in place: the module's own lists
     return model
+
+
+@dataclass
+class _Node:
+    """A checked architecture: its kind, its plain fields, and its checked children (Sequential, Residual)."""
+
+    kind: str
+    config: dict[str, Any]
+    children: list[_Node]
+
+
+def _check_tree(path: str, arch: dict[str, Any]) -> _Node:
+    """Check an architecture and everything nested in it, without recursion (the nesting is capped)."""
+    root = _Node(*_check_architecture(path, arch), [])
+    stack: list[tuple[_Node, dict[str, Any], int]] = [(root, arch, 0)]
+    while stack:
+        node, raw, depth = stack.pop()
+        inner = raw["layers"] if node.kind == "Sequential" else [raw["body"]] if node.kind == "Residual" \
+            else []
+        if inner and depth >= MAX_DEPTH:
+            raise _bad(path, f"the architecture nests more than {MAX_DEPTH} levels deep")
+        for child in inner:
+            if not isinstance(child, dict):
+                raise _bad(path, f"every architecture inside a {node.kind} must be an object, got "
+                                 f"{type(child).__name__}: {child!r:.40}")
+            kid = _Node(*_check_architecture(path, child), [])
+            node.children.append(kid)
+            stack.append((kid, child, depth + 1))
+    return root
+
+
+def _build(tree: _Node) -> Module:
+    """The module a checked architecture describes (children first, from a post-order walk)."""
+    order: list[_Node] = []
+    stack = [tree]
+    while stack:  # parents before children here; built in reverse, so every child exists first
+        node = stack.pop()
+        order.append(node)
+        stack.extend(node.children)
+    built: dict[int, Module] = {}
+    for node in reversed(order):
+        kids = [built[id(k)] for k in node.children]
+        if node.kind == "Sequential":
+            built[id(node)] = Sequential(*kids)
+        elif node.kind == "Residual":
+            built[id(node)] = Residual(kids[0])
+        elif node.kind in ("LayerNorm", "BatchNorm"):
+            built[id(node)] = _KINDS[node.kind](**node.config)
+        else:
+            built[id(node)] = _KINDS[node.kind](**node.config, seed=0)
+    return built[id(tree)]  # a Sequential or Residual names its children as it is built
 
 
 def _check_architecture(path: str, arch: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -215,7 +362,8 @@ def _check_architecture(path: str, arch: dict[str, Any]) -> tuple[str, dict[str,
         v = arch[key]
         if not _field_ok(what, v):
             raise _bad(path, f"architecture field {key!r} must be {_EXPECTED[what]}, got {v!r:.60}")
-        config[key] = v
+        if what not in ("architecture", "architectures"):  # nested ones are checked by _check_tree
+            config[key] = v
     return kind, config
 
 
@@ -224,6 +372,11 @@ _EXPECTED = {
     "sizes": "a non-empty list of positive integers",
     "activation": f"one of {sorted(ACTIVATIONS)}",
     "bool": "true or false",
+    "positive": "a finite number > 0",
+    "fraction": "a number in [0, 1]",
+    "size or null": "a positive integer or null",
+    "architecture": "an architecture (an object with a 'type')",
+    "architectures": "a non-empty list of architectures",
 }
 
 
@@ -234,6 +387,15 @@ def _field_ok(what: str, v: Any) -> bool:
         return isinstance(v, list) and len(v) > 0 and all(_is_size(n) for n in v)
     if what == "activation":
         return isinstance(v, str) and v in ACTIVATIONS
+    if what in ("positive", "fraction"):
+        number = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+        return number and (v > 0 if what == "positive" else 0 <= v <= 1)
+    if what == "size or null":
+        return v is None or _is_size(v)
+    if what == "architecture":
+        return isinstance(v, dict)
+    if what == "architectures":
+        return isinstance(v, list) and len(v) > 0
     return isinstance(v, bool)
 
 
@@ -241,11 +403,26 @@ def _is_size(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool) and 0 < v <= MAX_PARAMETERS
 
 
-def _parameter_count(kind: str, config: dict[str, Any]) -> int:
-    """How many parameters the architecture has: (inputs + 1) per neuron."""
-    if kind == "Neuron":
-        return int(config["nin"]) + 1
-    if kind == "Layer":
-        return (int(config["nin"]) + 1) * int(config["nout"])
-    dims = [config["nin"]] + list(config["nouts"])
-    return sum((a + 1) * b for a, b in zip(dims, dims[1:]))
+def _parameter_count(tree: _Node) -> int:
+    """How many parameters the architecture has (counted from the fields, before anything is built)."""
+    total = 0
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        stack.extend(node.children)
+        c = node.config
+        if node.kind == "Neuron":
+            total += int(c["nin"]) + 1
+        elif node.kind == "Layer":
+            total += (int(c["nin"]) + 1) * int(c["nout"])
+        elif node.kind == "MLP":
+            dims = [c["nin"]] + list(c["nouts"])
+            total += sum((a + 1) * b for a, b in zip(dims, dims[1:]))
+        elif node.kind in ("LayerNorm", "BatchNorm"):
+            total += 2 * int(c["size"])  # a scale and a shift per feature
+        elif node.kind in ("RNNCell", "RNN"):
+            h = int(c["nhidden"])
+            total += (int(c["nin"]) + h + 1) * h  # W_x, W_h and b
+            if node.kind == "RNN":
+                total += (h + 1) * int(c["nout"])  # the readout layer
+    return total

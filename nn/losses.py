@@ -20,7 +20,8 @@ are written so that no ``exp`` can overflow, however large the logits.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+import numbers
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from autograd import Value
@@ -32,6 +33,8 @@ __all__ = ["mse", "mae", "hinge", "binary_cross_entropy", "cross_entropy", "l2",
 def _as_list(x: Any) -> list[Any]:
     if isinstance(x, (Value, int, float)):
         return [x]
+    if isinstance(x, (Mapping, str, bytes, set, frozenset)):  # iterating these would give keys or letters
+        raise TypeError(f"expected a Value, a number or a list of them, got {type(x).__name__}")
     try:
         return list(x)
     except TypeError:
@@ -184,8 +187,8 @@ def l2(parameters: Any, alpha: float = 1.0) -> Value:
     ps = list(parameters) if isinstance(parameters, Iterable) else None
     if ps is None or not all(isinstance(p, Value) for p in ps):
         raise TypeError("l2: expected a list of Values or a module")
-    if not isinstance(alpha, (int, float)) or isinstance(alpha, bool) or not math.isfinite(alpha):
-        raise ValueError(f"l2: alpha must be a finite number, got {alpha!r:.60}")
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not (0 <= alpha < math.inf):
+        raise ValueError(f"l2: alpha must be a finite number >= 0 (a penalty), got {alpha!r:.60}")
     if not ps:
         return Value(0.0)
     return alpha * sum((p * p for p in ps[1:]), ps[0] * ps[0])

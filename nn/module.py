@@ -36,9 +36,11 @@ and which neuron each node belongs to.
 
 from __future__ import annotations
 
+import importlib
 import math
+import numbers
 import random
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from autograd import Value, dot, dots
@@ -93,9 +95,26 @@ def make_rng(seed: int | random.Random | None) -> Any:
 
 
 def _check_size(where: str, arg: str, n: Any) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:  # NumPy integers too
         raise ValueError(f"{where}: {arg} must be a positive integer, got {n!r:.60}")
-    return n
+    return int(n)
+
+
+#: About how many bytes one parameter takes: its Value, its float and its share of the lists.
+BYTES_PER_PARAMETER = 200
+
+
+def _check_memory(where: str, n_params: int) -> None:
+    """Refuse, before allocating anything, a model whose parameters cannot fit in the memory available."""
+    try:  # Linux's estimate of what can be allocated (free memory and what the caches would give back)
+        with open("/proc/meminfo", encoding="ascii") as f:
+            free = next(int(line.split()[1]) * 1024 for line in f if line.startswith("MemAvailable:"))
+    except (OSError, StopIteration, ValueError, IndexError):  # elsewhere: build it and see
+        return
+    need = n_params * BYTES_PER_PARAMETER
+    if need > free:
+        raise MemoryError(f"{where}: {n_params:,} parameters need about {need / 2**30:,.1f} GiB, more than "
+                          f"the {free / 2**30:,.1f} GiB of memory available; choose smaller layers")
 
 
 def _check_activation(where: str, activation: Any, nonlin: Any) -> str:
@@ -107,6 +126,15 @@ def _check_activation(where: str, activation: Any, nonlin: Any) -> str:
     if not isinstance(activation, str) or activation not in ACTIVATIONS:
         raise ValueError(f"{where}: activation must be one of {sorted(ACTIVATIONS)}, got {activation!r:.60}")
     return activation
+
+
+def _weight(draw: InitFn, rng: Any, fan_in: int, fan_out: int) -> float:
+    """One weight from an init function, which must give a finite real number."""
+    w = draw(rng, fan_in, fan_out)
+    if isinstance(w, bool) or not isinstance(w, numbers.Real) or not math.isfinite(w):
+        raise TypeError(f"init: the init function must return a finite number, got {type(w).__name__}: "
+                        f"{w!r:.60}")
+    return float(w)
 
 
 def _check_init(where: str, init: Any) -> InitFn:
@@ -123,6 +151,8 @@ def _check_init(where: str, init: Any) -> InitFn:
 def _input_length(where: str, x: Any, nin: int) -> None:
     """Check that ``x`` is a sequence of ``nin`` inputs; raise an error that says what was expected."""
     try:
+        if isinstance(x, (Mapping, str, bytes, set, frozenset)):  # keys, letters, no order: not a vector
+            raise TypeError
         n = len(x)
     except TypeError:
         raise TypeError(
@@ -199,6 +229,20 @@ class Module:
     def __call__(self, x: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} does not define a forward pass")
 
+    def _repr_html_(self) -> str:  # in Jupyter: its parts and how many parameters each has
+        from .display import module_html
+
+        return module_html(self)
+
+    def parameter_table(self) -> Any:
+        """Every named parameter with its number and gradient, as a table (text, or HTML in Jupyter)."""
+        from .display import ParameterTable
+
+        return ParameterTable(self)
+
+    def draw(self, **options: Any) -> Any:  # the network view: nn.network.draw_network (loaded now)
+        return importlib.import_module("nn.network").draw_network(self, **options)
+
     def _rename(self, name: str) -> None:
         """Record this module's dotted path and label its parameters with their full names."""
         self.name = name
@@ -246,10 +290,12 @@ class Neuron(Module):
         fan_out: int = 1,
     ) -> None:
         self.nin = _check_size("Neuron", "nin", nin)
+        fan_out = _check_size("Neuron", "fan_out", fan_out)
         self.activation = _check_activation("Neuron", activation, nonlin)
         draw = _check_init("Neuron", init)
         rng = make_rng(seed)
-        self.w = [Value(float(draw(rng, nin, fan_out))) for _ in range(nin)]
+        _check_memory("Neuron", self.nin + 1)
+        self.w = [Value(_weight(draw, rng, self.nin, fan_out)) for _ in range(self.nin)]
         self.b = Value(0.0)
         self.fused = bool(fused)
         self._activate = ACTIVATIONS[self.activation]
@@ -307,6 +353,7 @@ class Layer(Module):
         self.nout = _check_size("Layer", "nout", nout)
         self.activation = _check_activation("Layer", activation, nonlin)
         _check_init("Layer", init)
+        _check_memory("Layer", (self.nin + 1) * self.nout)
         rng = make_rng(seed)
         self.fused = bool(fused)
         self.neurons = [
@@ -381,6 +428,8 @@ class MLP(Module):
         self.activation = _check_activation("MLP", activation, nonlin)
         self.output_activation = _check_activation("MLP", output_activation, None)
         _check_init("MLP", init)
+        dims = [self.nin, *self.nouts]
+        _check_memory("MLP", sum((a + 1) * b for a, b in zip(dims, dims[1:])))
         rng = make_rng(seed)
         self.fused = bool(fused)
         dims = [self.nin] + self.nouts

@@ -23,6 +23,7 @@ exploding gradients before a step.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -48,10 +49,26 @@ def _params(where: str, params: Any) -> list[Value]:
     return ps
 
 
+def _number(where: str, name: str, x: Any, low: float = 0.0, high: float = math.inf,
+            open_low: bool = False) -> float:
+    """A finite real number (NumPy scalars too) in [low, high] (or (low, high] with ``open_low``)."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{where}: {name} must be a number, got {type(x).__name__}: {x!r:.60}")
+    f = float(x)
+    if not math.isfinite(f) or f < low or (open_low and f == low) or f > high:
+        bounds = f"{'>' if open_low else '>='} {low:g}" + (f" and <= {high:g}" if high != math.inf else "")
+        raise ValueError(f"{where}: {name} must be a finite number {bounds}, got {x!r:.60}")
+    return f
+
+
 def _nonneg(where: str, name: str, x: Any) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x) or x < 0:
-        raise ValueError(f"{where}: {name} must be a finite number >= 0, got {x!r:.60}")
-    return float(x)
+    return _number(where, name, x)
+
+
+def _count(where: str, name: str, n: Any) -> int:
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+        raise ValueError(f"{where}: {name} must be a positive integer, got {n!r:.60}")
+    return int(n)
 
 
 class Optimizer:
@@ -73,9 +90,12 @@ class Optimizer:
 
     @property
     def lr(self) -> float:
-        """The learning rate the next ``step()`` uses."""
+        """The learning rate the next ``step()`` uses (a schedule's answer is checked like a number)."""
         lr = self.schedule
-        return float(lr(self.steps)) if callable(lr) else float(lr)
+        if not callable(lr):
+            return float(lr)
+        return _number(type(self).__name__, f"the learning rate its schedule gives at step {self.steps}",
+                       lr(self.steps))
 
     def zero_grad(self) -> None:
         """Set every parameter's gradient to 0 before the next ``backward()``."""
@@ -86,11 +106,9 @@ class Optimizer:
         """Update every parameter from its ``.grad``; subclasses define the rule."""
         raise NotImplementedError
 
-    def _grad(self, p: Value) -> float:
-        g = p.grad
-        if not isinstance(g, float):
-            g = g.data if isinstance(g, Value) else float(g)
-        return g
+    def _grads(self) -> list[float]:
+        """Every parameter's gradient as a float, all checked before anything is changed."""
+        return _checked_grads(f"{type(self).__name__}.step", self.params)
 
 
 class SGD(Optimizer):
@@ -112,8 +130,7 @@ class SGD(Optimizer):
     def step(self) -> None:
         lr, mu, wd = self.lr, self.momentum, self.weight_decay
         vel = self.velocity
-        for i, p in enumerate(self.params):
-            g = self._grad(p)
+        for i, (p, g) in enumerate(zip(self.params, self._grads())):  # every gradient checked first
             if wd:
                 g += wd * p.data
             if mu:
@@ -158,7 +175,7 @@ class Adam(Optimizer):
             if isinstance(b, bool) or not isinstance(b, (int, float)) or not 0 <= b < 1:
                 raise ValueError(f"Adam: betas must be a pair of numbers in [0, 1), got {betas!r:.60}")
         self.betas = (float(b1), float(b2))
-        self.eps = _nonneg("Adam", "eps", eps)
+        self.eps = _number("Adam", "eps", eps, open_low=True)  # it keeps m / (sqrt(v) + eps) finite
         self.weight_decay = _nonneg("Adam", "weight_decay", weight_decay)
         self.decoupled_weight_decay = bool(decoupled_weight_decay)
         self.m = [0.0] * len(self.params)
@@ -171,8 +188,7 @@ class Adam(Optimizer):
         c1, c2 = 1.0 - b1**t, 1.0 - b2**t
         wd, decoupled, eps = self.weight_decay, self.decoupled_weight_decay, self.eps
         m, v = self.m, self.v
-        for i, p in enumerate(self.params):
-            g = self._grad(p)
+        for i, (p, g) in enumerate(zip(self.params, self._grads())):  # every gradient checked first
             if wd and decoupled:
                 p.data -= lr * wd * p.data
             elif wd:
@@ -202,9 +218,7 @@ class LinearDecay:
     def __init__(self, start: float, end: float, steps: int) -> None:
         self.start = _nonneg("LinearDecay", "start", start)
         self.end = _nonneg("LinearDecay", "end", end)
-        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-            raise ValueError(f"LinearDecay: steps must be a positive integer, got {steps!r:.60}")
-        self.total = steps
+        self.total = _count("LinearDecay", "steps", steps)
 
     def __call__(self, k: int) -> float:
         return self.start + (self.end - self.start) * min(k, self.total) / self.total
@@ -218,10 +232,8 @@ class StepDecay:
 
     def __init__(self, lr: float, step_size: int, gamma: float = 0.1) -> None:
         self.initial = _nonneg("StepDecay", "lr", lr)
-        if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1:
-            raise ValueError(f"StepDecay: step_size must be a positive integer, got {step_size!r:.60}")
-        self.step_size = step_size
-        self.gamma = _nonneg("StepDecay", "gamma", gamma)
+        self.step_size = _count("StepDecay", "step_size", step_size)
+        self.gamma = _number("StepDecay", "gamma", gamma, high=1.0)  # a decay: the rate never grows
 
     def __call__(self, k: int) -> float:
         return self.initial * self.gamma ** (k // self.step_size)
@@ -235,7 +247,7 @@ class ExponentialDecay:
 
     def __init__(self, lr: float, gamma: float) -> None:
         self.initial = _nonneg("ExponentialDecay", "lr", lr)
-        self.gamma = _nonneg("ExponentialDecay", "gamma", gamma)
+        self.gamma = _number("ExponentialDecay", "gamma", gamma, high=1.0)  # a decay: the rate never grows
 
     def __call__(self, k: int) -> float:
         return self.initial * self.gamma**k
@@ -256,8 +268,8 @@ def clip_grad_norm(params: Any, max_norm: float) -> float:
     """
     ps = _params("clip_grad_norm", params)
     max_norm = _nonneg("clip_grad_norm", "max_norm", max_norm)
-    grads = [p.grad.data if isinstance(p.grad, Value) else float(p.grad) for p in ps]
-    norm = math.sqrt(sum(g * g for g in grads))
+    grads = _checked_grads("clip_grad_norm", ps)
+    norm = math.hypot(*grads)  # no overflow: gradients of 1e200 have a norm, not inf
     if norm > max_norm:
         scale = max_norm / norm
         for p, g in zip(ps, grads):
@@ -269,6 +281,17 @@ def clip_grad_value(params: Any, clip_value: float) -> None:
     """Clamp every gradient into [-clip_value, clip_value], one by one."""
     ps = _params("clip_grad_value", params)
     c = _nonneg("clip_grad_value", "clip_value", clip_value)
-    for p in ps:
-        g = p.grad.data if isinstance(p.grad, Value) else float(p.grad)
+    for p, g in zip(ps, _checked_grads("clip_grad_value", ps)):
         p.grad = min(max(g, -c), c)
+
+
+def _checked_grads(where: str, ps: list[Value]) -> list[float]:
+    """Every gradient as a float, or a TypeError naming the parameter (before anything is changed)."""
+    grads = []
+    for i, p in enumerate(ps):
+        g = p.grad.data if isinstance(p.grad, Value) else p.grad
+        if isinstance(g, bool) or not isinstance(g, numbers.Real):
+            raise TypeError(f"{where}: params[{i}] ({p.label or 'unnamed'}) has grad {g!r:.40}; expected a "
+                            "number (run backward() first, or set it to 0.0)")
+        grads.append(float(g))
+    return grads

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from autograd import no_grad
+from autograd.extras import need
 
 from .module import Module
 from .train import History
@@ -31,7 +32,7 @@ def _argmax(xs: list[float]) -> int:
 
 
 def _axes(ax: Any, figsize: tuple[float, float]) -> tuple[Any, Any]:
-    import matplotlib.pyplot as plt
+    plt = need("matplotlib.pyplot", "nn.plot")
 
     if ax is None:
         fig, ax = plt.subplots(figsize=figsize)
@@ -48,8 +49,8 @@ def decision_boundary(model: Module, X: Sequence[Sequence[float]], y: Sequence[f
     index of the largest. ``resolution`` is the number of grid points per side
     (each is one forward pass, so keep it modest). Works for 2-D inputs only.
     """
-    import matplotlib.pyplot as plt
-    import numpy as np
+    plt = need("matplotlib.pyplot", "nn.plot.decision_boundary")
+    np = need("numpy", "nn.plot.decision_boundary")
 
     pts = [list(map(float, x)) for x in X]
     if not pts or any(len(p) != 2 for p in pts):

@@ -22,6 +22,7 @@ demo prints them.
 
 from __future__ import annotations
 
+import importlib
 import math
 import random
 import warnings
@@ -29,6 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from autograd import Value
+from autograd.extras import need
 
 from . import losses as _losses
 from .data import batches, check_xy
@@ -116,6 +118,11 @@ class History:
         stopped = ", interrupted" if self.interrupted else ""
         return f"<History: {self.epochs} epochs{last}{stopped}>"
 
+    def _repr_html_(self) -> str:  # in Jupyter: the last epoch's numbers and a small loss curve
+        from .display import history_html
+
+        return history_html(self)
+
 
 def _as_floats(out: Any) -> Any:
     """A model's output as plain numbers: a float, or a list of floats for several outputs."""
@@ -188,6 +195,7 @@ def fit(
     shuffle: bool = True,
     seed: int | random.Random | None = None,
     vectorize: bool = False,
+    live: bool | int = False,
 ) -> History:
     """Train ``model`` on examples ``X`` with targets ``y``; return the :class:`History`.
 
@@ -206,6 +214,10 @@ def fit(
     * ``vectorize``: trace the model once and replay it on each batch with NumPy
       (``autograd.trace``): the same results, for data sets too large for the
       scalar loop. Needs NumPy.
+    * ``live``: in Jupyter, draw the training as it goes (:mod:`nn.live`): the decision
+      boundary, the loss curve and the network view, redrawn about 25 times (``live=5``:
+      every 5 epochs), in place of the progress bar. Needs ipywidgets. For Play / Pause /
+      Step buttons, use :func:`nn.playground`.
 
     Ctrl-C stops training cleanly: the history of the finished epochs comes back
     with ``interrupted=True`` (the epoch in progress is dropped).
@@ -249,7 +261,8 @@ def fit(
         raise TypeError(f"fit: optimizer must be an nn.optim optimizer, got {type(opt).__name__}")
     step: Callable[[list[Any], list[Any]], tuple[float, list[Any]]]
     if vectorize:
-        from .vectorized import FitStep  # NumPy is needed here only
+        need("numpy", "fit(vectorize=True)")  # the replay runs on NumPy: here only
+        from .vectorized import FitStep
 
         step = FitStep(model, loss_fn, params, (lambda: _losses.l2(params, l2)) if l2 else None)
     else:
@@ -259,6 +272,9 @@ def fit(
     groups = _layer_groups(model) if grad_norms else {}
     history = History(list(metric_fns))
     history.grad_norms = {name: [] for name in groups}
+    if live is not False:  # the live view (nn.live), displayed now; it is redrawn by a callback
+        callbacks.append(importlib.import_module("nn.live").fit_view(model, X, y, epochs, live))
+        progress = False
     bar = _progress_bar(epochs, progress)
     try:
         for epoch in range(epochs):

@@ -48,7 +48,7 @@ def test_draw_writes_an_svg_with_edge_labels(tmp_path: Path, capsys: Any) -> Non
     ]
     texts = svg_texts(target)
     # Each box shows label, data and grad; each edge its local derivative.
-    boxes = ["a", "data 2.0000", "grad 6.0000", "L", "grad 1.0000"]
+    boxes = ["a", "data 2", "grad 6", "L", "grad 1"]  # in the one number format of every tool
     edges = ["∂/∂a = -3", "∂/∂b = 2", "∂/∂f = 4"]
     for expected in boxes + edges:
         assert expected in texts
@@ -249,7 +249,7 @@ def _number(text: str) -> float:
 
 
 @pytest.mark.slow
-def test_demo_writes_five_valid_files(tmp_path: Path, capsys: Any) -> None:
+def test_demo_writes_its_valid_files(tmp_path: Path, capsys: Any) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -273,11 +273,24 @@ def test_demo_writes_five_valid_files(tmp_path: Path, capsys: Any) -> None:
 
     page = (out_dir / "backward_player.html").read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>")
-    assert 'class="cr-player"' in page and ">Next<" in page and ">Prev<" in page
+    assert 'class="cr-ui cr-player"' in page and "Next &#9654;<" in page and "&#9664; Prev<" in page
     assert page.count('class="cr-frame"') >= 8  # the first frame plus one per backward edge
     assert "<svg" in page and "http://" not in page.replace("http://www.w3.org", "")
 
+    from PIL import Image
+
+    with Image.open(out_dir / "backward.gif") as gif:  # the same steps, for slides
+        assert gif.format == "GIF" and gif.info["loop"] == 0
+        assert gif.n_frames == page.count('class="cr-frame"')
+        assert gif.size[0] > 600 and gif.size[1] > 600  # drawn top to bottom, at 110 dpi
+    network = svg_texts(out_dir / "network.svg")
+    assert {"layers.0 · relu", "layers.1 · relu", "layers.2 · linear", "16 neurons", "x1"} <= set(network)
+    assert [str(i) for i in range(16)] == [t for t in network if t.isdigit()][:16]  # neurons in order
+
     md = (out_dir / "chain_rule.md").read_text(encoding="utf-8")
+    routes = re.findall(r"^\d+\. `(.*)`$", md, re.M)
+    assert len(routes) == 16 and all(" → z → " in r and "y·score" in r for r in routes)
+    assert not re.search(r"\bv\d+\b", md)  # every node on the paths has a name (z as in neuron_graph.svg)
     assert md.startswith("# The chain rule for one weight")
     total = re.search(r"\*\*Sum over paths:\*\* \$.*= (\S+)\$", md)
     weight = r"layers\.0\.neurons\.\d+\.w\.0"
@@ -287,4 +300,5 @@ def test_demo_writes_five_valid_files(tmp_path: Path, capsys: Any) -> None:
     assert _number(grad.group(2)) != 0.0  # the demo picks a point whose gradient reaches the weight
     products = [_number(p) for p in re.findall(r"- product: \$.* = (\S+)\$", md)]
     assert len(products) == 16  # through the weight's neuron, then each of the 16 next-layer neurons
-    assert math.fsum(products) == pytest.approx(_number(total.group(1)), rel=1e-4, abs=1e-6)
+    # each number is written with 4 significant digits (format_number), so the sum agrees to about that
+    assert math.fsum(products) == pytest.approx(_number(total.group(1)), rel=2e-3, abs=1e-6)

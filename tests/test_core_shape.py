@@ -57,21 +57,26 @@ def _imports(name: str, path: Path) -> list[tuple[str, list[str]]]:
 #: Each module's layer; a module may import modules of lower layers only (``__init__`` files gather
 #: their package and are left out). ops <- engine <- tools <- cli; nn above all of autograd.
 LAYERS = {
-    "autograd.ops": 0,
+    "autograd.ops": 0, "autograd.extras": 0,
     "autograd.handmade": 1,
     "autograd.engine": 2,
     "autograd.copying": 3, "autograd.layers": 3, "autograd.formula": 3, "autograd.gradcheck": 3,
-    "autograd.anomaly": 3, "autograd.parse": 3, "autograd.replay.guard": 3,
-    "autograd.forward": 4, "autograd.draw": 4, "autograd.explain": 4, "autograd.plot": 4,
+    "autograd.anomaly": 3, "autograd.parse": 3, "autograd.replay.guard": 3, "autograd.compare": 3,
+    "autograd.jacobian": 3,
+    "autograd.forward": 4, "autograd.display": 4, "autograd.draw": 4, "autograd.explain": 4,
+    "autograd.plot": 4,
     "autograd.replay.compiler": 4,
-    "autograd.player": 5, "autograd.replay.tape": 5,
+    "autograd.player": 5, "autograd.replay.tape": 5, "autograd.explore": 5,
     "autograd.cli": 6,
 }
 
 
 NN_LAYERS = {  # nn sits above all of autograd, and its own modules import downwards too
-    "nn.module": 10, "nn.data": 11, "nn.losses": 11, "nn.optim": 11, "nn.io": 11, "nn.vectorized": 11,
-    "nn.train": 12, "nn.plot": 13, "nn.demo": 14,
+    "nn.display": 9, "nn.module": 10,
+    "nn.blocks": 10.5,  # above module, below io (which saves the blocks)
+    "nn.bridge": 11, "nn.data": 11, "nn.losses": 11, "nn.optim": 11, "nn.io": 11, "nn.vectorized": 11,
+    "nn.network": 11, "nn.inspect": 11,
+    "nn.train": 12, "nn.plot": 13, "nn.live": 13, "nn.demo": 14,
 }
 
 

@@ -8,8 +8,9 @@ import graphviz
 import pytest
 from lecture import lecture_L
 
-from autograd import Value, dot, topological_order
+from autograd import Value, dot, explain, topological_order
 from autograd.draw import DotNotFoundError, Graph, draw_dot, neuron_groups
+from autograd.formula import format_number, node_names
 
 
 def edge_labels(g: graphviz.Digraph) -> list[str]:
@@ -23,8 +24,8 @@ def test_lecture_example_boxes_and_edge_labels() -> None:
     assert isinstance(g, graphviz.Digraph) and isinstance(g, Graph)
     src = g.source
     assert "rankdir=LR" in src
-    assert '"{ a | data 2.0000 | grad 6.0000 }"' in src
-    assert '"{ L | data -8.0000 | grad 1.0000 }"' in src
+    assert '"{ a | data 2 | grad 6 }"' in src  # numbers as every tool writes them: format_number
+    assert '"{ L | data -8 | grad 1 }"' in src
     assert sorted(edge_labels(g)) == sorted(
         ["∂/∂a = -3", "∂/∂b = 2", "∂/∂e = 1", "∂/∂c = 1", "∂/∂d = -2", "∂/∂f = 4"]
     )
@@ -185,9 +186,10 @@ def test_cluster_frames_layers_and_neurons() -> None:
     block = src[src.index('label="layers.0.neurons.1"'):]
     block = block[: block.index("\n\t\t}")]  # the end of that neuron's cluster
     # inside the frame, names are written relative to it: w.0 for layers.0.neurons.1.w.0
-    for box in ('"{ w.0 | data 0.2000', '"{ w.1 | data 0.4000', '"{ b | data -0.2000'):
+    for box in ('"{ w.0 | data 0.2 |', '"{ w.1 | data 0.4 |', '"{ b | data -0.2 |'):
         assert box in block
     assert "dot" in block and '"{ layers.0.neurons.1 | data' in block  # its weighted sum and output
+    assert '"{ v2 | data' in block  # the unnamed weighted sum, numbered as explain calls it
 
 
 def test_collapse_draws_each_neuron_as_one_box() -> None:
@@ -224,3 +226,90 @@ def test_collapse_keeps_a_large_mlp_under_max_nodes() -> None:
     src = draw_dot(out, collapse="neuron", max_nodes=100).source
     assert src.count("shape=record") == 3 + 16 + 16 + 1
     assert "layers.2.neurons.0" in src
+
+
+# --- names that agree with the texts, numbers in one format, labels tied to their edges ------------
+
+
+def box_names(src: str) -> dict[str, str]:
+    """Each box's node id and the name written in its first field (record boxes with three fields)."""
+    return {nid: name for nid, name in re.findall(r'(n\d+) \[label="\{ ([^|]+?) \| data', src)}
+
+
+def test_every_name_an_edge_label_uses_is_drawn_in_a_box() -> None:
+    x = Value(0.5, label="x")
+    w = [Value(v, label=f"w{i}") for i, v in enumerate([0.3, -1.2, 2.0])]
+    h = (x * w[0] + x * w[1] + x * w[2]).tanh() * x + (x * w[0]).exp()  # long formulas get numbers
+    h.label = "h"
+    h.backward()
+    src = draw_dot(h, edge_labels=True).source
+    drawn = set(box_names(src).values())
+    labels = edge_labels(draw_dot(h, edge_labels=True))
+    used = {re.sub(r"^\((.*)\)$", r"\1", lab.split(" = ")[0][len("∂/∂"):]) for lab in labels}
+    constants = {t for t in used if re.fullmatch(r"-?[\d.e]+", t)}
+    assert used - constants <= drawn, used - drawn
+    assert {"v1", "v2"} <= drawn  # unnamed results too long to write are numbered, and the number is drawn
+    text = str(explain(h, x))
+    for name in re.findall(r"∂\(?([^/∂)]+?)\)?/", text):
+        assert name in drawn | {"h"}, name  # explain calls each node by the name its box shows
+
+
+def test_names_are_unique_and_numbers_skip_labels() -> None:
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    taken = Value(1.0, label="v1")
+    f = (a * b) * (a + b) + (a * b).tanh() * taken  # two different nodes that would both be "a * b"
+    names = node_names(topological_order(f))
+    products = [v for v in topological_order(f) if v._op == "*" and v._prev[0] is a]
+    assert len(products) == 2 and names[products[0]] == "a * b" and names[products[1]] != "a * b"
+    assert len(set(names.values())) == len(names)  # no two nodes share a name here
+    assert "v1" not in {n for v, n in names.items() if v is not taken}  # a label's name is not reused
+
+
+def test_edge_labels_are_joined_to_their_edges() -> None:
+    L = lecture_L()[0]
+    src = draw_dot(L, edge_labels=True).source
+    labelled = [line for line in src.splitlines() if "label=\" ∂/∂" in line]
+    assert len(labelled) == 6 and all("decorate=true" in line for line in labelled)
+    assert "decorate" not in draw_dot(L).source
+
+
+def test_one_number_format_for_boxes_edges_explain_and_the_cli() -> None:
+    x = Value(2.0 / 3.0, label="x")
+    y = x * 3.0
+    y.label = "y"
+    y.backward()
+    assert format_number(2.0 / 3.0) == "0.6667"
+    src = draw_dot(y, edge_labels=True).source
+    assert '"{ x | data 0.6667 | grad 3 }"' in src and "∂/∂3 = 0.6667" in src
+    assert "∂y/∂x = 3 = 3" not in str(explain(y, x))
+    assert "∂y/∂x = 3" in str(explain(y, x))
+    z = x * x
+    z.label = "z"
+    assert "∂/∂x = 0.6667" in draw_dot(z, edge_labels=True).source
+    assert "∂z/∂x (argument 1) = x = 0.6667" in str(explain(z, x))
+
+
+def test_collapse_orders_neurons_numerically_on_the_page() -> None:
+    import nn
+
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    out = model([Value(0.5, label="x1"), Value(-0.2, label="x2")])
+    svg = draw_dot(out, collapse="neuron").pipe(format="svg").decode()
+    for layer in ("layers.0", "layers.1"):
+        found = re.findall(rf'y="([\d.-]+)"[^>]*>{layer}\.neurons\.(\d+)</text>', svg)
+        tops = [float(y) for y, _ in sorted(found, key=lambda t: int(t[1]))]
+        assert len(tops) == 16 and tops == sorted(tops), layer  # neurons.0 on top, neurons.15 at the bottom
+
+
+def test_labels_are_escaped_in_dot_and_svg() -> None:
+    import xml.etree.ElementTree as ET
+
+    evil = Value(1.5, label="<!--<script>{x}|\"")
+    out = evil * Value(2.0, label="&amp; a\\nb")  # Graphviz would read an entity and a line break here
+    out.label = "</svg>&"
+    svg = draw_dot(out, edge_labels=True).pipe(format="svg").decode()
+    root = ET.fromstring(svg[svg.index("<svg"):])  # still well-formed XML
+    texts = ["".join(t.itertext()).strip() for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert "<!--<script>{x}|\"" in texts and "</svg>&" in texts and "&amp; a\\nb" in texts
+    assert "∂/∂(&amp; a\\nb) = 1.5" in texts
+    assert "<script>" not in svg

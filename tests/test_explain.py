@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 from hypothesis import given
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 from lecture import lecture_L
 
 from autograd import Value, backward_steps, explain, grad, topological_order
+from autograd.formula import node_names
 
 
 def tanh_neuron() -> tuple[Value, list[Value]]:
@@ -252,3 +254,26 @@ def test_backward_steps_match_backward_on_random_graphs(seed: int) -> None:
 def test_backward_steps_bad_input() -> None:
     with pytest.raises(TypeError, match="backward_steps: output must be a Value"):
         backward_steps([1.0])  # type: ignore[arg-type]
+
+
+def test_steps_call_nodes_by_the_names_the_pictures_draw() -> None:
+    f, (a, b) = diamond()
+    names = node_names(topological_order(f))
+    steps = list(backward_steps(f))
+    assert [(s.child_name, s.parent_name) for s in steps] == [(names[s.child], names[s.parent])
+                                                              for s in steps]
+    assert (steps[0].child_name, steps[0].parent_name) == ("f", "a * b")
+    assert str(steps[0]) == "f → a * b: upstream 1 × local 5 = 5; a * b.grad 0 → 5"
+    assert "v1" in {s.parent_name for s in backward_steps(diamond_chain(3)[0])}  # a numbered node, as drawn
+
+
+def test_markdown_keeps_any_label_inside_its_code_span_and_formula() -> None:
+    a = Value(2.0, label="<!--<script>`x`")
+    out = a * 3.0
+    out.label = "</div>&"
+    md = explain(out, a)._repr_markdown_()
+    assert "1. ``<!--<script>`x` → </div>&``" in md  # a fence longer than the label's backticks
+    assert "from `` <!--<script>`x` `` to `</div>&`" in md
+    outside = re.sub(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", "", md)  # every code span taken out
+    assert "<" not in outside and ">" not in outside  # what is left cannot open a tag or a comment
+    assert r"\mathrm{\lt{}!--\lt{}script\gt{}\text{`}x\text{`}}" in md

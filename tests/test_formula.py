@@ -12,7 +12,7 @@ from lecture import lecture_L
 from op_rows import ROWS
 
 from autograd import Value, formula, grad, ops
-from autograd.formula import latex_name, node_names, symbolic_local
+from autograd.formula import format_number, latex_name, node_names, symbolic_local
 
 
 def test_lecture_formula_text_and_latex() -> None:
@@ -185,3 +185,25 @@ def test_deep_chain_without_recursion() -> None:
     for _ in range(3000):
         y = y + 1.0
     assert formula(y, max_chars=None).text.count("+ 1") == 3000
+
+
+@pytest.mark.parametrize("value, text", [(6.0, "6"), (-0.0, "0"), (0.5, "0.5"), (-0.88137, "-0.8814"),
+                                         (12346.0, "1.235e4"), (1e-5, "1e-5"), (float("nan"), "nan"),
+                                         (float("-inf"), "-inf"), (0.1 + 0.2, "0.3")])
+def test_format_number(value: float, text: str) -> None:
+    assert format_number(value) == text
+    assert format_number(Value(value)) == text
+
+
+def test_long_unnamed_results_are_numbered_in_order_and_written_so_in_latex() -> None:
+    from autograd import topological_order
+    from autograd.formula import node_latex_names
+
+    x = Value(0.5, label="x")
+    y = ((x * 2.0 + 1.0).tanh() * x + 3.0).exp()
+    order = topological_order(y)
+    names = node_names(order)
+    assert [names[v] for v in order if v._prev] == ["x * 2", "x * 2 + 1", "tanh(x * 2 + 1)", "v1", "v2", "v3"]
+    latex = node_latex_names(order, names)
+    assert [latex[v] for v in order if names[v] in ("v1", "v2", "v3")] == ["v_{1}", "v_{2}", "v_{3}"]
+    assert latex[order[-2]] == "v_{2}" and latex[x] == "x"

@@ -33,6 +33,9 @@ LESSONS = [
     "04_neural_network",
     "05_vanishing_and_exploding_gradients",
     "06_micrograd_lecture",
+    "07_the_layer_equations",
+    "08_keeping_gradients_healthy",
+    "09_backpropagation_through_time",
 ]
 # Seconds a whole notebook may take here. The lessons aim at well under a minute each; this
 # bound only catches a lesson that has become far slower than intended.
@@ -143,6 +146,12 @@ def test_01_chain_rule(executed: dict) -> None:
     assert "b.grad = 3.0" in text  # a value used twice
     assert "x.grad = 2.0" in text and "after a second backward(): 4.0" in text
     assert "text/html" in _kinds(nb)  # the player
+    pages = [out.get("data", {}).get("text/html", "") for cell in nb.cells for out in cell.get("outputs", [])]
+    player = next(p for p in pages if "cr-player" in p)
+    assert "cr-zoom-fit" in player and player.count('class="cr-frame"') == 6  # zoom; 5 steps of backward
+    explorer = next(p for p in pages if "cr-explore" in p)  # the explorer, and its picture for GitHub
+    assert "L = <b>25</b>" in explorer and "∂L/∂a = <b>30</b>" in explorer  # = a.grad found by hand
+    assert "application/vnd.jupyter.widget-view+json" in _kinds(nb)
 
 
 def test_02_engine_tour(executed: dict) -> None:
@@ -184,6 +193,12 @@ def test_04_neural_network(executed: dict) -> None:
     assert [round(v, 4) for v in by_hand] == [float(v) for v in from_fit.group(1).split(",")]
     assert _number(r"largest difference between the two models' parameters: (\S+)", text) < 1e-9
     assert _number(r"training accuracy in the last epoch: (\S+)%", text) > 90
+    pages = [out.get("data", {}) for cell in nb.cells for out in cell.get("outputs", [])]
+    live = next(d["text/html"] for d in pages if "cr-live" in d.get("text/html", ""))  # fit(live=True)
+    assert "nn.fit: epoch <b>100</b> / 100" in live and "network: weights" in live
+    assert "<svg class='cr-boundary'" in live and "<svg class='cr-losses'" in live
+    views = [d["image/svg+xml"] for d in pages if "layers.1 · relu" in d.get("image/svg+xml", "")]
+    assert len(views) == 2 and "gradients ∂L/∂w" in views[1]  # model.draw() and show="grad"
 
 
 def test_05_vanishing_and_exploding(executed: dict) -> None:
@@ -208,3 +223,86 @@ def test_06_micrograd_lecture(executed: dict) -> None:
     losses = [float(v) for v in re.findall(r"^(?:\d+) (\d\S*)$", text, re.M)]
     assert len(losses) >= 20 and losses[19] < 0.25 * losses[0]
     assert abs(_number(r"^final loss (\S+)", text.replace("\r", "")) - 0.0) < 0.5
+
+
+def _all(pattern: str, text: str) -> list[tuple[str, ...]]:
+    found = re.findall(pattern, text, re.M)
+    assert found, f"no output matches {pattern!r}"
+    return [f if isinstance(f, tuple) else (f,) for f in found]
+
+
+def test_07_layer_equations(executed: dict) -> None:
+    nb = run("07_the_layer_equations", executed)
+    text = _text(nb)
+    # the delta recursion in NumPy against backward(): one example, then a batch of 8
+    assert _number(r"largest difference between the delta recursion and backward\(\): (\S+)", text) < 1e-12
+    assert _number(r"largest difference on the batch: (\S+)", text) < 1e-12
+    assert "batch of 8: 8 deltas per layer from the graph" in text
+    # the two Jacobians of a layer: the input one is diag(tanh'(z)) W, and both carry the gradient
+    assert _number(r"largest difference from diag\(tanh'\(z\)\) W: (\S+)", text) < 1e-12
+    assert "J_in is 3 x 4, J_par is 3 x 15 with 15 non-zero entries of 45" in text
+    assert _number(r"J_in\^T dL/da\[2\]\s+vs backward\(\)'s dL/da\[1\]:\s+(\S+)", text) < 1e-12
+    assert _number(r"J_par\^T dL/da\[2\] vs backward\(\)'s gradients of layer 2:\s+(\S+)", text) < 1e-12
+    # reverse mode: one sweep; forward mode: one per parameter, the same numbers
+    params = int(_number(r"^(\d+) parameters, a graph of \d+ nodes", text))
+    nodes = int(_number(r"^\d+ parameters, a graph of (\d+) nodes", text))
+    assert f"reverse mode: 1 sweep, {nodes} node visits" in text
+    assert f"forward mode: {params} sweeps, {params * nodes} node visits" in text
+    assert _number(r"the two agree to (\S+);", text) < 1e-12
+    assert "50 layers:    50 products with the recursion,  1275 without it" in text
+    # the heat map: one example's dL/dW is an outer product (rank 1), the batch's is not
+    assert "rank of the one-example gradient: 1   rank of the batch gradient: 16" in text
+    assert "image/png" in _kinds(nb)
+
+
+def test_08_keeping_gradients_healthy(executed: dict) -> None:
+    text = _text(run("08_keeping_gradients_healthy", executed))
+    pattern = r"^(plain|residual|layer norm|batch norm)\s*: hidden layer 1 / hidden layer 24 = (.+)$"
+    ratios = {kind: [float(v) for v in values.split(", ")] for kind, values in _all(pattern, text)}
+    assert len(ratios) == 4 and all(len(v) == 3 for v in ratios.values())
+    assert max(ratios["plain"]) < 1e-10  # vanishing: the first layer gets nothing
+    for kind in ("residual", "layer norm", "batch norm"):  # the stated factor: within 10 of the last layer
+        assert all(0.1 < r < 10 for r in ratios[kind]), (kind, ratios[kind])
+    # the residual block's Jacobian is the identity plus its layer's
+    assert text.count("[1.0, 0.0, 0.0]") == 1 and "[0.0, 1.0, 0.0]" in text and "[0.0, 0.0, 1.0]" in text
+    # training: the plain network stays at chance, the remedies learn
+    pattern = r"^(plain|residual|layer norm)\s*: loss .* accuracy after training (\S+)$"
+    acc = {k: float(v) for k, v in _all(pattern, text)}
+    assert acc["plain"] == 0.5 and acc["residual"] >= 0.8 and acc["layer norm"] >= 0.8
+    # the exploding run and its remedies
+    steps = {name.strip(): (int(n), float(a), float(b)) for name, n, a, b in
+             _all(r"^(.+?)\s+(\d+) finite steps, loss (\S+) -> (\S+)$", text)}
+    assert steps["lr 0.01 (explodes)"][0] < 10
+    assert steps["lr 0.01, L2 penalty 0.01"][0] < 10  # too gentle to catch it
+    for name in ("lower lr, 0.001", "lr 0.01, max-norm 2"):
+        n, first, last = steps[name]
+        assert n == 60 and last < 0.2 * first, (name, steps[name])
+    assert _number(r"\((\d+) times weaker\)", text) > 100
+
+
+def test_09_backpropagation_through_time(executed: dict) -> None:
+    nb = run("09_backpropagation_through_time", executed)
+    text = _text(nb)
+    assert "10 deltas from the graph, one per step" in text
+    assert _number(r"largest difference between BPTT in NumPy and backward\(\): (\S+)", text) < 1e-12
+    assert "image/svg+xml" in _kinds(nb)  # the unrolled graph, whole and per step
+    # the gradient vanishes with the distance for a small W_h, grows for a large one
+    assert _number(r"W_h x 0.5: .*\(ratio (\S+)\)", text) < 1e-3
+    assert _number(r"W_h x 2.0: .*\(ratio (\S+)\)", text) > 1
+    # the task: full BPTT learns it
+    assert _number(r"full BPTT: training accuracy \S+, test accuracy (\S+)", text) >= 0.95
+    # truncation: same predictions, no gradient before the window, a smaller graph
+    pattern = r"^bptt_steps=(\w+): prediction (\S+), graph of\s+(\d+) nodes, \|dL/dh_t\| for t = 1..8: (.+)$"
+    rows = _all(pattern, text)
+    assert [r[0] for r in rows] == ["None", "6", "3"]
+    assert len({r[1] for r in rows}) == 1  # the forward pass does not change
+    sizes = [int(r[2]) for r in rows]
+    assert sizes[0] > sizes[1] > sizes[2]
+    norms = {r[0]: [float(v) for v in r[3].split()] for r in rows}
+    assert all(v > 0 for v in norms["None"])
+    assert norms["6"][:2] == [0.0, 0.0] and all(v > 0 for v in norms["6"][2:])
+    assert norms["3"][:5] == [0.0] * 5 and all(v > 0 for v in norms["3"][5:])
+    # the documented difference: a window that holds the 6th sign from the end learns the task,
+    # a window of 3 does not
+    assert _number(r"^bptt_steps=6: training accuracy \S+, test accuracy (\S+)", text) >= 0.95
+    assert _number(r"^bptt_steps=3: training accuracy \S+, test accuracy (\S+)", text) < 0.75

@@ -59,9 +59,14 @@ def replay(fn: Callable[[list[Value]], Any], X: np.ndarray, G: np.ndarray, param
 def assert_same(fn: Callable[[list[Value]], Any], X: np.ndarray, G: np.ndarray, params: list[Value]) -> None:
     out, got = replay(fn, X, G, params)
     ref_out, ref_grad, scale = scalar_reference(fn, X, G, params)
-    np.testing.assert_allclose(out, ref_out, rtol=1e-12, atol=0)
-    # Sums of per-example terms: equal within 1e-9 of the size of what was added up.
-    assert np.all(np.abs(got - ref_grad) <= 1e-9 * scale + 1e-300), (got, ref_grad)
+    # the matrix products add in another order than the scalar dot: a few ulps of terms of size ~1
+    np.testing.assert_allclose(out, ref_out, rtol=1e-12, atol=1e-15)
+    # Sums of per-example terms: equal within 1e-9 of the size of what was added up, plus each
+    # local derivative's own rounding: NumPy's tanh and math.tanh may differ in the last bit, and
+    # 1 - out*out near saturation turns that bit into an absolute error of about 1e-16 per unit
+    # of upstream gradient (so 1e-15 * sum |G| allows it, and nothing bigger).
+    slack = 1e-15 * np.abs(G).sum()
+    assert np.all(np.abs(got - ref_grad) <= 1e-9 * scale + slack + 1e-300), (got, ref_grad)
 
 
 # --- every op against the scalar engine -------------------------------------------------
@@ -424,7 +429,7 @@ def test_bad_arguments_get_clear_errors() -> None:
     tape = trace(lambda x: x[0] * w, 2)
     with pytest.raises(ValueError, match=r"tape: expected X of shape \(batch, 2\)"):
         tape(np.zeros((3, 4)))
-    with pytest.raises(TypeError, match="tape: X must be an array of numbers"):
+    with pytest.raises(TypeError, match="tape: X must be an array of real numbers.*got strings"):
         tape([["a", "b"]])
     fresh: Tape = trace(lambda x: x[0] * w, 2)
     with pytest.raises(RuntimeError, match="replay a batch first"):

@@ -69,7 +69,11 @@ infinite local derivative met by a zero gradient is skipped, as ``backward()``
 skips it.
 """
 
-from .guard import Placeholder, Traced, UntraceableError
-from .tape import Tape, trace
+from ..extras import need
+
+need("numpy", "autograd.trace (the batch replay)")
+
+from .guard import Placeholder, Traced, UntraceableError  # noqa: E402
+from .tape import Tape, trace  # noqa: E402
 
 __all__ = ["trace", "Tape", "Placeholder", "Traced", "UntraceableError"]

@@ -99,26 +99,33 @@ class Elementwise:
 
     def forward(self, bufs: list[Array], batch: int) -> None:
         self.vals = [bufs[b][:, c] for b, c, _ in self.args]
-        bufs[self.out] = self.forward_fn(*self.vals)
+        out = self.forward_fn(*self.vals)
+        if not (np.isfinite(out).all() and all(np.isfinite(v).all() for v in self.vals)):
+            raise FloatingPointError  # special numbers: the checked path settles each the scalar way
+        bufs[self.out] = out
 
     def forward_checked(self, bufs: list[Array], batch: int) -> None:
-        """After an error: raise the scalar op's own error, naming the example, if it has one, else go on."""
+        """Where a number is special (NaN, an infinity, an error): the scalar op's own result or error.
+
+        So the tape computes exactly what the engine computes example by example: the op's
+        error naming the example where the engine raises, and its number everywhere else.
+        """
+        self.vals = [bufs[b][:, c] for b, c, _ in self.args]
+        rows, cols = np.broadcast_shapes(*[v.shape for v in self.vals])
         with np.errstate(all="ignore"):
-            self.vals = [bufs[b][:, c] for b, c, _ in self.args]
-            suspects: Any
             try:
-                out = self.forward_fn(*self.vals)
-                suspects = zip(*np.nonzero(~np.isfinite(out)))
+                out = np.array(np.broadcast_to(self.forward_fn(*self.vals), (rows, cols)), dtype=np.float64)
+                special = ~np.isfinite(out)
+                for v in self.vals:
+                    special |= ~np.isfinite(v)
             except (ArithmeticError, ValueError):  # an op whose forward runs item by item raised: find where
-                out = None
-                shape = np.broadcast_shapes(*[v.shape for v in self.vals])
-                suspects = ((r, c) for r in range(shape[0]) for c in range(shape[1]))
-        for row, col in suspects:
+                out, special = np.zeros((rows, cols)), np.ones((rows, cols), dtype=bool)
+        for row, col in zip(*np.nonzero(special)):
             numbers_in = [_at(v, row, (col,)) for v in self.vals]
             try:
-                self.op.forward(*numbers_in)
+                out[row, col] = self.op.forward(*numbers_in)
             except (ArithmeticError, ValueError) as e:
-                raise type(e)(f"{e}{_where(row, max(v.shape[0] for v in self.vals))}") from None
+                raise type(e)(f"{e}{_where(row, rows)}") from None
         bufs[self.out] = out
 
     def backward(self, bufs: list[Array], grads: list[Array | None]) -> None:
@@ -126,32 +133,39 @@ class Elementwise:
         local = self.local_fn(bufs[self.out], *self.vals)
         # every contribution first, then the additions: an error leaves no gradient half-added
         contribs = [_times(g, d) for (b, _, _), d in zip(self.args, local) if grads[b] is not None]
+        if not all(np.isfinite(c).all() for c in contribs):
+            raise FloatingPointError  # special numbers: the checked path does what backward() does
         targets = [arg for arg in self.args if grads[arg[0]] is not None]
         for (b, c, unique), contrib in zip(targets, contribs):
             accumulate(grads[b], c, contrib, unique)
 
     def backward_checked(self, bufs: list[Array], grads: list[Array | None]) -> None:
-        """After a floating-point error: do what the scalar ``backward()`` does, example by example.
+        """Where a number is special: what the scalar ``backward()`` does, example by example.
 
-        A node whose gradient is 0 passes nothing on (so an infinite local
-        derivative there does no harm); elsewhere the scalar rule's own error,
-        if it has one, is raised.
+        A node whose gradient is 0 passes nothing on (so an infinite local derivative there
+        does no harm); where a local derivative is not finite, or an input is special, the
+        scalar rule decides: its number, or its error naming the example.
         """
-        g = grads[self.out]
+        g: Array = grads[self.out]
         out = bufs[self.out]
         with np.errstate(all="ignore"):
-            local = self.local_fn(out, *self.vals)
-            for (b, c, unique), d in zip(self.args, local):
-                contrib = np.where(g != 0, _times(g, d), 0.0)
-                for row, col in zip(*np.nonzero(~np.isfinite(contrib))):
-                    self._scalar_local(out, row, col)
-                if grads[b] is not None:
-                    accumulate(grads[b], c, contrib, unique)
+            local = [np.array(np.broadcast_to(d, g.shape), dtype=np.float64)
+                     for d in self.local_fn(out, *self.vals)]
+            special: Array = np.zeros(g.shape, dtype=bool)
+            for v in (out, *self.vals, *local):
+                special |= ~np.isfinite(v)
+            for row, col in zip(*np.nonzero(special & (g != 0))):
+                for d, exact in zip(local, self._scalar_local(out, row, col)):
+                    d[row, col] = exact
+            todo = [(arg, np.where(g != 0, _times(g, d), 0.0)) for arg, d in zip(self.args, local)
+                    if grads[arg[0]] is not None]
+        for (b, c, unique), contrib in todo:
+            accumulate(grads[b], c, contrib, unique)
 
-    def _scalar_local(self, out: Array, row: int, col: int) -> None:
+    def _scalar_local(self, out: Array, row: int, col: int) -> tuple[float, ...]:
         numbers_in = [_at(v, row, (col,)) for v in self.vals]
         try:
-            self.op.local(_at(out, row, (col,)), *numbers_in)
+            return tuple(float(d) for d in self.op.local(_at(out, row, (col,)), *numbers_in))
         except (ArithmeticError, ValueError) as e:
             name = getattr(self.op, "name", str(self.op))
             raise type(e)(f"{name}: in the backward pass: {e}{_where(row, out.shape[0])}") from None
@@ -211,8 +225,8 @@ class DotGroup:
             dW, dV = self.local_fn(None, W, V)  # d/dW = V and d/dV = W; the products add up the terms
             if grads[vb] is not None:
                 todo.append((vb, vc, vu, g @ dV))
-            if grads[wb] is not None:
-                todo.append((wb, wc, wu, (g.T @ dW)[None]))
+            if grads[wb] is not None:  # summed over the batch into the leaves, as backward() adds them up
+                todo.append((wb, wc, wu, (g.T @ dW)[None] if wb == 1 else g[:, :, None] * dW[:, None, :]))
         else:
             for (a, b), (wb, wc, wu, xb, xc, xu) in zip(self.vals, self.pairs):
                 da, db = self.local_fn(None, a, b)
@@ -222,12 +236,36 @@ class DotGroup:
                     todo.append((xb, xc, xu, g[:, :, None] * db))
         if self.bias is not None and grads[self.bias[0]] is not None:
             todo.append((*self.bias, g))
+        if not all(np.isfinite(t[3]).all() for t in todo):
+            raise FloatingPointError  # special numbers: the checked path does what backward() does
         for b, c, unique, contrib in todo:
             accumulate(grads[b], c, contrib, unique)
 
     def backward_checked(self, bufs: list[Array], grads: list[Array | None]) -> None:
+        """Special numbers: what ``backward()`` does node by node, where a dot whose gradient is 0
+        sends nothing (so ``0 * inf`` makes no NaN), each example's share kept apart until the leaves."""
+        g: Array = grads[self.out]
+        live = (g != 0)[:, :, None]
+        todo = []
         with np.errstate(all="ignore"):
-            self.backward(bufs, grads)
+            if self.matmul:
+                (W, V), (wb, wc, wu, vb, vc, vu) = self.vals[0], self.pairs[0]
+                dW, dV = self.local_fn(None, W, V)
+                if grads[vb] is not None:
+                    todo.append((vb, vc, vu, np.where(live, g[:, :, None] * dV[None, :, :], 0.0).sum(axis=1)))
+                if grads[wb] is not None:
+                    todo.append((wb, wc, wu, np.where(live, g[:, :, None] * dW[:, None, :], 0.0)))
+            else:
+                for (a, b), (wb, wc, wu, xb, xc, xu) in zip(self.vals, self.pairs):
+                    da, db = self.local_fn(None, a, b)
+                    if grads[wb] is not None:
+                        todo.append((wb, wc, wu, np.where(live, g[:, :, None] * da, 0.0)))
+                    if grads[xb] is not None:
+                        todo.append((xb, xc, xu, np.where(live, g[:, :, None] * db, 0.0)))
+            if self.bias is not None and grads[self.bias[0]] is not None:
+                todo.append((*self.bias, g))
+            for b, c, unique, contrib in todo:
+                accumulate(grads[b], c, contrib, unique)
 
 
 # Chains of + fold into one sum because the table gives + a local derivative of 1 for each input.

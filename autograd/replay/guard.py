@@ -69,6 +69,8 @@ class Traced(Value):
     def __index__(self) -> int: return int(self._refuse("using it as an index"))
     def __complex__(self) -> complex: return complex(self._refuse("complex()"))
     def __round__(self, ndigits: Any = None) -> Any: return self._refuse("round()")
+    def __format__(self, spec: str) -> str:  # f"{v}" shows what it is; f"{v:.3f}" would want the number
+        return repr(self) if not spec else str(self._refuse(f"formatting (an f-string with '{spec}')"))
     def item(self) -> float: return float(self._refuse(".item()"))
     def __lt__(self, other: Any) -> bool: return bool(self._refuse("a comparison (<)"))
     def __le__(self, other: Any) -> bool: return bool(self._refuse("a comparison (<=)"))

@@ -83,12 +83,7 @@ class Tape:
             if self.n_inputs:
                 raise TypeError(f"tape: expected X of shape (batch, {self.n_inputs}), got None")
             return np.empty((1, 0))
-        try:
-            X = np.asarray(X, dtype=np.float64)
-        except (TypeError, ValueError) as e:
-            raise TypeError(
-                f"tape: X must be an array of numbers of shape (batch, {self.n_inputs}): {e}"
-            ) from None
+        X = _real_array(X, f"tape: X must be an array of real numbers of shape (batch, {self.n_inputs})")
         if X.ndim != 2 or X.shape[1] != self.n_inputs:
             raise ValueError(f"tape: expected X of shape (batch, {self.n_inputs}), got shape {X.shape}")
         return X
@@ -129,7 +124,10 @@ class Tape:
         batch = self._batch
         G = self._check_grad_out(grad_out, batch)
         needs = self._needs_input_grad if input_grad else self._needs_grad
-        grads: list[Array | None] = [np.zeros_like(buf) if need else None for buf, need in zip(bufs, needs)]
+        # One row per example for every block but the leaves' (block 1): a share computed from
+        # parameters only is kept per example, as backward() would, until it reaches a leaf.
+        grads: list[Array | None] = [np.zeros((1 if i == 1 else batch, buf.shape[1])) if need else None
+                                     for i, (buf, need) in enumerate(zip(bufs, needs))]
         for j, (b, c) in enumerate(self._outputs):
             target = grads[b]
             if target is not None:
@@ -150,10 +148,7 @@ class Tape:
         shape = (batch, self.n_outputs)
         if grad_out is None:
             return np.ones(shape)
-        try:
-            G = np.asarray(grad_out, dtype=np.float64)
-        except (TypeError, ValueError) as e:
-            raise TypeError(f"tape.backward: grad_out must be numbers: {e}") from None
+        G = _real_array(grad_out, "tape.backward: grad_out must be real numbers")
         if G.ndim == 0:
             return np.full(shape, float(G))
         if self._single and G.shape == (batch,):
@@ -163,6 +158,22 @@ class Tape:
             raise ValueError(f"tape.backward: expected grad_out of shape {want} (one per output of the "
                              f"last replay), got {G.shape}")
         return G
+
+
+def _real_array(x: Any, expected: str) -> Array:
+    """``x`` as a float64 array, refusing what could not mean numbers (None, strings, complex, dicts)."""
+    if isinstance(x, (dict, str, bytes)):
+        raise TypeError(f"{expected}, got {type(x).__name__}")
+    try:
+        a = np.asarray(x)
+    except (TypeError, ValueError) as e:  # ragged rows
+        raise TypeError(f"{expected}: {e}") from None
+    if a.dtype.kind == "O" and all(isinstance(v, numbers.Real) for v in a.flat):
+        return a.astype(np.float64)  # Fractions, Decimals: real numbers all the same
+    if a.dtype.kind not in "biuf":
+        what = {"c": "complex numbers", "U": "strings", "S": "bytes", "O": "things that are not all numbers"}
+        raise TypeError(f"{expected}, got {what.get(a.dtype.kind, f'dtype {a.dtype}')}")
+    return a.astype(np.float64)
 
 
 def trace(fn: Callable[[list[Value]], Any], n_inputs: int, example: Sequence[float] | None = None) -> Tape:

@@ -8,14 +8,14 @@ this number a little, does the loss go up or down, and by how much?* The answer 
 1. a derivative as a slope you can measure by nudging;
 2. `Value`: numbers that remember how they were computed;
 3. the chain rule, applied by hand, one node at a time;
-4. the same thing drawn, explained and played back step by step;
+4. the same thing drawn, explained, explored with sliders and played back step by step;
 5. why gradients *add up* when a value is used more than once.
 #%% code
 import random
 
 import matplotlib.pyplot as plt
 
-from autograd import Value, backward_steps, draw_dot, explain, play, plot_derivative
+from autograd import Value, backward_steps, draw_dot, explain, explore, play, plot_derivative
 
 random.seed(0)
 plt.rcParams["figure.figsize"] = (6, 3.6)
@@ -140,6 +140,18 @@ print("a.grad =", a.grad, "  b.grad =", b.grad, "  c.grad =", c.grad)
 **Try this:** change `a` to `Value(0.5, label="a")` and re-run this section. Predict the sign
 of `a.grad` before you look.
 
+Or let the computer re-run it for you: `explore` gives every input a slider, and each time one
+moves it runs the forward pass and `backward()` again and redraws the graph, with every value,
+every gradient and the local derivative on every edge. Drag `a` through 0 and watch the sign of
+`∂L/∂a` (the line above the graph) follow the sign of `a * b + c`.
+#%% code
+def squared(a, b, c):
+    L = (a * b + c) ** 2
+    L.label = "L"
+    return L
+
+explore(squared, a=2.0, b=-3.0, c=1.0)
+#%% md
 ## Local derivatives on the edges
 
 With `edge_labels=True` the drawing writes each edge's local derivative: `∂/∂a` on the edge
@@ -162,9 +174,12 @@ which, the upstream gradient, the local derivative, their product, and the runni
 for step in backward_steps(L):
     print(step)
 #%% md
-The player shows the same steps on the graph. Press **Next** (or **Play**) to watch the
-gradients arrive one edge at a time; the highlighted edge is the one being used, and the
-product under the picture is what gets added to the input's gradient.
+The player shows the same steps on the graph. Press **Next** (or **Play**, or the right arrow
+key) to watch the gradients arrive one edge at a time; the red edge is the one being used, the
+yellow box the gradient that just changed, and the line above the picture is the product that
+gets added to it. Every node is called by the name in its box (an unnamed one gets its formula,
+or a number such as `v1`), and the `−`, `+` and **Fit** buttons zoom. For slides,
+`play(L).save("backward.gif")` writes the same steps as an animation.
 #%% code
 play(L)
 #%% md

@@ -73,10 +73,13 @@ print("loss before training:", loss.data)
 `nn.fit` runs the training loop: for every epoch, clear the gradients, forward pass, loss,
 `backward()`, optimizer step. The optimizer here is plain gradient descent (`SGD`) whose
 learning rate shrinks in a straight line from 1.0 to 0.1 over the 100 epochs: big steps
-first, careful steps near the end. The progress bar shows the loss and accuracy as it goes.
+first, careful steps near the end. With `live=True` it draws the training as it goes, every few
+epochs: the plane shaded by the class the network predicts (blue where the score is above 0), the
+loss and the accuracy per epoch, and the network itself, one edge per weight (blue for a positive
+weight, red for a negative one, wider for a larger one). Watch the boundary bend around the moons.
 #%% code
 opt = nn.optim.SGD(model.parameters(), lr=nn.optim.LinearDecay(1.0, 0.1, steps=100))
-history = nn.fit(model, X, y, loss="hinge", l2=1e-4, optimizer=opt, epochs=100, seed=0)
+history = nn.fit(model, X, y, loss="hinge", l2=1e-4, optimizer=opt, epochs=100, seed=0, live=True)
 history
 #%% md
 The history holds the loss and the accuracy of every epoch:
@@ -97,9 +100,20 @@ boundary**, the curve where the score crosses zero.
 #%% code
 nn.plot.decision_boundary(model, X, y);
 #%% md
+The trained network, drawn as people draw one (`model.draw()`, or `nn.draw_network(model)`):
+a column per layer, the neuron `i` of `layers.1` being `layers.1.neurons.i`, and an edge for
+every weight. With `show="grad"` the edges show the gradients of the last training step instead:
+the weights that step moved most are the widest.
+#%% code
+model.draw()
+#%% code
+nn.draw_network(model, show="grad")
+#%% md
 **Try this:** make the task harder with `noise=0.25`, or the network smaller with
 `nn.MLP(2, [4, 1], seed=0)`, and re-run from the data cell. How does the boundary change? Try
-a constant learning rate, `lr=1.0`, and compare the loss curve.
+a constant learning rate, `lr=1.0`, and compare the loss curve. To drive the training yourself,
+`nn.playground(model, X, y, loss="hinge", epochs=200)` shows the same pictures with **Play**,
+**Pause** and **Step** buttons, and a switch between weights and gradients on the edges.
 
 ## What `fit` does, written out
 

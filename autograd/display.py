@@ -1,0 +1,44 @@
+"""How Values look in Jupyter: a small box with the label, the data and the gradient.
+
+A Value left as the last expression of a cell shows as the box a graph draws for
+it (``label | data | grad``); ``repr`` stays the plain ``Value(data=..., grad=...)``.
+The colours come from the page (``currentColor``), so the box reads in light and
+dark themes alike, and numbers are written as every picture writes them
+(:func:`autograd.formula.format_number`). :func:`html_table` is the small table the
+``nn`` displays use.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import Any
+
+from .formula import format_number
+
+__all__ = ["value_html", "html_table"]
+
+_BOX = ("display:inline-block;border:1px solid currentColor;border-radius:4px;"
+        "font-family:Menlo,Consolas,monospace;font-size:13px;line-height:1.6")
+_CELL = "display:inline-block;padding:1px 8px"
+_RULE = "border-left:1px solid currentColor"
+
+
+def value_html(v: Any) -> str:
+    """The HTML box of one Value."""
+    cells = [html.escape(v.label)] if v.label else []
+    cells += [f"data {format_number(v.data)}", f"grad {format_number(v.grad)}"]
+    spans = "".join(f'<span style="{_CELL}{";" + _RULE if i else ""}">{c}</span>'
+                    for i, c in enumerate(cells))
+    return f'<span style="{_BOX}" title="{html.escape(repr(v))}">{spans}</span>'
+
+
+def html_table(header: Sequence[str], rows: Sequence[Sequence[Any]], caption: str = "") -> str:
+    """A plain HTML table, every cell escaped (the nn displays use it)."""
+    th, td = "<th style='text-align:left;padding:2px 10px'>", "<td style='padding:2px 10px'>"
+    head = "".join(f"{th}{html.escape(str(h))}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"{td}{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    cap = f"<caption style='text-align:left;font-weight:bold'>{html.escape(caption)}</caption>" if caption \
+        else ""
+    head = f"<thead><tr>{head}</tr></thead>"
+    return f"<table style='border-collapse:collapse'>{cap}{head}<tbody>{body}</tbody></table>"
