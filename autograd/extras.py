@@ -2,9 +2,10 @@
 
 The engine itself needs only the standard library (and ``graphviz`` to draw).
 Plots need matplotlib, the batch replay NumPy, the live views ipywidgets, the
-bridge PyTorch. Each feature imports its package through :func:`need` when it is
-used, so ``import autograd`` and ``import nn`` work without any of them, and a
-missing one gives an error that says what to install::
+bridge PyTorch, the handwritten digits (``nn.data.load_digits``) scikit-learn.
+Each feature imports its package through :func:`need` when it is used, so
+``import autograd`` and ``import nn`` work without any of them, and a missing one
+gives an error that says what to install::
 
     need("matplotlib.pyplot", "nn.plot.history")
     # MissingExtraError: nn.plot.history needs matplotlib, which is not installed:
@@ -26,6 +27,7 @@ EXTRAS = {
     "IPython": "notebook",
     "tqdm": "notebook",
     "torch": "torch",
+    "sklearn": "digits",
 }
 
 

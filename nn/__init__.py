@@ -17,7 +17,8 @@ The pieces:
 * :mod:`nn.inspect`: each layer's gradients as matrices (dL/dW, dL/db, the deltas), an RNN drawn per step;
 * :mod:`nn.losses`: ``mse``, ``mae``, ``hinge``, ``binary_cross_entropy``, ``cross_entropy``, ``l2``;
 * :mod:`nn.optim`: ``SGD``, ``Adam``, learning-rate schedules, gradient clipping;
-* :mod:`nn.data`: toy data sets (moons, circles, spirals, blobs, a line), splits and batches;
+* :mod:`nn.data`: toy data sets (moons, circles, spirals, blobs, a line), scikit-learn's handwritten
+  digits, splits and batches;
 * :func:`nn.fit`: the training loop, with a progress bar and a history;
 * :mod:`nn.plot`: decision boundaries, loss curves, gradient norms (matplotlib);
 * :func:`nn.draw_network` (``model.draw()``): the network as columns of neurons and weighted edges;

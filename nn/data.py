@@ -1,4 +1,4 @@
-"""Small toy data sets, splits and batches, as plain Python lists (no NumPy, no scikit-learn).
+"""Small data sets, splits and batches, as plain Python lists.
 
 What you can do with it::
 
@@ -7,48 +7,75 @@ What you can do with it::
     X_train, X_test, y_train, y_test = data.train_test_split(X, y, test_size=0.2, seed=0)
     for Xb, yb in data.batches(X_train, y_train, batch_size=16, seed=0):
         ...
+    X_train, X_test, y_train, y_test = data.load_digits()   # 8x8 handwritten digits, labels 0..9
 
 Every generator takes the number of points ``n``, a ``noise`` level where it
 applies (the standard deviation of Gaussian noise) and a ``seed``: an int, a
 ``random.Random``, or None for the global ``random`` module. The same seed
-gives the same data every time.
+gives the same data every time. They need nothing outside the standard library.
 
 Two-class sets label their points -1.0 and +1.0, as micrograd's demo does
 (the labels ``hinge`` expects). Pass ``zero_one=True`` for 0.0 and 1.0 instead,
 the class indices ``binary_cross_entropy`` and ``cross_entropy`` expect. Sets
 with more than two classes label them 0.0, 1.0, ..., K-1.
+
+One set is real: :func:`load_digits`, 1,797 small images of handwritten
+digits that scikit-learn ships with itself (no download). It needs the
+``digits`` extra: ``pip install "chainrule[digits]"``.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+import numbers
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
+
+from autograd.extras import need
 
 from .module import make_rng
 
 __all__ = [
     "make_moons", "make_circles", "make_spirals", "make_blobs", "make_line", "train_test_split", "batches",
+    "load_digits", "DIGITS", "as_list", "check_xy",
 ]
 
 Dataset = tuple[list[list[float]], list[float]]
 
 
+def _count(where: str, name: str, n: Any, least: int) -> int:
+    """An integer >= ``least`` (NumPy integers too): a TypeError for another kind, a ValueError below."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise TypeError(f"{where}: {name} must be an integer >= {least}, got {type(n).__name__}: {n!r:.60}")
+    if n < least:
+        raise ValueError(f"{where}: {name} must be an integer >= {least}, got {n!r:.60}")
+    return int(n)
+
+
 def _check_n(where: str, n: Any, least: int = 1) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or n < least:
-        raise ValueError(f"{where}: n must be an integer >= {least}, got {n!r:.60}")
-    return n
+    return _count(where, "n", n, least)
+
+
+def _real(where: str, name: str, x: Any, expected: str = "a finite number") -> float:
+    """A finite real number (NumPy floats too): a TypeError for another kind, a ValueError if not finite."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{where}: {name} must be {expected}, got {type(x).__name__}: {x!r:.60}")
+    if not math.isfinite(x):
+        raise ValueError(f"{where}: {name} must be {expected}, got {x!r:.60}")
+    return float(x)
 
 
 def _check_noise(where: str, noise: Any) -> float:
-    if not _is_real(noise) or noise < 0:
+    noise = _real(where, "noise", noise, "a finite number >= 0")
+    if noise < 0:
         raise ValueError(f"{where}: noise must be a finite number >= 0, got {noise!r:.60}")
-    return float(noise)
+    return noise
 
 
 def _is_real(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+    return isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(x)
 
 
 def _label(k: int, classes: int, zero_one: bool) -> float:
@@ -92,7 +119,7 @@ def make_circles(n: int = 100, noise: float = 0.05, factor: float = 0.5,
     """A small circle (class 1, radius ``factor``) inside a large one (class 0, radius 1), shuffled."""
     _check_n("make_circles", n, 2)
     noise = _check_noise("make_circles", noise)
-    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0 < factor < 1:
+    if not 0 < _real("make_circles", "factor", factor, "a number between 0 and 1") < 1:
         raise ValueError(f"make_circles: factor must be a number between 0 and 1, got {factor!r:.60}")
     rng = make_rng(seed)
     n0 = n // 2
@@ -114,11 +141,10 @@ def make_spirals(n: int = 100, classes: int = 2, noise: float = 0.05, turns: flo
     2 pi (k / classes + turns * r), plus Gaussian noise on each coordinate.
     More turns make the arms harder to tell apart.
     """
-    if isinstance(classes, bool) or not isinstance(classes, int) or classes < 2:
-        raise ValueError(f"make_spirals: classes must be an integer >= 2, got {classes!r:.60}")
+    classes = _count("make_spirals", "classes", classes, 2)
     _check_n("make_spirals", n, classes)
     noise = _check_noise("make_spirals", noise)
-    if not _is_real(turns) or turns <= 0:
+    if _real("make_spirals", "turns", turns, "a positive number") <= 0:
         raise ValueError(f"make_spirals: turns must be a positive number, got {turns!r:.60}")
     rng = make_rng(seed)
     points: list[list[float]] = []
@@ -142,14 +168,20 @@ def make_blobs(n: int = 100, centers: int | Sequence[Sequence[float]] = 2, noise
     of center points (any dimension, all the same). ``noise`` is each cloud's
     standard deviation. Points are shared out as evenly as possible.
     """
-    if isinstance(centers, int) and not isinstance(centers, bool):
+    if isinstance(centers, (Mapping, str, bytes, set, frozenset)):
+        raise TypeError(f"make_blobs: centers must be an integer or a list of points, got "
+                        f"{type(centers).__name__}")
+    if isinstance(centers, numbers.Integral) and not isinstance(centers, bool):
+        centers = int(centers)
         if centers < 2:
             raise ValueError(f"make_blobs: centers must be at least 2, got {centers!r}")
         cs = [[2.0 * math.cos(2 * math.pi * k / centers), 2.0 * math.sin(2 * math.pi * k / centers)]
               for k in range(centers)]
     else:
         try:
-            cs = [[float(c) for c in center] for center in centers]  # type: ignore[union-attr]
+            cs = [[_real("make_blobs", "a coordinate of centers", c)
+                   for c in as_list("make_blobs", "a center", center)]
+                  for center in centers]  # type: ignore[union-attr]
         except (TypeError, ValueError):
             raise TypeError("make_blobs: centers must be an integer or a list of points") from None
         if len(cs) < 2 or len({len(c) for c in cs}) != 1 or not cs[0]:
@@ -177,6 +209,9 @@ def make_line(n: int = 50, m: float = 2.0, b: float = -1.0, noise: float = 0.1,
     """
     _check_n("make_line", n, 1)
     noise = _check_noise("make_line", noise)
+    if isinstance(x_range, (Mapping, str, bytes, set, frozenset)) or len(x_range) != 2:
+        raise TypeError(f"make_line: x_range must be a pair (low, high), got {x_range!r:.60}")
+    x_range = (_real("make_line", "x_range[0]", x_range[0]), _real("make_line", "x_range[1]", x_range[1]))
     for name, v in (("m", m), ("b", b)):
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
             raise ValueError(f"make_line: {name} must be a finite number, got {v!r:.60}")
@@ -191,11 +226,27 @@ def make_line(n: int = 50, m: float = 2.0, b: float = -1.0, noise: float = 0.1,
     return X, y
 
 
-def check_xy(where: str, X: Any, y: Any) -> tuple[list[Any], list[Any]]:
+def as_list(where: str, name: str, x: Any) -> list[Any]:
+    """``x`` as a list: a list, tuple, NumPy array, range or any other sequence or iterable of items.
+
+    A dict, a set, a str and bytes are refused with a TypeError naming ``name``: iterating them
+    gives keys, letters or an order that is not the data's, so a model would silently train on
+    (or a metric silently score) numbers that are not the ones given."""
+    if isinstance(x, (Mapping, str, bytes, set, frozenset)):
+        raise TypeError(f"{where}: {name} must be a list (or another sequence), got {type(x).__name__}: "
+                        f"{x!r:.60}; a {type(x).__name__} has no order of examples")
+    if getattr(x, "ndim", 0) >= 1 and callable(getattr(x, "tolist", None)):
+        return list(x.tolist())  # a NumPy array: its rows as lists of Python numbers, as a model takes them
     try:
-        X, y = list(X), list(y)
+        return list(x)
     except TypeError:
-        raise TypeError(f"{where}: X and y must be lists") from None
+        raise TypeError(f"{where}: {name} must be a list (or another sequence), got {type(x).__name__}: "
+                        f"{x!r:.60}") from None
+
+
+def check_xy(where: str, X: Any, y: Any) -> tuple[list[Any], list[Any]]:
+    """The examples and targets as two lists of one length (see :func:`as_list` for what is refused)."""
+    X, y = as_list(where, "X", X), as_list(where, "y", y)
     if len(X) != len(y):
         raise ValueError(f"{where}: X has {len(X)} examples but y has {len(y)}")
     return X, y
@@ -212,10 +263,11 @@ def train_test_split(
     """
     X, y = check_xy("train_test_split", X, y)
     n = len(X)
-    if isinstance(test_size, float) and 0 < test_size < 1:
-        k = max(1, round(test_size * n))
-    elif isinstance(test_size, int) and not isinstance(test_size, bool) and 0 < test_size:
-        k = test_size
+    fraction = isinstance(test_size, numbers.Real) and not isinstance(test_size, numbers.Integral)
+    if fraction and 0 < test_size < 1:
+        k = max(1, round(float(test_size) * n))
+    elif isinstance(test_size, numbers.Integral) and not isinstance(test_size, bool) and 0 < test_size:
+        k = int(test_size)
     else:
         raise ValueError(
             f"train_test_split: test_size must be a fraction in (0, 1) or a count, got {test_size!r:.60}"
@@ -244,15 +296,88 @@ def batches(X: Sequence[Any], y: Sequence[Any], batch_size: int | None = None, s
     n = len(X)
     if batch_size is None:
         batch_size = max(n, 1)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
         raise ValueError(f"batches: batch_size must be a positive integer or None, got {batch_size!r:.60}")
     order = list(range(n))
     if shuffle:
         make_rng(seed).shuffle(order)
-    return _take(X, y, order, batch_size)
+    return _take(X, y, order, int(batch_size))
 
 
 def _take(X: list[Any], y: list[Any], order: list[int], size: int) -> Iterator[tuple[list[Any], list[Any]]]:
     for start in range(0, len(order), size):
         idx = order[start : start + size]
         yield [X[i] for i in idx], [y[i] for i in idx]
+
+
+#: How many images :func:`load_digits` has (scikit-learn's copy of the UCI test set).
+DIGITS = 1797
+
+Split = tuple[list[list[float]], list[list[float]], list[int], list[int]]
+
+
+def load_digits(n: int | None = None, test_size: float | int = 0.25,
+                seed: int | random.Random | None = 0) -> Split:
+    """Handwritten digits, 8x8 pixels each, split in two: ``X_train, X_test, y_train, y_test``.
+
+    The images are the ones scikit-learn ships with itself (``sklearn.datasets.load_digits``,
+    a copy of the test part of the UCI "Optical Recognition of Handwritten Digits" set): 1,797
+    digits written by 43 people, about 180 of each digit. Each was scanned as a 32x32 black and
+    white bitmap, then cut into 8x8 blocks of 4x4 pixels; a pixel of the small image counts the
+    black pixels in its block, 0 to 16. So a digit is 64 numbers, a coarse grey picture.
+
+    * ``X_train``, ``X_test``: one list of 64 floats per image, the pixels row by row (top row
+      first), each divided by 16 so that it lies in [0, 1] (0 is white paper, 1 is full ink).
+      ``numpy.reshape(x, (8, 8))`` gives the picture back, for ``plt.imshow``.
+    * ``y_train``, ``y_test``: the digit each image shows, an int 0..9. That is also its class
+      index, what ``nn.losses.cross_entropy`` expects, for a model with 10 outputs.
+
+    The images are shuffled with ``seed`` and the last ``test_size`` of them are kept apart for
+    testing: a fraction in (0, 1) (0.25: a quarter, 449 of the 1,797) or a number of images.
+    The same seed gives the same split every time (the default, 0, makes every run of a lesson
+    alike); None draws from the global ``random`` module. ``n`` uses only the first ``n``
+    shuffled images, a random subset for quick experiments (all of them by default).
+
+    A test image is one the model never trained on, so the accuracy on ``X_test`` says how
+    well it reads digits it has not seen, where the training accuracy could be memory.
+
+    Needs scikit-learn (with NumPy): ``pip install "chainrule[digits]"``.
+    """
+    whole = f"None (all {DIGITS} images) or an integer from 2 to {DIGITS}"
+    if n is not None and (isinstance(n, bool) or not isinstance(n, numbers.Integral)):
+        raise TypeError(f"load_digits: n must be {whole}, got {type(n).__name__}: {n!r:.60}")
+    if n is not None and not 2 <= n <= DIGITS:
+        raise ValueError(f"load_digits: n must be {whole}, got {n!r:.60}")
+    total = DIGITS if n is None else int(n)
+    expected = "a fraction in (0, 1) or a number of images"
+    if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real):
+        raise TypeError(f"load_digits: test_size must be {expected}, got {type(test_size).__name__}: "
+                        f"{test_size!r:.60}")
+    if isinstance(test_size, numbers.Integral) and test_size > 0:
+        k = int(test_size)
+    elif not isinstance(test_size, numbers.Integral) and 0 < test_size < 1:
+        k = max(1, round(float(test_size) * total))
+    else:
+        raise ValueError(f"load_digits: test_size must be {expected}, got {test_size!r:.60}")
+    if k >= total:
+        raise ValueError(f"load_digits: test_size={test_size!r} keeps {k} of {total} images for testing, "
+                         "which would leave none to train on")
+    rng = make_rng(seed)
+    images, labels = _digits(need("sklearn.datasets", "nn.data.load_digits"))
+    order = list(range(DIGITS))
+    rng.shuffle(order)
+    train, test = order[: total - k], order[total - k : total]
+    return ([list(images[i]) for i in train], [list(images[i]) for i in test],
+            [labels[i] for i in train], [labels[i] for i in test])
+
+
+@functools.lru_cache(maxsize=1)
+def _digits(datasets: Any) -> tuple[tuple[tuple[float, ...], ...], tuple[int, ...]]:
+    """scikit-learn's digits as tuples: pixels / 16 and labels (read once; ``load_digits`` copies them)."""
+    bunch = datasets.load_digits()
+    images = tuple(tuple(v / 16.0 for v in row) for row in bunch.data.tolist())
+    labels = tuple(int(t) for t in bunch.target.tolist())
+    if len(images) != DIGITS or any(len(row) != 64 for row in images):
+        raise RuntimeError(f"load_digits: scikit-learn gave {len(images)} images, expected {DIGITS} "
+                           "of 64 pixels")
+    return images, labels

@@ -15,6 +15,9 @@ per example and one class index per example.
 
 The numerically delicate ones, ``binary_cross_entropy`` and ``cross_entropy``,
 are written so that no ``exp`` can overflow, however large the logits.
+``cross_entropy`` is built from :data:`logaddexp`, an op of the table (added
+here with ``autograd.define_op``), so it also runs in the batch replay
+(``autograd.trace``, ``nn.fit(..., vectorize=True)``).
 """
 
 from __future__ import annotations
@@ -24,10 +27,47 @@ import numbers
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from autograd import Value
-from autograd.ops import exp, log, softplus
+from autograd import Value, define_op
+from autograd.ops import sigmoid, softplus
 
-__all__ = ["mse", "mae", "hinge", "binary_cross_entropy", "cross_entropy", "l2", "LOSSES"]
+__all__ = ["mse", "mae", "hinge", "binary_cross_entropy", "cross_entropy", "l2", "logaddexp", "logsumexp",
+           "LOSSES"]
+
+_LN2 = math.log(2.0)
+
+
+def _logaddexp(a: float, b: float) -> float:
+    """log(e**a + e**b) on floats, with no exp that can overflow (NumPy's np.logaddexp, number for number)."""
+    if a == b:  # log(2 e**a), also for two equal infinities (where a - b would be NaN)
+        return a + _LN2
+    d = a - b
+    if d > 0:  # pull out the larger one: log(e**a (1 + e**-d)), and e**-d <= 1
+        return a + math.log1p(math.exp(-d))
+    if d <= 0:
+        return b + math.log1p(math.exp(d))
+    return d  # a or b is NaN
+
+
+def _logaddexp_array(a: Any, b: Any) -> Any:
+    import numpy  # only arrays come here (the batch replay), so NumPy is there
+
+    return numpy.logaddexp(a, b)
+
+
+def _logaddexp_local(out: Any, a: Any, b: Any) -> tuple[Any, Any]:
+    # d/da = e**a / (e**a + e**b) = exp(a - out): the softmax of the pair, which is sigmoid(a - b).
+    # Written with sigmoid it stays exact where out is infinite: at a = inf, b = 3 it gives 1 and 0,
+    # where exp(a - out) would give exp(inf - inf) = NaN.
+    return sigmoid(a - b), sigmoid(b - a)
+
+
+#: ``logaddexp(a, b) = log(e**a + e**b)``, an op of the table: for numbers, Values and NumPy arrays.
+logaddexp = define_op(
+    "logaddexp", _logaddexp, _logaddexp_local, vectorized=_logaddexp_array, in_formulas=False,
+    doc="logaddexp(a, b) = log(e**a + e**b) = m + log(e**(a - m) + e**(b - m)) with m = max(a, b), so no "
+    "exp overflows.  d/da = e**a / (e**a + e**b) = sigmoid(a - b), d/db = sigmoid(b - a): the softmax "
+    "of the pair.",
+)
 
 
 def _as_list(x: Any) -> list[Any]:
@@ -143,14 +183,33 @@ def _class_index(t: Any, k: int) -> int:
     return int(f)
 
 
+def logsumexp(values: Any) -> Any:
+    """log(e**z_1 + ... + e**z_K), with no exp that can overflow: a smooth maximum of the z_j.
+
+    Built as a chain of :data:`logaddexp` nodes, one per value after the first,
+    because log-sum-exp of many numbers is log-sum-exp of two, again and again::
+
+        logsumexp([a, b, c]) = logaddexp(logaddexp(a, b), c)
+
+    The chain rule through the chain gives d/dz_j = e**z_j / sum_k e**z_k,
+    the softmax of the z_j. Each node is an op of the table, so the batch
+    replay runs it too. Takes Values or numbers (then returns a float).
+    """
+    zs = _as_list(values)
+    if not zs:
+        raise ValueError("logsumexp: needs at least one value, got none")
+    total = zs[0]
+    for z in zs[1:]:
+        total = logaddexp(total, z)
+    return total
+
+
 def _one_cross_entropy(logits: list[Any], target: Any) -> Value:
     if not logits:
         raise ValueError("cross_entropy: needs at least one logit per example, got none")
     zs = [_value("cross_entropy", z) for z in logits]
     c = _class_index(target, len(zs))
-    m = max(z.data for z in zs)  # a constant shift: every e**(z - m) <= 1, so no overflow
-    total = sum((exp(z - m) for z in zs[1:]), exp(zs[0] - m))
-    return log(total) + m - zs[c]
+    return logsumexp(zs) - zs[c]
 
 
 def cross_entropy(logits: Any, targets: Any) -> Value:
@@ -160,9 +219,12 @@ def cross_entropy(logits: Any, targets: Any) -> Value:
 
         loss = -log softmax(z)_c = log(sum_j e**z_j) - z_c,   d/dz_j = softmax(z)_j - [j = c]
 
-    computed as m + log(sum_j e**(z_j - m)) with m = max_j z_j (log-sum-exp),
-    so large logits do not overflow. Pass one list of logits and one index, or a
-    list of such lists and a list of indices (the mean over examples).
+    computed with :func:`logsumexp` (a chain of :data:`logaddexp` ops, each of
+    which pulls out the larger of its two inputs), so large logits do not
+    overflow. No step reads a logit's number in Python, so the batch replay
+    (``autograd.trace``, ``nn.fit(..., vectorize=True)``) records it as it is.
+    Pass one list of logits and one index, or a list of such lists and a list
+    of indices (the mean over examples).
     """
     items = _as_list(logits)
     if items and isinstance(items[0], (list, tuple)):

@@ -26,6 +26,7 @@ import sympy as sp
 from hypothesis import strategies as st
 
 import autograd
+import nn.losses  # defines logaddexp with autograd.define_op: an op of the table from outside autograd
 from autograd import Value, ops
 
 #: How close to 0 an input of a ``nonzero`` domain may come.
@@ -149,6 +150,11 @@ def _softplus(a: float) -> float:
     return math.log1p(math.exp(a)) if a < 40 else a  # there log(1 + e**a) = a + e**-a rounds to a
 
 
+def _logaddexp(a: float, b: float) -> float:
+    m = max(a, b)  # the textbook shift (the op itself uses log1p of the smaller term)
+    return m + math.log(math.exp(a - m) + math.exp(b - m))
+
+
 def _weighted(*args: Any) -> Any:
     """w_1 x_1 + ... + w_n x_n (+ b), for any kind of number: dot's reference."""
     n = len(args) // 2
@@ -213,6 +219,9 @@ ROWS: list[Row] = [
            lambda a: 1 / (1 + mpmath.exp(-a)), Domain(-800.0, 800.0), spellings=(lambda a: a.sigmoid(),)),
     _unary("softplus", ops.SOFTPLUS, _softplus, lambda a: sp.log(1 + sp.exp(a)),
            lambda a: mpmath.log(1 + mpmath.exp(a)), Domain(-800.0, 800.0)),
+    # an op added by nn.losses with define_op (cross_entropy's log-sum-exp); large inputs must not overflow
+    Row("logaddexp", nn.losses.logaddexp, _logaddexp, lambda a, b: sp.log(sp.exp(a) + sp.exp(b)),
+        lambda a, b: mpmath.log(mpmath.exp(a) + mpmath.exp(b)), (Domain(-800.0, 800.0),) * 2),
     _unary("relu", lambda a: a.relu(), lambda a: max(a, 0.0), lambda a: sp.Max(a, 0),
            lambda a: a if a > 0 else mpmath.mpf(0), kink=True, spellings=(ops.RELU,)),
     _unary("abs", abs, math.fabs, sp.Abs, mpmath.fabs, kink=True, spellings=(ops.ABS, lambda a: a.abs())),

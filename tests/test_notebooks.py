@@ -36,6 +36,7 @@ LESSONS = [
     "07_the_layer_equations",
     "08_keeping_gradients_healthy",
     "09_backpropagation_through_time",
+    "10_handwritten_digits",
 ]
 # Seconds a whole notebook may take here. The lessons aim at well under a minute each; this
 # bound only catches a lesson that has become far slower than intended.
@@ -306,3 +307,24 @@ def test_09_backpropagation_through_time(executed: dict) -> None:
     # a window of 3 does not
     assert _number(r"^bptt_steps=6: training accuracy \S+, test accuracy (\S+)", text) >= 0.95
     assert _number(r"^bptt_steps=3: training accuracy \S+, test accuracy (\S+)", text) < 0.75
+
+
+def test_10_handwritten_digits(executed: dict) -> None:
+    nb = run("10_handwritten_digits", executed)
+    text = _text(nb)
+    assert "1348 training images, 449 test images, 64 pixels each" in text
+    # the loss of three logits: backward's gradient is softmax - onehot
+    grads = re.search(r"^p - \[1, 0, 0\]  : \[(.+)\]\nbackward gives : \[(.+)\]$", text, re.M)
+    assert grads and grads.group(1).split() == grads.group(2).split()
+    assert "loss 1.313262 (exactly log(1 + e) = 1.313262)" in text  # logits of size 1000, no overflow
+    assert "3 instructions (2 matrix products)" in text
+    # the replay against the scalar engine: logits, one example's gradient, a batch's gradient
+    assert _number(r"logits: \(200, 10\)  largest difference: (\S+)", text) < 1e-14
+    assert _number(r"per-example gradient, 4810 parameters: largest difference (\S+)", text) < 1e-14
+    assert _number(r"batch of 200: .* largest gradient difference (\S+)", text) < 1e-14
+    # training through the replay: over 95% on the test images, far faster than the scalar engine
+    assert _number(r"training accuracy \S+, test accuracy (\S+)", text) >= 0.95
+    assert _number(r"an epoch about (\d+) times faster", text) > 10
+    wrong = _number(r"^(\d+) of 449 test digits read wrong", text)
+    assert wrong <= 0.05 * 449
+    assert {"image/png", "image/svg+xml"} <= _kinds(nb)  # the digits and the plots; the graph

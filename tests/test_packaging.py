@@ -62,6 +62,7 @@ FEATURES = {  # a feature that needs an extra, the call that uses it, and the ex
     "fit(vectorize=True)": ("import nn; nn.fit(nn.MLP(1, [1]), [[0.0]], [0.0], vectorize=True)", "fast"),
     "to_torch": ("import nn; nn.to_torch(nn.MLP(1, [1]))", "torch"),
     "compare_torch": ("from autograd import compare_torch; compare_torch(lambda x: x, [1.0])", "torch"),
+    "load_digits": ("import nn; nn.data.load_digits()", "digits"),
     "chainrule demo": ("import autograd.cli as c; raise SystemExit(c.main(['demo', '--steps', '1']))",
                        "plot"),
 }
