@@ -18,10 +18,11 @@ op of your own, and the tools that show the chain rule at work.
 
 from . import copying, ops  # noqa: F401  (copying: deep graphs survive copy.deepcopy and pickle)
 from .anomaly import AnomalyError, detect_anomaly
-from .engine import Value, enable_grad, grad, is_grad_enabled, no_grad, topological_order
+from .engine import Value, grad, topological_order
 from .explain import backward_steps, explain
 from .formula import formula
 from .forward import jvp
+from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck
 from .jacobian import jacobian
 from .layers import dot, dots

@@ -21,8 +21,10 @@ given values or a file that cannot be written.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib.metadata
 import math
+import os
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -160,20 +162,26 @@ _TAKES_A_VALUE = {"-o", "--output", "--format", "--wrt"}
 def _protect_formula(argv: list[str]) -> list[str]:
     """Let a formula start with a minus sign: ``chainrule draw "-a*b" a=1 b=2``.
 
-    argparse takes any word that starts with ``-`` for an option. After
-    ``draw`` or ``explain``, a word that starts with a single ``-`` and is not
-    one of our options (``-o``, ``-h``) can only be the formula, so we put a
-    space in front of it, which argparse leaves alone and the parser ignores.
+    argparse takes any word that starts with ``-`` for an option, and reads ``-offset*x`` as
+    ``-o ffset*x`` (an option glued to its value). After ``draw`` or ``explain``, until the
+    formula has come, a word that starts with a single ``-`` and is not exactly one of our short
+    options (``-o``, ``-h``) or the value of an option can only be the formula, so we put a
+    space in front of it, which argparse leaves alone and the parser ignores. (So the glued
+    ``-oPATH`` works after the formula, and ``-o PATH`` anywhere.)
     """
     if not argv or argv[0] not in ("draw", "explain"):
         return argv
     out = argv[:1]
+    formula_seen = False
     for i, word in enumerate(argv[1:], start=1):
         if word == "--":
             return out + argv[i:]
-        is_option_like = word.startswith("-") and not word.startswith("--") and len(word) > 1
-        if is_option_like and word[:2] not in ("-o", "-h") and argv[i - 1] not in _TAKES_A_VALUE:
+        if argv[i - 1] in _TAKES_A_VALUE or word.startswith("--") or word in ("-o", "-h"):
+            out.append(word)  # an option, or an option's value
+            continue
+        if not formula_seen and word.startswith("-") and len(word) > 1:
             word = " " + word
+        formula_seen = True
         out.append(word)
     return out
 
@@ -335,14 +343,25 @@ def _one_line(e: BaseException) -> str:
 
 def write_file(path: Path, data: bytes | str) -> None:
     """Write a file, making its folder; an OSError becomes a one-line RunError."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
     try:
         if path.parent != Path(""):
             path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(data, str):
-            path.write_text(data, encoding="utf-8")
-        else:
-            path.write_bytes(data)
+        # Opened without blocking: a FIFO that no process reads fails at once (ENXIO) instead of
+        # waiting for ever; a FIFO being read, /dev/stdout or a file work as usual.
+        nonblock = getattr(os, "O_NONBLOCK", 0)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | nonblock | getattr(os, "O_BINARY", 0)
+        fd = os.open(path, flags, 0o644)
+        try:
+            if nonblock:
+                os.set_blocking(fd, True)
+            with os.fdopen(fd, "wb", closefd=False) as f:
+                f.write(raw)
+        finally:
+            os.close(fd)
     except OSError as e:
+        if e.errno == errno.ENXIO:
+            raise RunError(f"cannot write {path}: it is a FIFO that no process is reading") from None
         raise RunError(f"cannot write {path}: {e.strerror or e}") from None
 
 

@@ -14,9 +14,9 @@ import html
 from collections.abc import Sequence
 from typing import Any
 
-from .formula import format_number
+from .formula import format_number, printable
 
-__all__ = ["value_html", "html_table"]
+__all__ = ["value_html", "html_table", "shown"]
 
 _BOX = ("display:inline-block;border:1px solid currentColor;border-radius:4px;"
         "font-family:Menlo,Consolas,monospace;font-size:13px;line-height:1.6")
@@ -26,19 +26,30 @@ _RULE = "border-left:1px solid currentColor"
 
 def value_html(v: Any) -> str:
     """The HTML box of one Value."""
-    cells = [html.escape(v.label)] if v.label else []
-    cells += [f"data {format_number(v.data)}", f"grad {format_number(v.grad)}"]
+    cells = [html.escape(printable(v.label))] if v.label else []
+    cells += [f"data {html.escape(shown(v.data))}", f"grad {html.escape(shown(v.grad))}"]
     spans = "".join(f'<span style="{_CELL}{";" + _RULE if i else ""}">{c}</span>'
                     for i, c in enumerate(cells))
     return f'<span style="{_BOX}" title="{html.escape(repr(v))}">{spans}</span>'
 
 
+def shown(x: Any) -> str:
+    """A number as :func:`autograd.formula.format_number` writes it; anything else (a gradient set to
+    None) as its repr, since a display shows what is there rather than failing."""
+    try:
+        return format_number(x)
+    except TypeError:
+        return f"{x!r:.40}"
+
+
 def html_table(header: Sequence[str], rows: Sequence[Sequence[Any]], caption: str = "") -> str:
     """A plain HTML table, every cell escaped (the nn displays use it)."""
     th, td = "<th style='text-align:left;padding:2px 10px'>", "<td style='padding:2px 10px'>"
-    head = "".join(f"{th}{html.escape(str(h))}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"{td}{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
-    cap = f"<caption style='text-align:left;font-weight:bold'>{html.escape(caption)}</caption>" if caption \
-        else ""
+    def text(x: Any) -> str:  # escaped, and control characters shown (autograd.formula.printable)
+        return html.escape(printable(str(x)))
+
+    head = "".join(f"{th}{text(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"{td}{text(c)}</td>" for c in row) + "</tr>" for row in rows)
+    cap = f"<caption style='text-align:left;font-weight:bold'>{text(caption)}</caption>" if caption else ""
     head = f"<thead><tr>{head}</tr></thead>"
     return f"<table style='border-collapse:collapse'>{cap}{head}<tbody>{body}</tbody></table>"

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import html
 import json
+import numbers
 import re
 import subprocess
 from dataclasses import dataclass, field
@@ -38,8 +39,8 @@ from typing import Any
 
 import graphviz
 
-from .engine import Value, topological_order
-from .formula import format_number, local_numbers, node_names, wrap_name
+from .engine import Value
+from .formula import format_number, grad_number, graph_order, local_numbers, node_names, printable, wrap_name
 
 __all__ = ["draw_dot", "Graph", "DotNotFoundError", "Highlight", "GRAD_LEGEND", "THEME_CSS", "svg_markup",
            "render_svg", "render_many", "node_sizes", "dot_text"]
@@ -195,19 +196,25 @@ class Highlight:
 GRAD_LEGEND = "fill: blue for grad > 0, red for grad < 0, deeper for larger |grad|"
 
 
-def _number(x: Any) -> float:
-    return float(x.data) if isinstance(x, Value) else float(x)
-
-
 def dot_text(text: str) -> str:
     """Text for a Graphviz label, shown as it is: Graphviz reads ``&amp;`` as ``&`` and ``\\n`` as a line
     break, and the graphviz package takes ``<...>`` for an HTML label, so ``&``, ``<``, ``>`` and ``\\``
-    are escaped (the package quotes the rest)."""
-    return text.replace("\\", "\\\\").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    are escaped (the package quotes the rest), and control characters, which DOT cannot hold (a NUL
+    ends its text) or SVG drops, are shown as symbols (:func:`autograd.formula.printable`)."""
+    return printable(text).replace("\\", "\\\\").replace("&", "&amp;").replace("<", "&lt;") \
+        .replace(">", "&gt;")
+
+
+def _too_many(n: int, max_nodes: int, collapse: str | None) -> None:
+    hint = "" if collapse else "pass collapse='neuron' to draw each neuron as one box, or "
+    raise ValueError(
+        f"draw_dot: the graph has {n} values, more than max_nodes={max_nodes}; "
+        f"{hint}pass max_nodes=None to draw it anyway (Graphviz may take minutes)"
+    )
 
 
 def _record_escape(text: str) -> str:
-    out = text.replace("&", "&amp;")
+    out = printable(text).replace("&", "&amp;")
     for ch in "\\{}|<>\"":
         out = out.replace(ch, "\\" + ch)
     return out
@@ -267,10 +274,22 @@ def draw_dot(
         raise ValueError(f"draw_dot: color must be None or 'grad', got {color!r}")
     if collapse not in (None, "neuron"):
         raise ValueError(f"draw_dot: collapse must be None or 'neuron', got {collapse!r}")
-    if max_nodes is not None and (not isinstance(max_nodes, int) or isinstance(max_nodes, bool)
-                                  or max_nodes < 1):
+    if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, numbers.Integral)):
+        raise TypeError(f"draw_dot: max_nodes must be a positive int or None, got "
+                        f"{type(max_nodes).__name__}: {max_nodes!r:.40}")
+    if max_nodes is not None and max_nodes < 1:
         raise ValueError(f"draw_dot: max_nodes must be a positive int or None, got {max_nodes!r}")
-    order = topological_order(root)
+    for flag, given in (("edge_labels", edge_labels), ("cluster", cluster)):
+        if not isinstance(given, bool):
+            raise TypeError(f"draw_dot: {flag} must be True or False, got {type(given).__name__}: "
+                            f"{given!r:.40}")
+    if not isinstance(format, str):
+        raise TypeError(f"draw_dot: format must be a str such as 'svg' or 'png', got {type(format).__name__}")
+    if highlight is not None and not isinstance(highlight, Highlight):
+        raise TypeError(f"draw_dot: highlight must be a Highlight or None, got {type(highlight).__name__}")
+    order = graph_order(root, "draw_dot")
+    if max_nodes is not None and not collapse and len(order) > max_nodes:
+        _too_many(len(order), max_nodes, collapse)  # before any work that grows with the graph
     frame = highlight
     groups = neuron_groups(order) if (cluster or collapse) else {}
     index = {v: i for i, v in enumerate(order)}
@@ -278,7 +297,7 @@ def draw_dot(
     if cluster:  # inside a neuron's frame, its name is already written: w.0 for layers.1.neurons.3.w.0
         for v, n in groups.items():
             if v.label.startswith(n + "."):
-                names[v] = v.label[len(n) + 1:]
+                names[v] = printable(v.label[len(n) + 1:])
 
     # With collapse='neuron', each neuron is drawn as one box: its output (or its last node).
     box: dict[Value, Value] = {v: v for v in order}
@@ -296,14 +315,11 @@ def draw_dot(
             box[v] = rep[g]
     drawn = [v for v in order if box[v] is v]
     if max_nodes is not None and len(drawn) > max_nodes:
-        hint = "" if collapse else "pass collapse='neuron' to draw each neuron as one box, or "
-        raise ValueError(
-            f"draw_dot: the graph has {len(drawn)} values, more than max_nodes={max_nodes}; "
-            f"{hint}pass max_nodes=None to draw it anyway (Graphviz may take minutes)"
-        )
+        _too_many(len(drawn), max_nodes, collapse)
+    grads = frame.grads if frame is not None else {v: grad_number(v, "draw_dot") for v in drawn}
 
     def grad_of(v: Value) -> float:
-        return frame.grads.get(v, 0.0) if frame is not None else _number(v.grad)
+        return grads.get(v, 0.0)
 
     largest = max((abs(grad_of(v)) for v in drawn), default=0.0) if color == "grad" else 0.0
     g = Graph("chainrule", format=format)

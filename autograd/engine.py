@@ -14,18 +14,45 @@ import contextvars
 import gc
 import importlib
 import numbers
+import operator
 from contextlib import contextmanager, nullcontext
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from . import handmade, ops
 from .ops import Op, pow_const
 
-__all__ = ["Value", "apply", "grad", "no_grad", "enable_grad", "is_grad_enabled", "topological_order",
-           "local_derivatives", "gc_paused", "make_node", "recording"]
+__all__ = ["Value", "apply", "grad", "topological_order", "local_derivatives", "gc_paused", "make_node",
+           "recording"]
 
-# True while ops record the graph, False inside no_grad, or a watcher (anomaly mode, the replay)
-# that makes each node, ``.node(op, parents)``, and may see each backward edge, ``.edge``.
+# True while ops record the graph, False inside no_grad (autograd.grad_mode), or a watcher (anomaly
+# mode, the replay) that makes each node, ``.node(op, parents)``, and may see each backward edge, ``.edge``.
 recording: contextvars.ContextVar[Any] = contextvars.ContextVar("chainrule_recording", default=True)
+
+
+def _binary(op: Op) -> Callable[[Value, Any], Value]:
+    """The method ``a <op> b`` of Value. Two Values while recording (nearly every call) make
+    their node right here, as make_node does: forward passes run 1.5x faster than through
+    apply and make_node (make bench). Anything else (numbers, arrays, no_grad) goes to apply."""
+    def method(a: Value, b: Any) -> Value:
+        if b.__class__ is not Value or recording.get() is not True:
+            return apply(op, a, b)
+        v = object.__new__(Value)
+        v.data, v.grad, v.label, v._prev, v._op = forward(a.data, b.data), 0.0, "", (a, b), op
+        return v
+    forward, method.__doc__ = op.forward, op.__doc__
+    return method
+
+
+def _unary(op: Op) -> Callable[[Value], Value]:
+    """The method ``a.<op>()`` of Value, as :func:`_binary` makes them."""
+    def method(a: Value) -> Value:
+        if recording.get() is not True:
+            return apply(op, a)
+        v = object.__new__(Value)
+        v.data, v.grad, v.label, v._prev, v._op = forward(a.data), 0.0, "", (a,), op
+        return v
+    forward, method.__doc__ = op.forward, op.__doc__
+    return method
 
 
 class Value:
@@ -60,28 +87,17 @@ class Value:
 
     _apply_op = staticmethod(lambda op, *args: apply(op, *args))  # how a call ``op(v)`` reaches the engine
 
-    # -- arithmetic: each line hands one op of the table its inputs --------------------------------
-    def __add__(self, other: Any) -> Value: return apply(ops.ADD, self, other)
+    # -- arithmetic: each name is one op of the table, given its inputs ---------------------------
+    __add__, __sub__, __mul__, __truediv__ = map(_binary, (ops.ADD, ops.SUB, ops.MUL, ops.DIV))
     def __radd__(self, other: Any) -> Value: return apply(ops.ADD, other, self)
-    def __sub__(self, other: Any) -> Value: return apply(ops.SUB, self, other)
     def __rsub__(self, other: Any) -> Value: return apply(ops.SUB, other, self)
-    def __mul__(self, other: Any) -> Value: return apply(ops.MUL, self, other)
     def __rmul__(self, other: Any) -> Value: return apply(ops.MUL, other, self)
-    def __truediv__(self, other: Any) -> Value: return apply(ops.DIV, self, other)
     def __rtruediv__(self, other: Any) -> Value: return apply(ops.DIV, other, self)
     def __rpow__(self, other: Any) -> Value: return apply(ops.POW, other, self)
-    def __neg__(self) -> Value: return apply(ops.NEG, self)
     def __pos__(self) -> Value: return self
-    def __abs__(self) -> Value: return apply(ops.ABS, self)
-    def abs(self) -> Value: return apply(ops.ABS, self)
-    def exp(self) -> Value: return apply(ops.EXP, self)
-    def log(self) -> Value: return apply(ops.LOG, self)
-    def tanh(self) -> Value: return apply(ops.TANH, self)
-    def sigmoid(self) -> Value: return apply(ops.SIGMOID, self)
-    def relu(self) -> Value: return apply(ops.RELU, self)
-    def sqrt(self) -> Value: return apply(ops.SQRT, self)
-    def sin(self) -> Value: return apply(ops.SIN, self)
-    def cos(self) -> Value: return apply(ops.COS, self)
+    __neg__, __abs__, abs, exp, log = map(_unary, (ops.NEG, ops.ABS, ops.ABS, ops.EXP, ops.LOG))
+    tanh, sigmoid, relu, sqrt, sin, cos = map(_unary, (ops.TANH, ops.SIGMOID, ops.RELU, ops.SQRT, ops.SIN,
+                                                       ops.COS))
 
     def __pow__(self, other: Any) -> Value:
         """``a ** k`` for a number k (one parent, as in micrograd) or ``a ** b`` for a Value b."""
@@ -129,22 +145,17 @@ def apply(op: Op, *args: Any) -> Any:
     if state is True:
         return make_node(op, args)
     if state is False:
-        return Value(op.forward(*[p.data for p in args]))
+        return Value(op.forward(*map(_data, args)))
     return state.node(op, args)
 
 
 def make_node(op: Op, parents: tuple[Value, ...], data: float | None = None, kind: type = Value) -> Any:
-    """The one node constructor: ``op`` applied to ``parents``, its number computed unless given."""
-    if data is None:  # one or two parents (nearly every node) spelled out: faster than the general call
-        n = len(parents)
-        data = op.forward(parents[0].data) if n == 1 else op.forward(parents[0].data, parents[1].data) \
-            if n == 2 else op.forward(*[p.data for p in parents])
+    """The node constructor: ``op`` applied to ``parents``, its number computed unless given (Value's
+    operator methods spell these lines out: see _binary)."""
     v: Any = object.__new__(kind)
-    v.data = data
-    v.grad = 0.0
-    v.label = ""
-    v._prev = parents
-    v._op = op
+    if data is None:
+        data = op.forward(*map(_data, parents))
+    v.data, v.grad, v.label, v._prev, v._op = data, 0.0, "", parents, op
     return v
 
 
@@ -205,7 +216,9 @@ def _run(root: Value, order: list[Value], create_graph: bool, watch: Any = None)
 
 def _chain_rule(nodes: Iterable[Value], create_graph: bool = False, watch: Any = None) -> None:
     """The chain rule: each node, children first, adds ``grad * d(node)/d(parent)`` to each parent.
-    A zero gradient passes nothing (so ``0 * inf`` makes no NaN); ``watch`` sees each edge after."""
+    A zero gradient passes nothing (so ``0 * inf`` makes no NaN); ``watch`` sees each edge after.
+    Plain floats with no one watching take the short loop: the same sums, 1.3x faster (make bench)."""
+    plain = not create_graph and watch is None
     for v in nodes:
         parents, g = v._prev, v.grad
         if not parents or (g == 0 and not create_graph):
@@ -219,6 +232,10 @@ def _chain_rule(nodes: Iterable[Value], create_graph: bool = False, watch: Any =
             error = type(e)(f"{v._op.name}: in the backward pass: {e}")
             error.node = v  # type: ignore[attr-defined]
             raise error from None
+        if plain:
+            for p, d in zip(parents, ds):
+                p.grad += g * d
+            continue
         for i, (p, d) in enumerate(zip(parents, ds)):
             before = p.grad
             share = _times(g, d) if create_graph else g * d
@@ -237,12 +254,19 @@ def _plus(total: Any, share: Any) -> Any:  # create_graph: total + share, the sh
 
 def local_derivatives(v: Value, create_graph: bool = False) -> tuple[Any, ...]:
     """d v / d p per parent: the op's rule on the numbers (on nodes with ``create_graph``), or the closure."""
-    op = v._op
+    op, parents = v._op, v._prev
     if op.__class__ is not Op:
         return handmade.local(v, create_graph)
     if create_graph:
-        return op.local(v, *v._prev)
-    return op.local(v.data, *[p.data for p in v._prev])
+        return op.local(v, *parents)
+    if len(parents) == 1:  # one or two parents (nearly every node) spelled out: faster than *map
+        return op.local(v.data, parents[0].data)
+    if len(parents) == 2:
+        return op.local(v.data, parents[0].data, parents[1].data)
+    return op.local(v.data, *map(_data, parents))
+
+
+_data = operator.attrgetter("data")
 
 
 def grad(output: Value, inputs: Iterable[Value], create_graph: bool = False, watch: Any = None) -> list[Any]:
@@ -274,27 +298,3 @@ def grad(output: Value, inputs: Iterable[Value], create_graph: bool = False, wat
     finally:
         for v, g in zip(order, saved):
             v.grad = g
-
-
-@contextmanager
-def _recording_as(state: Any) -> Iterator[None]:
-    token = recording.set(state)
-    try:
-        yield
-    finally:
-        recording.reset(token)
-
-
-def no_grad() -> Any:
-    """Stop recording (ops make leaves) in this thread and task: ``with no_grad():``, ``@no_grad()``."""
-    return _recording_as(False)
-
-
-def enable_grad() -> Any:
-    """Turn graph recording back on inside a ``no_grad`` block (context manager and decorator)."""
-    return _recording_as(True)
-
-
-def is_grad_enabled() -> bool:
-    """Whether ops record the graph here (False inside ``no_grad``)."""
-    return recording.get() is not False

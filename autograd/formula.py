@@ -28,16 +28,21 @@ graph it builds is written out as a formula.
 from __future__ import annotations
 
 import math
+import numbers
 import re
+import secrets
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from .engine import Value, enable_grad, local_derivatives, topological_order
+from .engine import Value, local_derivatives, recording, topological_order
+from .grad_mode import enable_grad
 from .ops import ADD, ATOM, MUL, Op, fmt
 
 __all__ = [
     "Formula", "formula", "format_number", "SIGNIFICANT_DIGITS", "node_names", "node_latex_names",
-    "local_numbers", "symbolic_local", "latex_name", "wrap_name", "writer",
+    "local_numbers", "symbolic_local", "latex_name", "wrap_name", "writer", "graph_order", "printable",
+    "grad_number", "memory_available",
 ]
 
 _ATOM = ATOM  # the precedence of names, numbers and function calls: never wrapped in parentheses
@@ -73,7 +78,11 @@ def format_number(x: Any) -> str:
     ``data``. Boxes, edge labels, ``explain``, ``backward_steps``, the player, the explorer
     and the command line all call this one function, so one number reads the same everywhere.
     """
-    f = float(x.data if isinstance(x, Value) else x)
+    if x.__class__ is not float:
+        x = x.data if isinstance(x, Value) else x
+        if isinstance(x, (str, bytes)) or not hasattr(x, "__float__"):  # NumPy scalars have __float__
+            raise TypeError(f"format_number: expected a number or a Value, got {type(x).__name__}: {x!r:.40}")
+    f = float(x)
     if f != f:
         return "nan"
     if f in (math.inf, -math.inf):
@@ -90,6 +99,73 @@ def _check_value(fn: str, arg: str, v: Any) -> None:
         raise TypeError(f"{fn}: {arg} must be a Value, got {type(v).__name__}: {v!r:.80}")
 
 
+def grad_number(v: Value, where: str) -> float:
+    """``v.grad`` as a float (a Value's number for a gradient made with ``create_graph``), or the
+    TypeError the optimizers give for a gradient that is not a number (``p.grad = None``)."""
+    g = v.grad
+    if g.__class__ is float:
+        return g
+    g = g.data if isinstance(g, Value) else g
+    if isinstance(g, (str, bytes)) or not hasattr(g, "__float__"):
+        raise TypeError(f"{where}: the node {_describe(v)} has grad {g!r:.40}; expected a number "
+                        "(run backward() first, or set it to 0.0)")
+    return float(g)
+
+
+def _describe(v: Value) -> str:
+    """A node as an error message names it: its label, or its op and number."""
+    if v.label:
+        return repr(printable(v.label)[:60])
+    what = f"a {writer(v).name} node" if v._prev else "a leaf"
+    return f"{what} (data {format_number(v.data)})"
+
+
+# The Control Pictures block: a visible stand-in for each control character (U+2400 is NUL's).
+_PICTURES = {**{i: 0x2400 + i for i in range(32)}, 127: 0x2421}
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character (NUL, a line break, ESC, DEL...) shown as its Control
+    Picture (``␀``, ``␊``, ``␛``, ``␡``). Why: a label is drawn in one line of a box, written into
+    DOT, SVG, LaTeX and Markdown, and printed to a terminal; in each of them a control character
+    either vanishes, breaks the format (a NUL ends DOT's string, a blank line ends a Markdown
+    block) or does something (ESC), so every tool writes what ``printable`` gives."""
+    return text.translate(_PICTURES) if not text.isprintable() else text
+
+
+def graph_order(root: Value, where: str) -> list[Value]:
+    """:func:`autograd.topological_order` of ``root`` (parents first), checked to be one: a
+    ValueError naming ``where`` if following ``_prev`` from a node leads back to it.
+
+    Why check: only a ``_prev`` changed by hand makes such a cycle, and the engine's walk ends
+    on one too, but the order it gives then puts a node before one of its parents, so a tool
+    built on it would read an entry that is not there yet, or compute a number that means
+    nothing. The check is one set operation per node."""
+    if not isinstance(root, Value):
+        raise TypeError(f"{where}: expected a Value, got {type(root).__name__}: {root!r:.80}")
+    order = topological_order(root)
+    done: set[Value] = set()
+    add, all_done = done.add, done.issuperset
+    for v in order:
+        if not all_done(v._prev):
+            parent = next(p for p in v._prev if p not in done)
+            raise ValueError(
+                f"{where}: the graph has a cycle: {_describe(v)} is computed from {_describe(parent)}, "
+                f"which is itself computed from {_describe(v)} (through _prev); a computation graph has no "
+                "cycles, so check any _prev set by hand")
+        add(v)
+    return order
+
+
+def memory_available() -> int | None:
+    """The bytes the system says can still be allocated (Linux's MemAvailable), or None elsewhere."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            return next(int(line.split()[1]) * 1024 for line in f if line.startswith("MemAvailable:"))
+    except (OSError, StopIteration, ValueError, IndexError):
+        return None
+
+
 def latex_name(label: str) -> str:
     """A label as LaTeX: ``x1`` becomes ``x_{1}``, ``alpha`` becomes ``\\alpha``, longer names upright."""
     m = re.fullmatch(r"([A-Za-z]|[A-Za-z]+(?=_))_?(\d+)", label)
@@ -103,7 +179,7 @@ def latex_name(label: str) -> str:
     # label (say ``<!--<script>``) can neither break the formula nor the page that shows it.
     special = {"\\": r"\backslash{}", "<": r"\lt{}", ">": r"\gt{}", "~": r"\~{}", "^": r"\^{}",
                "`": r"\text{`}"}
-    escaped = "".join(special.get(ch, "\\" + ch if ch in "_#$%&{}" else ch) for ch in label)
+    escaped = "".join(special.get(ch, "\\" + ch if ch in "_#$%&{}" else ch) for ch in printable(label))
     return f"\\mathrm{{{escaped}}}"
 
 
@@ -113,7 +189,7 @@ def _is_constant(v: Value) -> bool:
 
 def _leaf_text(v: Value, latex: bool) -> tuple[str, int]:
     if v.label:
-        return (latex_name(v.label) if latex else v.label), _ATOM
+        return (latex_name(v.label) if latex else printable(v.label)), _ATOM
     number = fmt(v.data)
     return number, (3 if number.startswith("-") else _ATOM)  # a negative number reads like -x
 
@@ -124,10 +200,12 @@ class _Written:
 
     def __init__(self, label: str, n: int) -> None:
         self.name, self.precedence, self.parens = label or "?", _ATOM, lambda i, c, latex: False
+        shown = printable(self.name)
         call = n != 2 or self.name.isidentifier()
-        self.text: Any = (lambda xs: f"{self.name}({', '.join(xs)})") if call else \
-            (lambda xs: f"({xs[0]} {label} {xs[1]})")
-        tex = latex_name(self.name) if self.name.isidentifier() else self.name
+        self.text: Any = (lambda xs: f"{shown}({', '.join(xs)})") if call else \
+            (lambda xs: f"({xs[0]} {shown} {xs[1]})")
+        plain = re.fullmatch(r"[-+*/=.,:;!?|()\[\] A-Za-z0-9]+", self.name) and not self.name.isidentifier()
+        tex = self.name if plain else latex_name(self.name)  # a symbol as it is; anything else escaped
         self.latex: Any = (lambda xs: f"{tex}\\left({', '.join(xs)}\\right)") if call else \
             (lambda xs: f"\\left({xs[0]} {tex} {xs[1]}\\right)")
 
@@ -142,38 +220,109 @@ def _needs_parens(op: Any, position: int, child_prec: int, latex: bool) -> bool:
     return bool(op.parens(position, child_prec, latex))
 
 
+# A placeholder for argument i while an op's writer runs (``\x00<nonce>:i\x00``): a writer only
+# places its arguments, so its output, split at the placeholders, is a template of the node.
+_NONCE = "\x00" + secrets.token_hex(8) + ":"
+_PLACEHOLDER = re.compile(re.escape(_NONCE) + r"(\d+)\x00")
+
+
 def _write(node: Value, stop_at_labels: bool, latex: bool, simplify: bool, max_chars: int | None,
-           root: Value, written: Mapping[Value, str] | None = None) -> str:
-    """The right-hand side for ``node``, built children-first without recursion."""
-    texts: dict[Value, tuple[str, int]] = {}
-    for v in topological_order(node):
+           root: Value, written: Mapping[Value, str] | None = None,
+           order: list[Value] | None = None) -> str:
+    """The right-hand side for ``node``, built children-first without recursion, in time linear
+    in the graph and the length of the text.
+
+    Why templates: a node's text contains its arguments' texts, so building each node's text as
+    a string copies every argument once per ancestor: a sum of n terms would copy n**2 / 2
+    characters (gigabytes for n = 30,000). Instead each node keeps its template (its own pieces
+    of text, and its arguments by reference) and its length; the one string is written at the
+    end. Lengths are known before anything is written, so ``max_chars`` refuses at once, and
+    ``max_chars=None`` refuses a text that the memory could not hold."""
+    order = graph_order(node, "formula") if order is None else order
+    stop = _stops(node, root) if stop_at_labels else None
+    parts: dict[Value, tuple[Any, ...]] = {}  # each piece: a str, or an argument (a Value) to write there
+    length: dict[Value, int] = {}
+    prec: dict[Value, int] = {}
+    for v in order:
+        if stop is not None and v not in stop:
+            continue  # behind a labelled node: not written
         if not v._prev or (stop_at_labels and v.label and v is not root):
-            texts[v] = (written[v], _ATOM) if written and v in written else _leaf_text(v, latex)
+            text, prec[v] = (written[v], _ATOM) if written and v in written else _leaf_text(v, latex)
+            parts[v], length[v] = (text,), len(text)
             continue
         op = writer(v)
-        if simplify:
-            shortcut = _simplified(v, texts)
-            if shortcut is not None:
-                texts[v] = shortcut
-                continue
+        same = _simplified(v) if simplify else None
+        if same is not None:
+            parts[v], length[v], prec[v] = (same,), length[same], prec[same]
+            continue
         args = []
         for i, p in enumerate(v._prev):
-            t, prec = texts[p]
-            if _needs_parens(op, i, prec, latex):
+            t = f"{_NONCE}{i}\x00"
+            if _needs_parens(op, i, prec[p], latex):
                 t = f"\\left({t}\\right)" if latex else f"({t})"
             args.append(t)
-        text = op.latex(args) if latex else op.text(args)
-        if max_chars is not None and len(text) > max_chars:
+        pieces: list[Any] = _PLACEHOLDER.split(op.latex(args) if latex else op.text(args))
+        size = 0
+        for k in range(len(pieces)):
+            if k % 2:  # a placeholder's number: the argument itself
+                pieces[k] = v._prev[int(pieces[k])]
+                size += length[pieces[k]]
+            else:
+                size += len(pieces[k])
+        if max_chars is not None and size > max_chars:
             raise ValueError(
                 f"formula: the expression is longer than max_chars={max_chars} characters; "
                 "pass expand=False to stop at labelled nodes, or max_chars=None"
             )
-        texts[v] = text, op.precedence
-    return texts[node][0]
+        parts[v], length[v], prec[v] = tuple(x for x in pieces if x != ""), size, op.precedence
+    if max_chars is None:
+        _check_fits(length[node])
+    return _joined(parts, node)
 
 
-def _simplified(v: Value, texts: dict[Value, tuple[str, int]]) -> tuple[str, int] | None:
-    """``1*x`` and ``x*1`` written as ``x``, ``0 + x`` and ``x + 0`` as ``x`` (unnamed constants only)."""
+def _stops(node: Value, root: Value) -> set[Value]:
+    """The nodes ``expand=False`` writes: from ``node`` down to (and including) labelled nodes."""
+    keep, stack = {node}, [node]
+    while stack:
+        v = stack.pop()
+        if v.label and v is not root:
+            continue
+        for p in v._prev:
+            if p not in keep:
+                keep.add(p)
+                stack.append(p)
+    return keep
+
+
+def _check_fits(n_chars: int) -> None:
+    """Refuse, before writing it, a text that would not fit in memory (``max_chars=None``)."""
+    free = memory_available()
+    need = 3 * n_chars  # the string, and the list of pieces it is joined from
+    if need > (free if free is not None else 2**62):
+        raise MemoryError(f"formula: the expression would be {n_chars:,} characters long, more than the "
+                          "memory available can hold (a node used many times is written out each time); "
+                          "pass expand=False to stop at labelled nodes, or a max_chars")
+
+
+def _joined(parts: dict[Value, tuple[Any, ...]], node: Value) -> str:
+    """The text of ``node``: its template with every argument written in, depth first, no recursion."""
+    out: list[str] = []
+    stack = [iter(parts[node])]
+    while stack:
+        for piece in stack[-1]:
+            if piece.__class__ is str:
+                out.append(piece)
+            else:
+                stack.append(iter(parts[piece]))
+                break
+        else:
+            stack.pop()
+    return "".join(out)
+
+
+def _simplified(v: Value) -> Value | None:
+    """``1*x`` and ``x*1`` written as ``x``, ``0 + x`` and ``x + 0`` as ``x`` (unnamed constants
+    only): the parent to write in ``v``'s place, or None."""
     op, prev = v._op, v._prev
     if len(prev) != 2:
         return None
@@ -182,9 +331,9 @@ def _simplified(v: Value, texts: dict[Value, tuple[str, int]]) -> tuple[str, int
     if identity is None:
         return None
     if _is_constant(a) and a.data == identity:
-        return texts[b]
+        return b
     if _is_constant(b) and b.data == identity:
-        return texts[a]
+        return a
     return None
 
 
@@ -215,13 +364,26 @@ def formula(
       their labels.
     """
     _check_value("formula", "v", v)
-    if max_chars is not None and (not isinstance(max_chars, int) or max_chars < 1):
-        raise ValueError(f"formula: max_chars must be a positive int or None, got {max_chars!r}")
+    if max_chars is not None:
+        if isinstance(max_chars, bool) or not isinstance(max_chars, numbers.Integral):
+            raise TypeError(f"formula: max_chars must be a positive int or None, got "
+                            f"{type(max_chars).__name__}: {max_chars!r:.40}")
+        if max_chars < 1:
+            raise ValueError(f"formula: max_chars must be a positive int or None, got {max_chars!r}")
+        max_chars = int(max_chars)
+    if latex_names is not None and not isinstance(latex_names, Mapping):
+        raise TypeError(f"formula: latex_names must be a dict from Values to LaTeX, got "
+                        f"{type(latex_names).__name__}")
+    for flag, given in (("expand", expand), ("simplify", simplify)):
+        if not isinstance(given, bool):
+            raise TypeError(f"formula: {flag} must be True or False, got {type(given).__name__}: "
+                            f"{given!r:.40}")
     stop = not expand
-    text = _write(v, stop, False, simplify, max_chars, v)
-    latex = _write(v, stop, True, simplify, max_chars and 4 * max_chars, v, latex_names)
+    order = graph_order(v, "formula")
+    text = _write(v, stop, False, simplify, max_chars, v, order=order)
+    latex = _write(v, stop, True, simplify, max_chars and 4 * max_chars, v, latex_names, order=order)
     if v.label and v._prev:
-        return Formula(f"{v.label} = {text}", f"{latex_name(v.label)} = {latex}")
+        return Formula(f"{printable(v.label)} = {text}", f"{latex_name(v.label)} = {latex}")
     return Formula(text, latex)
 
 
@@ -244,7 +406,7 @@ def node_names(order: list[Value], max_len: int = 16) -> dict[Value, str]:
     count = 0
     for v in order:
         if v.label:
-            named[v] = (v.label, _ATOM, False)
+            named[v] = (printable(v.label), _ATOM, False)
             continue
         if not v._prev:
             text = format_number(v.data)
@@ -297,13 +459,43 @@ def node_latex_names(order: list[Value], names: dict[Value, str]) -> dict[Value,
     return {v: t if prec == _ATOM else f"\\left({t}\\right)" for v, (t, prec) in raw.items()}
 
 
-def local_numbers(v: Value) -> tuple[float, ...]:
-    """:func:`autograd.engine.local_derivatives` as floats, with an error naming the op: the
-    numbers ``backward()`` multiplies along each edge, as the tools show them."""
+def local_numbers(v: Value, strict: bool = False) -> tuple[float, ...]:
+    """:func:`autograd.engine.local_derivatives` as floats: the numbers ``backward()`` multiplies
+    along each edge, as the tools show them.
+
+    Where the op's rule has no float value at this point (sqrt's slope at 0 is ``0.5 / 0``), the
+    entry is what IEEE arithmetic makes of the same rule (``inf`` for sqrt at 0, ``nan`` for the
+    log of a negative base), computed with NumPy when it is installed (``nan`` without it), and
+    ``strict=True`` raises the rule's error instead, naming the op. Why not always raise:
+    ``backward()`` skips a node whose gradient is 0 (a zero gradient passes nothing on), so it
+    succeeds where this slope is never used, and a picture or an explanation of that graph
+    should too; where a non-zero gradient does reach the node, ``backward()`` raises, and so
+    does every tool that runs it."""
     try:
         return tuple(float(d) for d in local_derivatives(v))
-    except ArithmeticError as e:
-        raise type(e)(f"{writer(v).name}: local derivative: {e}") from None
+    except (ArithmeticError, ValueError) as e:
+        if strict:
+            if isinstance(e, ArithmeticError):
+                raise type(e)(f"{writer(v).name}: local derivative: {e}") from None
+            raise
+        return _ieee_local(v)
+
+
+def _ieee_local(v: Value) -> tuple[float, ...]:
+    """The op's rule evaluated on NumPy numbers, where 1/0 is inf instead of an error."""
+    nan = (math.nan,) * len(v._prev)
+    if not isinstance(v._op, Op):
+        return nan  # a hand-written closure computes in Python floats only
+    try:
+        import numpy as np
+    except ImportError:
+        return nan
+    try:
+        with np.errstate(all="ignore"):
+            ds = v._op.local(np.asarray(v.data), *[np.asarray(p.data) for p in v._prev])
+        return tuple(float(d) for d in ds)
+    except Exception:  # a rule that cannot run on arrays: no number to show
+        return nan
 
 
 def symbolic_local(
@@ -323,21 +515,26 @@ def symbolic_local(
     stand_ins: dict[Value, Value] = {}
     for p in v._prev:
         if p not in stand_ins:
-            stand_ins[p] = Value(p.data, label=wrap_name(names[p]))
-    out = Value(v.data, label=wrap_name(names[v]))
+            stand_ins[p] = Value(p.data)
+    out = Value(v.data)
     try:
-        with enable_grad():
+        with enable_grad() if recording.get() is not True else nullcontext():
             rules = op.local(out, *[stand_ins[p] for p in v._prev])
-    except (ArithmeticError, ValueError):
+    except (ArithmeticError, ValueError, TypeError):  # no formula to show: the number says what there is
         return [None] * len(v._prev)
+    if not any(isinstance(d, Value) for d in rules):
+        return [None] * len(v._prev)  # plain numbers (the 1s of +): nothing to name
+    for p, s in stand_ins.items():  # named now: the rule's graph holds these very stand-ins
+        s.label = wrap_name(names[p])
+    out.label = wrap_name(names[v])
     lx = latex_names or {}
-    written = {s: lx.get(p, latex_name(names[p])) for p, s in stand_ins.items()}
-    written[out] = lx.get(v, latex_name(names[v]))
+    written = {s: lx[p] if p in lx else latex_name(names[p]) for p, s in stand_ins.items()}
+    written[out] = lx[v] if v in lx else latex_name(names[v])
     # A rule that is one of the stand-ins (d(a*b)/da = b) is written as that node's plain name.
     plain = {id(s): names[p] for p, s in stand_ins.items()} | {id(out): names[v]}
     return [
         Formula(plain[id(d)], _unwrap(written[d])) if id(d) in plain
-        else formula(d, max_chars=200, latex_names=written) if isinstance(d, Value) else None
+        else formula(d, max_chars=None, latex_names=written) if isinstance(d, Value) else None
         for d in rules
     ]
 

@@ -21,11 +21,12 @@ Both sweeps use the same local derivatives, from the op table.
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Mapping
 
-from .engine import Value, topological_order
-from .formula import local_numbers
+from .engine import Value
+from .formula import graph_order, local_numbers
 
 __all__ = ["jvp"]
 
@@ -58,15 +59,29 @@ def jvp(output: Value, tangents: Mapping[Value, float]) -> float:
             )
         seeds[x] = float(t)
     dot: dict[Value, float] = {}
-    for v in topological_order(output):
+    failed: ArithmeticError | ValueError | None = None  # the first slope with no float value (sqrt's at 0)
+    for v in graph_order(output, "jvp"):
         if not v._prev:
             dot[v] = seeds.get(v, 0.0)
             continue
-        # d v = sum over parents p of (d v / d p) * d p: the chain rule, front to back
+        # d v = sum over parents p of (d v / d p) * d p: the chain rule, front to back. A term with a
+        # zero factor passes nothing on, as a zero gradient does in backward(), so a node that no
+        # tangent reaches needs no local derivative at all.
+        tangents_in = [dot[p] for p in v._prev]
+        if not any(tangents_in):
+            dot[v] = 0.0
+            continue
+        try:
+            ds = local_numbers(v, strict=True)
+        except (ArithmeticError, ValueError) as e:  # go on with IEEE's inf or nan; the error waits
+            failed = failed or e
+            ds = local_numbers(v)
         total = 0.0
-        for p, d in zip(v._prev, local_numbers(v)):
-            tp = dot[p]
-            if tp != 0.0:
+        for d, tp in zip(ds, tangents_in):
+            if tp != 0.0 and d != 0.0:
                 total += d * tp
         dot[v] = total
+    if failed is not None and not math.isfinite(dot[output]):
+        # the slope reached the output: backward() would need it too, and raise
+        raise type(failed)(f"jvp: {failed} (a non-zero tangent carries it to the output)") from None
     return dot[output]

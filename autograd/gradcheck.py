@@ -16,7 +16,8 @@ from __future__ import annotations
 import itertools
 from typing import Any, Callable, Sequence
 
-from .engine import Value, grad, no_grad
+from .engine import Value, grad
+from .grad_mode import no_grad
 
 __all__ = ["gradcheck", "GradcheckError"]
 

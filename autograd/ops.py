@@ -22,7 +22,7 @@ import numbers
 import operator
 from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, Iterable
 
 __all__ = ["Op", "OPS", "define_op", "op_named", "pow_const", "fmt", "ADD", "SUB", "MUL", "DIV",
            "NEG", "POW", "EXP", "LOG", "TANH", "SIGMOID", "SOFTPLUS", "RELU", "ABS", "SQRT", "SIN", "COS",
@@ -111,10 +111,8 @@ def _arity(forward: Callable[..., Any]) -> int | None:
         params = inspect.signature(forward).parameters.values()
     except (TypeError, ValueError):
         return None
-    if any(p.kind is p.VAR_POSITIONAL for p in params):
-        return None
-    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
-               for p in params)
+    return None if any(p.kind is p.VAR_POSITIONAL for p in params) else \
+        sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty for p in params)
 
 
 def _elementwise(forward: Callable[..., float]) -> Callable[..., Any]:  # on arrays, each item: same numbers
@@ -197,8 +195,7 @@ def _exp(a: float) -> float:
     try:
         return math.exp(a)
     except OverflowError:
-        raise OverflowError(f"exp: exp({a!r}) overflows a float (the largest input is about 709.78)") \
-            from None
+        raise OverflowError(f"exp: exp({a!r}) overflows a float (the largest input is about 709.8)") from None
 
 
 def _log(a: float) -> float:
@@ -238,8 +235,8 @@ def _log_base(a: float) -> float:
     return math.log(a) if a > 0 else 0.0
 
 
-def _log_base_array(a: Any) -> Any:  # 0 at a = 0; a negative base is an invalid log, which the replay
-    return _numpy().log(_numpy().where(a == 0, 1.0, a))  # reports with the scalar error above
+def _log_base_array(a: Any) -> Any:  # 0 at a = 0; a negative base: an invalid log the replay reports
+    return _numpy().log(_numpy().where(a == 0, 1.0, a))
 
 
 def _sigmoid(a: float) -> float:
@@ -259,8 +256,7 @@ def _softplus(a: float) -> float:
 
 
 def _softplus_array(a: Any) -> Any:
-    np = _numpy()
-    return np.maximum(a, 0.0) + np.log1p(np.exp(-np.abs(a)))
+    return _numpy().maximum(a, 0.0) + _numpy().log1p(_numpy().exp(-_numpy().abs(a)))
 
 
 def _relu(a: float) -> float:
@@ -277,8 +273,12 @@ def _sign(a: float) -> float:
 
 def _dot(*args: Any) -> Any:  # w_1 x_1 + ... + w_n x_n (+ b), on floats or on arrays
     n = len(args) // 2
-    total = sum(map(operator.mul, args[:n], args[n: 2 * n]), 0.0)
-    return total + args[2 * n] if len(args) % 2 else total
+    return weighted_sum(args[:n], args[n: 2 * n], *args[2 * n:])
+
+
+def weighted_sum(ws: Iterable[Any], xs: Iterable[Any], *bias: Any) -> Any:  # DOT's number (layers.py's too)
+    total = sum(map(operator.mul, ws, xs), 0.0)  # left to right, from 0.0, then the bias
+    return total + bias[0] if bias else total
 
 
 def _dot_local(out: Any, *args: Any) -> tuple[Any, ...]:

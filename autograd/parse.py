@@ -56,7 +56,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import ops
-from .engine import Value, no_grad
+from .engine import Value
+from .grad_mode import no_grad
 
 __all__ = ["parse", "ParsedFormula", "FormulaError", "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH", "MAX_EXPONENT"]
 

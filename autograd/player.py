@@ -32,16 +32,19 @@ from __future__ import annotations
 import html
 import io
 import json
+import math
+import numbers
 import os
+import stat
 import uuid
 from pathlib import Path
 from typing import Any
 
 from .draw import THEME_CSS, Highlight, dot_text, draw_dot, node_sizes, render_many, svg_markup
-from .engine import Value, topological_order
+from .engine import Value
 from .explain import Step, backward_steps
 from .extras import MissingExtraError
-from .formula import format_number, node_names, symbolic_local, wrap_name
+from .formula import format_number, graph_order, node_names, symbolic_local, wrap_name
 
 __all__ = ["play", "Player"]
 
@@ -262,6 +265,7 @@ class Player:
             raise ValueError(f"Player.save: path must end in .html, .gif or .png (an APNG), "
                              f"got {os.fspath(path)!r}")
         _check_dpi("Player.save", dpi)
+        _check_target("Player.save", path)
         if suffix in (".html", ".htm"):
             page = (
                 "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -300,6 +304,7 @@ class Player:
         paths = []
         for k, im in enumerate(images):
             target = out / f"step_{k:03d}.png"
+            _check_target("Player.save_frames", target)
             im.save(target, format="PNG")
             paths.append(os.fspath(target))
         return paths
@@ -340,8 +345,20 @@ def _adaptive() -> Any:
     return Image.Palette.ADAPTIVE
 
 
+def _check_target(where: str, path: Any) -> None:
+    """A picture or a page is written into a regular file (or a new one): never into a FIFO, where
+    ``open`` would wait for a reader for ever, nor over a device or a directory."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(mode):
+        raise ValueError(f"{where}: {os.fspath(path)!r} exists and is not a regular file (a directory, a "
+                         "FIFO or a device); expected the name of a file to write")
+
+
 def _check_dpi(where: str, dpi: Any) -> None:
-    if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or not 20 <= dpi <= 600:
+    if isinstance(dpi, bool) or not isinstance(dpi, numbers.Real) or not 20 <= float(dpi) <= 600:
         raise ValueError(f"{where}: dpi must be a number from 20 to 600, got {dpi!r:.40}")
 
 
@@ -372,13 +389,13 @@ def play(
     """
     if not isinstance(output, Value):
         raise TypeError(f"play: output must be a Value, got {type(output).__name__}: {output!r:.80}")
-    if isinstance(interval, bool) or not isinstance(interval, (int, float)) or not interval > 0:
+    if isinstance(interval, bool) or not isinstance(interval, numbers.Real) or not 0 < interval < math.inf:
         raise ValueError(f"play: interval must be a positive number of seconds, got {interval!r}")
-    if max_steps is not None and (isinstance(max_steps, bool) or not isinstance(max_steps, int)
+    if max_steps is not None and (isinstance(max_steps, bool) or not isinstance(max_steps, numbers.Integral)
                                   or max_steps < 1):
         raise ValueError(f"play: max_steps must be a positive int or None, got {max_steps!r}")
-    draw_dot(output, rankdir=rankdir, color=color, max_nodes=None)  # checks the drawing options
-    order = topological_order(output)
+    draw_dot(Value(0.0), rankdir=rankdir, color=color, edge_labels=edge_labels)  # checks the options, at once
+    order = graph_order(output, "play")
     steps = list(backward_steps(output))
     if max_steps is not None and len(steps) > max_steps:
         raise ValueError(

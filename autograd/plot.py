@@ -17,6 +17,7 @@ matplotlib is imported only when a plot is made, so the engine does not need it.
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any, Callable
 
 from .engine import Value
@@ -34,8 +35,11 @@ def _call(f: Callable[[Value], Any], x: float) -> tuple[float, float]:
     except (ValueError, ArithmeticError):
         return math.nan, math.nan
     if isinstance(y, Value):
-        y.backward()
-        return float(y.data), float(v.grad)
+        try:
+            y.backward()
+        except (ValueError, ArithmeticError):  # f is defined here but has no slope (sqrt at 0): a gap
+            return float(y.data), math.nan
+        return float(y.data), float(v.grad.data if isinstance(v.grad, Value) else v.grad)
     if isinstance(y, (int, float)) and not isinstance(y, bool):
         return float(y), 0.0  # f ignored its input: a constant
     raise TypeError(f"plot_derivative: f must return a Value or a number, got {type(y).__name__}: {y!r:.80}")
@@ -59,6 +63,8 @@ def plot_derivative(
     if not callable(f):
         raise TypeError(f"plot_derivative: f must be a function of one Value, got {type(f).__name__}")
     try:
+        if isinstance(x_range, (str, bytes, dict)) or any(isinstance(x, (str, bytes)) for x in x_range):
+            raise TypeError
         lo, hi = (float(x_range[0]), float(x_range[1]))
         if len(x_range) != 2:
             raise ValueError
@@ -66,12 +72,21 @@ def plot_derivative(
         raise TypeError(f"plot_derivative: x_range must be a pair (low, high), got {x_range!r:.80}") from None
     if not lo < hi:
         raise ValueError(f"plot_derivative: x_range must have low < high, got {x_range!r}")
-    if not isinstance(num, int) or num < 2:
+    if isinstance(num, bool) or not isinstance(num, numbers.Integral):
+        raise TypeError(f"plot_derivative: num must be an int >= 2, got {type(num).__name__}: {num!r:.40}")
+    if num < 2:
         raise ValueError(f"plot_derivative: num must be an int >= 2, got {num!r}")
-    if not h > 0:
-        raise ValueError(f"plot_derivative: h must be > 0, got {h!r}")
-    if at is not None and not isinstance(at, (int, float)):
+    num = int(num)
+    if isinstance(h, bool) or not isinstance(h, numbers.Real):
+        raise TypeError(f"plot_derivative: h must be a number > 0, got {type(h).__name__}: {h!r:.40}")
+    if not (math.isfinite(h) and h > 0):
+        raise ValueError(f"plot_derivative: h must be a finite number > 0, got {h!r}")
+    if at is not None and (isinstance(at, bool) or not isinstance(at, numbers.Real)):
         raise TypeError(f"plot_derivative: at must be a number or None, got {type(at).__name__}")
+    if at is not None and not math.isfinite(at):
+        raise ValueError(f"plot_derivative: at must be a finite number, got {at!r}")
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise ValueError(f"plot_derivative: x_range must hold finite numbers, got {x_range!r:.80}")
 
     Figure = need("matplotlib.figure", "plot_derivative").Figure
 

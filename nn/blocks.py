@@ -538,7 +538,8 @@ class Unrolled:
 
     def grad_norms(self) -> list[float]:
         """``|dL/dh_t|`` (the L2 norm over the hidden units) for t = 1..T, from the last ``backward()``."""
-        return [math.sqrt(sum(float(v.grad) ** 2 for v in h)) for h in self.hidden]
+        return [math.hypot(*[float(v.grad.data if isinstance(v.grad, Value) else v.grad) for v in h])
+                for h in self.hidden]  # hypot: gradients of 1e200 have a norm, not an OverflowError
 
     @property
     def steps(self) -> int:

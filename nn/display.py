@@ -15,7 +15,7 @@ import math
 from typing import Any
 
 from autograd.display import html_table
-from autograd.formula import format_number as number
+from autograd.display import shown as number  # a number as every picture writes it, else its repr
 
 __all__ = ["module_html", "ParameterTable", "history_html", "sparkline"]
 

@@ -24,8 +24,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from autograd import Value, grad, topological_order
-from autograd.formula import format_number
+from autograd import Value, grad
+from autograd.formula import format_number, grad_number, graph_order
 
 from .blocks import RNN, Residual, RNNCell, Sequential, Unrolled
 from .module import MLP, Layer, Module, Neuron
@@ -130,7 +130,7 @@ def layer_gradients(model: Module, output: Value | None = None) -> list[LayerGra
             for i, label in enumerate(d.labels):
                 where[label] = (k, i)
         found: list[list[list[Value]]] = [[[] for _ in d.labels] for _, d in layers if d is not None]
-        for v in topological_order(output):
+        for v in graph_order(output, "layer_gradients"):
             spot = where.get(v.label) if v._prev else None
             if spot is not None:
                 found[spot[0]][spot[1]].append(v)
@@ -147,7 +147,7 @@ def layer_gradients(model: Module, output: Value | None = None) -> list[LayerGra
                 zs += [_pre_activation(v, d.linear) for v in outs if v is not None]
         grads = grad(output, params + zs)
     else:
-        grads = [p.grad for p in params]
+        grads = [grad_number(p, "layer_gradients") for p in params]
     g_of = dict(zip(map(id, params + zs), grads))
     result = []
     for k, (_, d) in enumerate(layers):
@@ -186,7 +186,8 @@ def _fill(g: float, largest: float) -> str:
 
 
 def _norm(vs: list[Value], what: str = "grad") -> float:
-    return math.sqrt(sum(float(getattr(v, what)) ** 2 for v in vs))
+    """The L2 norm of the Values' grads (or data), without overflow (math.hypot), as a float."""
+    return math.hypot(*[grad_number(v, "draw_unrolled") if what == "grad" else float(v.data) for v in vs])
 
 
 def draw_unrolled(model: RNN, run: Unrolled, loss: Value | None = None, format: str = "svg") -> Any:

@@ -47,7 +47,9 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from typing import Any
@@ -113,26 +115,29 @@ def _flat_buffers(model: Module) -> dict[str, float]:
     return {f"{name}.{i}": x for name, xs in (named() if callable(named) else []) for i, x in enumerate(xs)}
 
 
-def save(model: Module, path: str | os.PathLike[str]) -> None:
+def save(model: Module, path: str | bytes | os.PathLike[Any]) -> None:
     """Write ``model`` to the JSON file ``path``, atomically.
 
     ``model`` is an ``nn.Neuron``, ``nn.Layer`` or ``nn.MLP`` (written as version 1) or one of
-    the blocks of :mod:`nn.blocks` (version 2, with BatchNorm's running statistics). Raises
-    ``ValueError`` (and leaves any existing file alone) if a parameter is NaN or infinite,
-    since such a model could not be loaded back.
+    the blocks of :mod:`nn.blocks` (version 2, with BatchNorm's running statistics). ``path``
+    is a str, bytes (decoded as ``os.fsdecode`` does) or an ``os.PathLike``; a symbolic link is
+    followed, so the file it points to is replaced and the link kept.
+
+    Every check :func:`load` makes is made here first, on the document about to be written, so
+    ``save`` writes exactly the files ``load`` reads: a model it refuses (a parameter that is
+    NaN, infinite or not a number; more than ``MAX_PARAMETERS`` parameters; a file that would
+    be over ``MAX_BYTES``) raises ``ValueError`` (``TypeError`` for a parameter that is not a
+    number at all) and leaves any existing file alone. So does a target that is not a regular
+    file (a directory, a FIFO, a device), before anything is opened.
     """
     kind = type(model).__name__
     if _KINDS.get(kind) is not type(model):
         raise TypeError(f"save: expected an nn.Neuron, nn.Layer or nn.MLP, or one of nn.Sequential, "
                         f"nn.Residual, nn.LayerNorm, nn.BatchNorm, nn.RNNCell, nn.RNN; got "
                         f"{type(model).__name__}")
+    path = _path("save", path)
     version = 1 if kind in _TOP[1] else 2
-    params = model.state_dict()
-    buffers = _flat_buffers(model)
-    for what, numbers in (("parameter", params), ("buffer", buffers)):
-        for name, v in numbers.items():
-            if not math.isfinite(v):
-                raise ValueError(f"save: {what} {name!r} is {v!r}; only finite numbers can be saved")
+    params = {name: _number("save", "parameter", name, v) for name, v in model.state_dict().items()}
     doc: dict[str, Any] = {
         "format": FORMAT,
         "version": version,
@@ -140,18 +145,23 @@ def save(model: Module, path: str | os.PathLike[str]) -> None:
         "parameters": params,
     }
     if version >= 2:
-        doc["buffers"] = buffers
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
+        buffers = _flat_buffers(model)
+        doc["buffers"] = {name: _number("save", "buffer", name, v) for name, v in buffers.items()}
+    _check_document(f"save: {path}", doc)  # what load would refuse is refused here, before writing
+    target = os.path.realpath(path)  # through a symbolic link: the file it names is the one replaced
+    _check_target(target, path)
+    directory = os.path.dirname(target)
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(target) + ".", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(doc, f, indent=1, allow_nan=False)
-            f.write("\n")
+            out = _Limited(f, path)
+            json.dump(doc, out, indent=1, allow_nan=False)
+            out.write("\n")
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, _mode_for(path))
-        os.replace(tmp, path)
+        os.chmod(tmp, _mode_for(target))
+        _check_target(target, path)  # once more: a FIFO made at the target meanwhile is not replaced
+        os.replace(tmp, target)
     except BaseException:
         try:
             os.unlink(tmp)
@@ -159,6 +169,74 @@ def save(model: Module, path: str | os.PathLike[str]) -> None:
             pass
         raise
     _sync_directory(directory)
+
+
+def _path(where: str, path: Any) -> str:
+    """``path`` as a str: a str, bytes (decoded as ``os.fsdecode`` does) or an ``os.PathLike``."""
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        raise TypeError(f"{where}: path must be a str, bytes or os.PathLike, got {type(path).__name__}: "
+                        f"{path!r:.60}")
+    text = os.fsdecode(os.fspath(path))
+    if not text or "\x00" in text:
+        raise ValueError(f"{where}: path must name a file, got {text!r:.60}")
+    return text
+
+
+def _number(where: str, what: str, name: str, v: Any) -> float:
+    """A parameter's or buffer's number as the float written (True is 1.0, a NumPy float a float)."""
+    if v.__class__ is float:
+        return v
+    if isinstance(v, numbers.Real):
+        try:
+            return float(v)
+        except OverflowError:
+            return math.inf  # refused below, as not finite
+    raise TypeError(f"{where}: {what} {name!r} must be a number, got {type(v).__name__}: {v!r:.40}")
+
+
+#: What a path that is not a regular file is, for the message.
+_NOT_REGULAR = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (a named pipe)"),
+                (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                (stat.S_ISSOCK, "a socket"))
+
+
+def _check_regular(where: str, path: str, mode: int) -> None:
+    """The one check save and load share: a model file is a regular file, or a ValueError.
+
+    Why: ``save`` replaces its target with a new file, which would destroy a FIFO or a device
+    node (and a directory cannot be replaced); ``load`` would block for ever opening a FIFO
+    nobody writes to, or read a device without end. Both look before they open."""
+    if stat.S_ISREG(mode):
+        return
+    kind = next((name for test, name in _NOT_REGULAR if test(mode)), "not a regular file")
+    done = "nothing was written" if where == "save" else "nothing was read"
+    raise ValueError(f"{where}: {path} is {kind}; a model file must be a regular file ({done})")
+
+
+def _check_target(target: str, path: str) -> None:
+    """The target of ``save``: a regular file, or nothing yet."""
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        return
+    _check_regular("save", path, mode)
+
+
+class _Limited:
+    """The file ``save`` writes, refusing to grow past ``MAX_BYTES`` (the JSON is ASCII: a character is
+    a byte), so that no file is written that ``load`` would refuse for its size."""
+
+    def __init__(self, f: Any, path: str) -> None:
+        self.f, self.path, self.left = f, path, MAX_BYTES
+
+    def write(self, text: str) -> int:
+        self.left -= len(text)
+        if self.left < 0:
+            raise ValueError(f"save: {self.path}: the model file would be larger than "
+                             f"{MAX_BYTES / (1024 * 1024):g} MB, which load refuses to read (MAX_BYTES, "
+                             "about "
+                             "a million parameters); nothing was written")
+        return int(self.f.write(text))
 
 
 def _mode_for(path: str) -> int:
@@ -183,8 +261,8 @@ def _sync_directory(directory: str) -> None:
         os.close(fd)
 
 
-def _bad(path: str, problem: str) -> ValueError:
-    return ValueError(f"load: {path}: {problem}")
+def _bad(source: str, problem: str) -> ValueError:
+    return ValueError(f"{source}: {problem}")  # source: "load: <path>" or "save: <path>"
 
 
 def _no_constants(name: str) -> Any:
@@ -200,98 +278,125 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def load(path: str | os.PathLike[str]) -> Module:
+def load(path: str | bytes | os.PathLike[Any]) -> Module:
     """Read a model written by :func:`save` and return it, ready to use.
 
-    Raises ``ValueError`` naming the problem for any malformed file, and
-    ``OSError`` (such as ``FileNotFoundError``) when the file cannot be read.
+    Raises ``ValueError`` naming the problem for any malformed file and for a path that is not
+    a regular file (a FIFO, a device, a directory: refused before it is opened, so nothing
+    blocks), and ``OSError`` (such as ``FileNotFoundError``) when the file cannot be read.
     """
-    path = os.fspath(path)
-    with open(path, "rb") as f:
-        raw = f.read(MAX_BYTES + 1)
-    if len(raw) > MAX_BYTES:
-        raise _bad(path, f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB; refusing to read it")
+    path = _path("load", path)
+    source = f"load: {path}"
+    raw = _read(path, source)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise _bad(path, f"not UTF-8 text ({e.reason} at byte {e.start})") from None
+        raise _bad(source, f"not UTF-8 text ({e.reason} at byte {e.start})") from None
     try:
         doc = json.loads(text, parse_constant=_no_constants, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as e:
-        raise _bad(path, f"invalid or truncated JSON: {e.msg} at line {e.lineno}, column {e.colno}") from None
+        raise _bad(source, f"invalid or truncated JSON: {e.msg} at line {e.lineno}, column {e.colno}") \
+            from None
     except RecursionError:
-        raise _bad(path, "the JSON is nested too deeply to be a model file") from None
+        raise _bad(source, "the JSON is nested too deeply to be a model file") from None
     except ValueError as e:
-        raise _bad(path, f"invalid JSON: {e}") from None
-    if not isinstance(doc, dict):
-        raise _bad(path, f"expected a JSON object at the top, got {type(doc).__name__}")
-    if doc.get("format") != FORMAT:
-        raise _bad(path, f"not a chainrule model file (the 'format' field must be {FORMAT!r})")
-    version = doc.get("version")
-    if isinstance(version, bool) or version not in _TOP:
-        raise _bad(path, f"unsupported format version {version!r:.40}; this nn reads {_READS}")
-    fields = {"format", "version", "architecture", "parameters"} | ({"buffers"} if version >= 2 else set())
-    unknown = sorted(set(doc) - fields)
-    if unknown:
-        raise _bad(path, f"unknown top-level field(s) {', '.join(repr(k) for k in unknown)}")
-    arch = doc.get("architecture")
-    if not isinstance(arch, dict):
-        raise _bad(path, "missing or malformed 'architecture' (expected an object)")
-    params = doc.get("parameters")
-    if not isinstance(params, dict):
-        raise _bad(path, "missing or malformed 'parameters' (expected an object of name -> number)")
-    buffers = doc.get("buffers", {})
-    if not isinstance(buffers, dict):
-        raise _bad(path, "missing or malformed 'buffers' (expected an object of name -> number)")
-    top = arch.get("type")
-    if version >= 2 and top in _TOP[1]:
-        raise _bad(path, f"unsupported format version {version} for an architecture of type {top!r}: a "
-                         "Neuron, Layer or MLP is stored as version 1 (which nn.save writes for it)")
-    if version == 1 and top in _TOP[2]:
-        raise _bad(path, f"architecture type {top!r} needs format version 2 (version 1 holds "
-                         f"{list(_TOP[1])})")
-    tree = _check_tree(path, arch)
-    expected = _parameter_count(tree)
-    if expected > MAX_PARAMETERS:
-        raise _bad(path, f"the architecture declares {expected} parameters, over the limit {MAX_PARAMETERS}")
-    if len(params) != expected:
-        n = len(params)
-        raise _bad(path, f"shape mismatch: the architecture has {expected} parameters, the file has {n}")
-    for what, numbers in (("parameter", params), ("buffer", buffers)):
-        for name, v in numbers.items():
-            if isinstance(v, bool) or not isinstance(v, (int, float)):
-                raise _bad(path, f"{what} {name!r} must be a number, got {type(v).__name__}: {v!r:.40}")
-            try:
-                finite = math.isfinite(v)
-            except OverflowError:
-                finite = False
-            if not finite:
-                raise _bad(path, f"{what} {name!r} is not a finite number")
+        raise _bad(source, f"invalid JSON: {e}") from None
+    tree, params, buffers = _check_document(source, doc)
     try:
         model = _build(tree)
     except (TypeError, ValueError) as e:  # sizes that do not fit together (a Sequential's, a Residual's)
-        raise _bad(path, f"the architecture does not fit together: {e}") from None
+        raise _bad(source, f"the architecture does not fit together: {e}") from None
     names = [n for n, _ in model.named_parameters()]
     missing = [n for n in names if n not in params]
     if missing:
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
-        raise _bad(path, f"shape mismatch: parameter {missing[0]!r} is missing{more}")
+        raise _bad(source, f"shape mismatch: parameter {missing[0]!r} is missing{more}")
     wanted = _flat_buffers(model)
     if set(wanted) != set(buffers):
         gone = sorted(set(wanted) - set(buffers))
         extra = sorted(set(buffers) - set(wanted))
         problem = f"buffer {gone[0]!r} is missing" if gone else f"unexpected buffer {extra[0]!r}"
-        raise _bad(path, f"shape mismatch: {problem} (the architecture has {len(wanted)} buffers, the file "
-                         f"has {len(buffers)})")
-    for name, v in buffers.items():
-        if name.rsplit(".", 1)[0].rsplit(".", 1)[-1] == "running_var" and v < 0:  # '<module>.running_var.<i>'
-            raise _bad(path, f"buffer {name!r} is a variance and must be >= 0, got {v!r}")
+        raise _bad(source, f"shape mismatch: {problem} (the architecture has {len(wanted)} buffers, the file "
+                           f"has {len(buffers)})")
     model.load_state_dict({n: float(params[n]) for n in names})
     named = getattr(model, "named_buffers", None)
     for name, xs in named() if callable(named) else []:
         for i in range(len(xs)):
             xs[i] = float(buffers[f"{name}.{i}"])  # in place: the module's own lists
     return model
+
+
+def _read(path: str, source: str) -> bytes:
+    """The bytes of the model file ``path``: a regular file of at most ``MAX_BYTES``, checked before
+    it is opened, and again on what was opened (in case the path changed in between)."""
+    _check_regular("load", path, os.stat(path).st_mode)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)  # nothing blocks in open
+    fd = os.open(path, flags)
+    with open(fd, "rb") as f:  # (os.fdopen would import io, and load imports nothing)
+        st = os.fstat(f.fileno())
+        _check_regular("load", path, st.st_mode)
+        too_large = _bad(source, f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB; refusing to read "
+                                 "it")
+        if st.st_size > MAX_BYTES:
+            raise too_large
+        raw = f.read(MAX_BYTES + 1)
+    if len(raw) > MAX_BYTES:
+        raise too_large
+    return raw
+
+
+def _check_document(source: str, doc: Any) -> tuple[_Node, dict[str, Any], dict[str, Any]]:
+    """Every check of a model document that needs no model built: the one set of rules for what
+    ``load`` reads and ``save`` writes. Returns the checked architecture, parameters and buffers."""
+    if not isinstance(doc, dict):
+        raise _bad(source, f"expected a JSON object at the top, got {type(doc).__name__}")
+    if doc.get("format") != FORMAT:
+        raise _bad(source, f"not a chainrule model file (the 'format' field must be {FORMAT!r})")
+    version = doc.get("version")
+    if isinstance(version, bool) or version not in _TOP:
+        raise _bad(source, f"unsupported format version {version!r:.40}; this nn reads {_READS}")
+    fields = {"format", "version", "architecture", "parameters"} | ({"buffers"} if version >= 2 else set())
+    unknown = sorted(set(doc) - fields)
+    if unknown:
+        raise _bad(source, f"unknown top-level field(s) {', '.join(repr(k) for k in unknown)}")
+    arch = doc.get("architecture")
+    if not isinstance(arch, dict):
+        raise _bad(source, "missing or malformed 'architecture' (expected an object)")
+    params = doc.get("parameters")
+    if not isinstance(params, dict):
+        raise _bad(source, "missing or malformed 'parameters' (expected an object of name -> number)")
+    buffers = doc.get("buffers", {})
+    if not isinstance(buffers, dict):
+        raise _bad(source, "missing or malformed 'buffers' (expected an object of name -> number)")
+    top = arch.get("type")
+    if version >= 2 and top in _TOP[1]:
+        raise _bad(source, f"unsupported format version {version} for an architecture of type {top!r}: a "
+                           "Neuron, Layer or MLP is stored as version 1 (which nn.save writes for it)")
+    if version == 1 and top in _TOP[2]:
+        raise _bad(source, f"architecture type {top!r} needs format version 2 (version 1 holds "
+                           f"{list(_TOP[1])})")
+    tree = _check_tree(source, arch)
+    expected = _parameter_count(tree)
+    if expected > MAX_PARAMETERS:
+        raise _bad(source, f"the architecture declares {expected} parameters, over the limit "
+                           f"{MAX_PARAMETERS}")
+    if len(params) != expected:
+        n = len(params)
+        raise _bad(source, f"shape mismatch: the architecture has {expected} parameters, the file has {n}")
+    for what, numbers_ in (("parameter", params), ("buffer", buffers)):
+        for name, v in numbers_.items():
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise _bad(source, f"{what} {name!r} must be a number, got {type(v).__name__}: {v!r:.40}")
+            try:
+                finite = math.isfinite(v)
+            except OverflowError:
+                finite = False
+            if not finite:
+                raise _bad(source, f"{what} {name!r} is {v!r:.40}, which is not a finite number")
+    for name, v in buffers.items():
+        if name.rsplit(".", 1)[0].rsplit(".", 1)[-1] == "running_var" and v < 0:  # '<module>.running_var.<i>'
+            raise _bad(source, f"buffer {name!r} is a variance and must be >= 0, got {v!r}")
+    return tree, params, buffers
 
 
 @dataclass
@@ -303,21 +408,21 @@ class _Node:
     children: list[_Node]
 
 
-def _check_tree(path: str, arch: dict[str, Any]) -> _Node:
+def _check_tree(source: str, arch: dict[str, Any]) -> _Node:
     """Check an architecture and everything nested in it, without recursion (the nesting is capped)."""
-    root = _Node(*_check_architecture(path, arch), [])
+    root = _Node(*_check_architecture(source, arch), [])
     stack: list[tuple[_Node, dict[str, Any], int]] = [(root, arch, 0)]
     while stack:
         node, raw, depth = stack.pop()
         inner = raw["layers"] if node.kind == "Sequential" else [raw["body"]] if node.kind == "Residual" \
             else []
         if inner and depth >= MAX_DEPTH:
-            raise _bad(path, f"the architecture nests more than {MAX_DEPTH} levels deep")
+            raise _bad(source, f"the architecture nests more than {MAX_DEPTH} levels deep")
         for child in inner:
             if not isinstance(child, dict):
-                raise _bad(path, f"every architecture inside a {node.kind} must be an object, got "
+                raise _bad(source, f"every architecture inside a {node.kind} must be an object, got "
                                  f"{type(child).__name__}: {child!r:.40}")
-            kid = _Node(*_check_architecture(path, child), [])
+            kid = _Node(*_check_architecture(source, child), [])
             node.children.append(kid)
             stack.append((kid, child, depth + 1))
     return root
@@ -345,23 +450,23 @@ def _build(tree: _Node) -> Module:
     return built[id(tree)]  # a Sequential or Residual names its children as it is built
 
 
-def _check_architecture(path: str, arch: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+def _check_architecture(source: str, arch: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     kind = arch.get("type")
     if not isinstance(kind, str) or kind not in _FIELDS:
-        raise _bad(path, f"unknown architecture type {kind!r:.40}; expected one of {sorted(_FIELDS)}")
+        raise _bad(source, f"unknown architecture type {kind!r:.40}; expected one of {sorted(_FIELDS)}")
     fields = _FIELDS[kind]
     given = set(arch) - {"type"}
     unknown = sorted(given - set(fields))
     if unknown:
-        raise _bad(path, f"unknown architecture field(s) for {kind}: {', '.join(repr(k) for k in unknown)}")
+        raise _bad(source, f"unknown architecture field(s) for {kind}: {', '.join(repr(k) for k in unknown)}")
     missing = [k for k in fields if k not in given]
     if missing:
-        raise _bad(path, f"missing architecture field(s) for {kind}: {', '.join(repr(k) for k in missing)}")
+        raise _bad(source, f"missing architecture field(s) for {kind}: {', '.join(repr(k) for k in missing)}")
     config: dict[str, Any] = {}
     for key, what in fields.items():
         v = arch[key]
         if not _field_ok(what, v):
-            raise _bad(path, f"architecture field {key!r} must be {_EXPECTED[what]}, got {v!r:.60}")
+            raise _bad(source, f"architecture field {key!r} must be {_EXPECTED[what]}, got {v!r:.60}")
         if what not in ("architecture", "architectures"):  # nested ones are checked by _check_tree
             config[key] = v
     return kind, config

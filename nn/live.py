@@ -31,6 +31,7 @@ import asyncio
 import base64
 import html
 import math
+import numbers
 import random
 import struct
 import zlib
@@ -42,7 +43,7 @@ from autograd.extras import need
 from autograd.formula import format_number
 
 from .module import Module
-from .network import draw_network
+from .network import draw_network, network_layers
 from .optim import SGD, Optimizer
 from .train import History, fit
 
@@ -258,10 +259,10 @@ def _every(epochs: int, live: Any, where: str) -> int:
     """How many epochs pass between two pictures: ``live=True`` picks about 25 pictures in all."""
     if live is True:
         return max(1, round(epochs / 25))
-    if isinstance(live, bool) or not isinstance(live, int) or live < 1:
+    if isinstance(live, bool) or not isinstance(live, numbers.Integral) or live < 1:
         raise ValueError(f"{where}: live must be True, False or a positive number of epochs between "
                          f"pictures, got {live!r:.40}")
-    return live
+    return int(live)
 
 
 def fit_view(model: Module, X: Sequence[Any], y: Sequence[Any], epochs: int, live: Any) -> Callable[..., Any]:
@@ -429,11 +430,15 @@ def playground(
     show first (``'weight'`` or ``'grad'``). Nothing is trained until you press Play or Step.
     Make it a cell's last expression.
     """
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
         raise ValueError(f"playground: epochs must be a positive integer, got {epochs!r:.40}")
-    if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+    if isinstance(every, bool) or not isinstance(every, numbers.Integral) or every < 1:
         raise ValueError(f"playground: every must be a positive integer (epochs per frame), "
                          f"got {every!r:.40}")
+    epochs, every = int(epochs), int(every)
+    if show not in ("weight", "grad"):
+        raise ValueError(f"live view: show must be 'weight' or 'grad', got {show!r:.40}")
+    network_layers(model)  # a model the network view cannot draw: refused before the data are checked
     opt = optimizer if optimizer is not None else SGD(model.parameters(), lr=0.1) \
         if isinstance(model, Module) else None
     metrics = list(metrics)

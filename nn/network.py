@@ -28,11 +28,11 @@ always gives the same picture.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from autograd import Value, no_grad
-from autograd.formula import format_number
+from autograd.formula import format_number, grad_number
 
 from .module import Layer, Module, Neuron
 
@@ -108,14 +108,17 @@ def draw_network(
     if input_names is None:
         names = [f"x{i + 1}" for i in range(nin)]
     else:
-        names = list(input_names) if not isinstance(input_names, str) else []
+        unordered = isinstance(input_names, (str, bytes, Mapping, set, frozenset))
+        names = list(input_names) if not unordered else []
         if len(names) != nin or not all(isinstance(n, str) and n for n in names):
             raise ValueError(f"draw_network: input_names must be {nin} non-empty strings, "
                              f"got {input_names!r:.80}")
     outputs = _outputs(layers, x, nin) if x is not None else None
 
+    grads = {id(p): grad_number(p, "draw_network") for _, _, ns in layers for n in ns for p in n.parameters()}
+
     def number(p: Value) -> float:
-        return float(p.grad) if show == "grad" else float(p.data)
+        return grads[id(p)] if show == "grad" else float(p.data)
 
     largest = max((abs(number(w)) for _, _, ns in layers for n in ns for w in n.w), default=0.0)
     if largest != largest or math.isinf(largest):
@@ -146,7 +149,7 @@ def draw_network(
                fontsize="12", pos=f"{cx:.3f},{top:.3f}!")
         for j, neuron in enumerate(neurons):
             tip = (f"{name}.neurons.{j}: b = {format_number(neuron.b.data)}, "
-                   f"b.grad = {format_number(neuron.b.grad)}")
+                   f"b.grad = {format_number(grads[id(neuron.b)])}")
             attrs = {"label": str(j), "shape": "circle", "width": f"{2 * RADIUS:.2f}", "fixedsize": "true",
                      "fontsize": "10", "style": "filled", "fillcolor": "#f3f4f6", "color": "#57606a"}
             if outputs is not None:
@@ -163,7 +166,7 @@ def draw_network(
         edges.sort(key=lambda e: e[0])  # the strongest edges last, so they are drawn on top
         for _, j, k, w in edges:
             colour, t = _shade(number(w), largest)
-            tip = f"{name}.neurons.{j}.w.{k} = {format_number(w.data)}, grad {format_number(w.grad)}"
+            tip = f"{name}.neurons.{j}.w.{k} = {format_number(w.data)}, grad {format_number(grads[id(w)])}"
             g.edge(f"c{li - 1}_{k}", f"c{li}_{j}", color=colour, penwidth=f"{0.3 + 4.2 * t:.2f}",
                    tooltip=dot_text(tip))
     what = "weights w" if show == "weight" else "gradients ∂L/∂w"
@@ -184,7 +187,11 @@ def draw_network(
 def _outputs(layers: list[tuple[str, str, list[Neuron]]], x: Sequence[Any], nin: int) -> list[list[float]]:
     """The inputs and every neuron's output for one input ``x``, layer by layer (as floats)."""
     try:
+        if isinstance(x, (str, bytes, Mapping, set, frozenset)):  # keys or letters: not the inputs
+            raise TypeError
         values = [float(v.data if isinstance(v, Value) else v) for v in x]
+        if any(isinstance(v, (str, bytes)) for v in x):
+            raise TypeError
     except (TypeError, ValueError):
         raise TypeError(f"draw_network: x must be a list of {nin} numbers, got {x!r:.80}") from None
     if len(values) != nin:

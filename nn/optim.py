@@ -107,8 +107,16 @@ class Optimizer:
         raise NotImplementedError
 
     def _grads(self) -> list[float]:
-        """Every parameter's gradient as a float, all checked before anything is changed."""
-        return _checked_grads(f"{type(self).__name__}.step", self.params)
+        """Every parameter's gradient as a float, all checked (and every parameter's number) before
+        anything is changed: a step refused half-way would leave the first parameters moved."""
+        where = f"{type(self).__name__}.step"
+        grads = _checked_grads(where, self.params)
+        for i, p in enumerate(self.params):
+            x = p.data
+            if x.__class__ is not float and not isinstance(x, numbers.Real):
+                raise TypeError(f"{where}: params[{i}] ({p.label or 'unnamed'}) has data {x!r:.40}; "
+                                "expected a number")
+        return grads
 
 
 class SGD(Optimizer):
@@ -289,7 +297,11 @@ def _checked_grads(where: str, ps: list[Value]) -> list[float]:
     """Every gradient as a float, or a TypeError naming the parameter (before anything is changed)."""
     grads = []
     for i, p in enumerate(ps):
-        g = p.grad.data if isinstance(p.grad, Value) else p.grad
+        g = p.grad
+        if g.__class__ is float:  # the common case, without the abstract-class checks below
+            grads.append(g)
+            continue
+        g = g.data if isinstance(g, Value) else g
         if isinstance(g, bool) or not isinstance(g, numbers.Real):
             raise TypeError(f"{where}: params[{i}] ({p.label or 'unnamed'}) has grad {g!r:.40}; expected a "
                             "number (run backward() first, or set it to 0.0)")

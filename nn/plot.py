@@ -15,16 +15,29 @@ plot. matplotlib and NumPy are imported only when a function is called, so
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
-from autograd import no_grad
+from autograd import Value, no_grad
 from autograd.extras import need
 
+from .data import as_list
 from .module import Module
 from .train import History
 
 __all__ = ["decision_boundary", "history", "grad_norms"]
+
+
+def _coordinate(v: Any) -> float:
+    v = v.data if isinstance(v, Value) else v
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):
+        raise TypeError(f"decision_boundary: points and labels must be numbers, got {type(v).__name__}: "
+                        f"{v!r:.40}")
+    if not math.isfinite(v):
+        raise ValueError(f"decision_boundary: points and labels must be finite numbers, got {v!r}")
+    return float(v)
 
 
 def _argmax(xs: list[float]) -> int:
@@ -52,12 +65,20 @@ def decision_boundary(model: Module, X: Sequence[Sequence[float]], y: Sequence[f
     plt = need("matplotlib.pyplot", "nn.plot.decision_boundary")
     np = need("numpy", "nn.plot.decision_boundary")
 
-    pts = [list(map(float, x)) for x in X]
-    if not pts or any(len(p) != 2 for p in pts):
+    if not isinstance(model, Module):
+        raise TypeError(f"decision_boundary: model must be an nn.Module, got {type(model).__name__}")
+    rows = [as_list("decision_boundary", f"X[{i}]", x)
+            for i, x in enumerate(as_list("decision_boundary", "X", X))]
+    y = as_list("decision_boundary", "y", y)
+    if not rows or any(len(p) != 2 for p in rows):
         raise ValueError("decision_boundary: expected a non-empty list of 2-D points [x1, x2]")
-    if len(pts) != len(y):
-        raise ValueError(f"decision_boundary: X has {len(pts)} points but y has {len(y)} labels")
-    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
+    if len(rows) != len(y):
+        raise ValueError(f"decision_boundary: X has {len(rows)} points but y has {len(y)} labels")
+    pts = [[_coordinate(v) for v in p] for p in rows]
+    y = [_coordinate(t) for t in y]
+    if isinstance(margin, bool) or not isinstance(margin, numbers.Real) or not 0 <= margin < float("inf"):
+        raise ValueError(f"decision_boundary: margin must be a finite number >= 0, got {margin!r:.40}")
+    if isinstance(resolution, bool) or not isinstance(resolution, numbers.Integral) or resolution < 2:
         raise ValueError(f"decision_boundary: resolution must be an integer >= 2, got {resolution!r:.40}")
     xs = np.array(pts)
     labels = np.array([float(t) for t in y])
@@ -67,11 +88,13 @@ def decision_boundary(model: Module, X: Sequence[Sequence[float]], y: Sequence[f
         outs = [model([float(a), float(b)]) for a, b in zip(g1.ravel(), g2.ravel())]
     names: list[str] = []
     if isinstance(outs[0], list):
-        classes = np.array([_argmax([v.data for v in o]) for o in outs], dtype=float)
+        # a NaN output has no class: its point is left blank (NaN), not painted as class 0
+        classes = np.array([_argmax([v.data for v in o]) if all(v.data == v.data for v in o) else np.nan
+                            for o in outs], dtype=float)
         levels = np.arange(len(outs[0]) + 1) - 0.5
         shade = classes
     else:
-        shade = np.array([1.0 if o.data > 0 else 0.0 for o in outs])
+        shade = np.array([1.0 if o.data > 0 else 0.0 if o.data == o.data else np.nan for o in outs])
         levels = np.array([-0.5, 0.5, 1.5])
         names = ["-1", "+1"] if (labels < 0).any() else ["0", "1"]
         labels = (labels > 0).astype(float)

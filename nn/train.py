@@ -24,16 +24,18 @@ from __future__ import annotations
 
 import importlib
 import math
+import numbers
 import random
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from autograd import Value
+from autograd import Value, no_grad
 from autograd.extras import need
 
 from . import losses as _losses
-from .data import batches, check_xy
+from .blocks import RNN, sizes
+from .data import as_list, batches, check_xy
 from .module import Module, make_rng
 from .optim import SGD, Optimizer
 
@@ -48,36 +50,76 @@ def accuracy(predictions: list[Any], targets: list[Any]) -> float:
 
     A single output is a score: it predicts the positive class when it is > 0,
     which matches labels -1/+1 (hinge) and 0/1 with logits (binary cross-entropy).
-    Several outputs are logits: the class is the index of the largest one.
+    Several outputs are logits: the class is the index of the largest one, and each
+    target must be a class index 0..K-1. A NaN prediction has no class, so the accuracy of
+    predictions with a NaN among them is NaN (as any other metric of them would be).
     """
+    predictions = as_list("accuracy", "predictions", predictions)
+    targets = as_list("accuracy", "targets", targets)
+    if len(predictions) != len(targets):
+        raise ValueError(f"accuracy: got {len(predictions)} predictions but {len(targets)} targets")
     if not predictions:
         return math.nan
     right = 0
     for p, t in zip(predictions, targets):
-        if isinstance(p, list):
-            right += max(range(len(p)), key=p.__getitem__) == int(t)
+        if isinstance(p, (list, tuple)):
+            scores = [_float("accuracy", "a prediction", x) for x in p]
+            c = _class_index(t, len(scores))
+            if any(x != x for x in scores):
+                return math.nan
+            right += max(range(len(scores)), key=scores.__getitem__) == c
         else:
-            right += (p > 0) == (t > 0)
+            x = _float("accuracy", "a prediction", p)
+            if x != x:
+                return math.nan
+            right += (x > 0) == (_float("accuracy", "a target", t, "a number (a label)") > 0)
     return right / len(predictions)
 
 
-def _flat(predictions: list[Any], targets: list[Any]) -> list[tuple[float, float]]:
+def _float(where: str, what: str, x: Any, expected: str = "a number") -> float:
+    """A number (or a Value's) as a float; a TypeError naming ``what`` for anything else."""
+    if x.__class__ is float:  # the common case, without the abstract-class checks below
+        return x
+    x = x.data if isinstance(x, Value) else x
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{where}: {what} must be {expected}, got {type(x).__name__}: {x!r:.60}")
+    return float(x)
+
+
+def _class_index(t: Any, k: int) -> int:
+    """A target of a model with ``k`` outputs: a class index 0..k-1 (as an int or a whole float)."""
+    t = _float("accuracy", f"a target of a model with {k} outputs", t,
+               f"a class index 0..{k - 1} (for other targets use metrics=('mse',) or ())")
+    if not t.is_integer() or not 0 <= t < k:
+        raise ValueError(f"accuracy: a target of a model with {k} outputs must be a class index 0..{k - 1}, "
+                         f"got {t!r:.60} (for other targets use metrics=('mse',) or ())")
+    return int(t)
+
+
+def _flat(where: str, predictions: list[Any], targets: list[Any]) -> list[tuple[float, float]]:
+    predictions, targets = as_list(where, "predictions", predictions), as_list(where, "targets", targets)
+    if len(predictions) != len(targets):
+        raise ValueError(f"{where}: got {len(predictions)} predictions but {len(targets)} targets")
     pairs: list[tuple[float, float]] = []
     for p, t in zip(predictions, targets):
-        if isinstance(p, list):
-            pairs.extend(zip(p, t))
+        if isinstance(p, (list, tuple)):
+            if not isinstance(t, (list, tuple)) or len(t) != len(p):
+                raise ValueError(f"{where}: an example with {len(p)} outputs needs {len(p)} targets, "
+                                 f"got {t!r:.60}")
+            pairs.extend((_float(where, "a prediction", a), _float(where, "a target", b))
+                         for a, b in zip(p, t))
         else:
-            pairs.append((p, t))
+            pairs.append((_float(where, "a prediction", p), _float(where, "a target", t)))
     return pairs
 
 
 def _mse(predictions: list[Any], targets: list[Any]) -> float:
-    pairs = _flat(predictions, targets)
-    return sum((p - t) ** 2 for p, t in pairs) / len(pairs) if pairs else math.nan
+    pairs = _flat("mse", predictions, targets)  # d * d: a diverged model's 1e200 gives inf, as IEEE says
+    return sum((p - t) * (p - t) for p, t in pairs) / len(pairs) if pairs else math.nan
 
 
 def _mae(predictions: list[Any], targets: list[Any]) -> float:
-    pairs = _flat(predictions, targets)
+    pairs = _flat("mae", predictions, targets)
     return sum(abs(p - t) for p, t in pairs) / len(pairs) if pairs else math.nan
 
 
@@ -133,6 +175,43 @@ def _as_floats(out: Any) -> Any:
     return float(out)
 
 
+def _check_examples(model: Module, X: list[Any]) -> None:
+    """Every example has the kind and size the model takes (it would refuse it only when its batch came)."""
+    nin = sizes(model)[0]
+    for i, x in enumerate(X):
+        if isinstance(model, RNN):
+            try:
+                model.steps_of(x)
+            except (TypeError, ValueError) as e:
+                raise type(e)(f"fit: X[{i}]: {e}") from None
+            continue
+        row = as_list("fit", f"X[{i}]", x)
+        if nin is not None and len(row) != nin:
+            raise ValueError(f"fit: X[{i}]: {type(model).__name__}: expected {nin} inputs, got {len(row)}")
+        for j, v in enumerate(row):
+            if isinstance(v, bool) or not isinstance(v, (Value, numbers.Real)):
+                raise TypeError(f"fit: X[{i}][{j}] must be a number or a Value, got {type(v).__name__}: "
+                                f"{v!r:.60}")
+
+
+def _check_targets(model: Module, x0: Any, y: list[Any], loss: Callable[[Any, Any], Value] | None,
+                   metrics: list[Metric]) -> None:
+    """The named loss and the built-in metrics, run on every target with the first example's prediction
+    in every place (no graph is recorded): a target they refuse is refused before training starts,
+    rather than after an epoch of steps. (A loss or metric of your own is not run twice.)"""
+    if loss is None and not metrics:
+        return
+    with no_grad():
+        out = model(x0)
+        first = _as_floats(out)
+        shared = out if isinstance(out, Value) else [v if isinstance(v, Value) else Value(v) for v in out] \
+            if isinstance(out, (list, tuple)) else Value(first)
+        if loss is not None:
+            loss([shared] * len(y), y)
+    for metric in metrics:
+        metric([first] * len(y), y)
+
+
 def _loss_and_grad(
     model: Callable[[Any], Any], Xb: list[Any], yb: list[Any], loss: Callable[[Any, Any], Value],
     params: list[Value], l2: float,
@@ -161,8 +240,8 @@ def _layer_groups(model: Module) -> dict[str, list[Value]]:
     return {type(model).__name__: model.parameters()}
 
 
-def _grad_norm(params: list[Value]) -> float:
-    return math.sqrt(sum(float(p.grad) ** 2 for p in params))
+def _grad_norm(params: list[Value]) -> float:  # hypot: a diverging run's 1e200 has a norm, not an error
+    return math.hypot(*[float(p.grad.data if isinstance(p.grad, Value) else p.grad) for p in params])
 
 
 def _progress_bar(epochs: int, show: bool) -> Any:
@@ -227,10 +306,18 @@ def fit(
         raise ValueError("fit: X is empty; there is nothing to train on")
     if not isinstance(model, Module):
         raise TypeError(f"fit: model must be an nn.Module (such as nn.MLP), got {type(model).__name__}")
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral):
+        raise TypeError(f"fit: epochs must be an integer >= 0, got {type(epochs).__name__}: {epochs!r:.60}")
+    if epochs < 0:
         raise ValueError(f"fit: epochs must be an integer >= 0, got {epochs!r:.60}")
-    if batch_size is not None and (type(batch_size) is not int or batch_size < 1):
+    epochs = int(epochs)
+    if batch_size is not None and (isinstance(batch_size, bool)
+                                   or not isinstance(batch_size, numbers.Integral)):
+        raise TypeError(f"fit: batch_size must be a positive integer or None, got "
+                        f"{type(batch_size).__name__}: {batch_size!r:.60}")
+    if batch_size is not None and batch_size < 1:
         raise ValueError(f"fit: batch_size must be a positive integer or None, got {batch_size!r:.60}")
+    batch_size = None if batch_size is None else int(batch_size)
     if isinstance(loss, str):
         if loss not in _losses.LOSSES:
             raise ValueError(f"fit: unknown loss {loss!r}; use one of {sorted(_losses.LOSSES)} or a function")
@@ -239,8 +326,11 @@ def fit(
         loss_fn = loss
     else:
         raise TypeError(f"fit: loss must be a name or a function, got {type(loss).__name__}")
-    if isinstance(l2, bool) or not isinstance(l2, (int, float)) or not math.isfinite(l2) or l2 < 0:
+    if isinstance(l2, bool) or not isinstance(l2, numbers.Real):
+        raise TypeError(f"fit: l2 must be a finite number >= 0, got {type(l2).__name__}: {l2!r:.60}")
+    if not math.isfinite(l2) or l2 < 0:
         raise ValueError(f"fit: l2 must be a finite number >= 0, got {l2!r:.60}")
+    l2 = float(l2)
     metric_fns: dict[str, Metric] = {}
     for m in metrics:
         if isinstance(m, str):
@@ -259,6 +349,14 @@ def fit(
     opt = optimizer if optimizer is not None else SGD(params, lr=0.1)
     if not isinstance(opt, Optimizer):
         raise TypeError(f"fit: optimizer must be an nn.optim optimizer, got {type(opt).__name__}")
+    if not isinstance(shuffle, bool) or not isinstance(progress, bool) or not isinstance(grad_norms, bool) \
+            or not isinstance(vectorize, bool):
+        raise TypeError("fit: shuffle, progress, grad_norms and vectorize must be True or False")
+    # Everything is checked before the first step changes the model: every example, and the named
+    # loss and the built-in metrics on every target (a refused fit leaves the model as it was).
+    _check_examples(model, X)
+    _check_targets(model, X[0], y, loss_fn if isinstance(loss, str) else None,
+                   [fn for name, fn in metric_fns.items() if METRICS.get(name) is fn])
     step: Callable[[list[Any], list[Any]], tuple[float, list[Any]]]
     if vectorize:
         need("numpy", "fit(vectorize=True)")  # the replay runs on NumPy: here only

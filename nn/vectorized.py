@@ -88,7 +88,9 @@ class FitStep:
             if len(self._sightings) >= _MAX_LOSS_TAPES:
                 self._sightings.clear()
             self._sightings[key] = seen
-            if seen >= 2 and len(self._loss_tapes) < _MAX_LOSS_TAPES:
+            # traced at finite predictions only (a tape records the branches taken at its example);
+            # a diverged step (NaN or inf) runs in the scalar engine, as it would without the tape
+            if seen >= 2 and len(self._loss_tapes) < _MAX_LOSS_TAPES and np.isfinite(preds).all():
                 try:
                     tape = trace(lambda ps: self.loss(self._predictions(ps, preds.shape), targets),
                                  preds.size, example=preds.ravel().tolist())

@@ -59,7 +59,7 @@ def _imports(name: str, path: Path) -> list[tuple[str, list[str]]]:
 LAYERS = {
     "autograd.ops": 0, "autograd.extras": 0,
     "autograd.handmade": 1,
-    "autograd.engine": 2,
+    "autograd.engine": 2, "autograd.grad_mode": 2.5,
     "autograd.copying": 3, "autograd.layers": 3, "autograd.formula": 3, "autograd.gradcheck": 3,
     "autograd.anomaly": 3, "autograd.parse": 3, "autograd.replay.guard": 3, "autograd.compare": 3,
     "autograd.jacobian": 3,

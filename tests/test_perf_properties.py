@@ -6,6 +6,7 @@
   it was, exceptions included;
 * a chain of a million nodes goes backward (no recursion anywhere);
 * a node costs at most 150 bytes (tracemalloc, a chain of additions);
+* graphs dropped without ``backward()`` are freed at once (nothing keeps a list of nodes);
 * the fast paths compute what the general ones do.
 
 Timings live in ``bench/`` (``make bench``), not here.
@@ -97,6 +98,56 @@ def test_a_training_step_graph_is_freed_by_reference_counting() -> None:
     # per size, about 0.2 MB), not the graph (about 10 MB).
     assert graph > 5_000_000
     assert left < 300_000
+
+
+def _dropped_forward_passes(fused: bool, keep: int = 0) -> tuple[int, int]:
+    """(bytes one forward pass's graph takes, bytes still allocated after 1,000 more passes whose
+    graphs are dropped unused); ``keep`` holds on to that many outputs, to show a leak is seen."""
+    nn = pytest.importorskip("nn")
+    model = nn.MLP(2, [16, 16, 1], seed=0, fused=fused)
+    xs = [Value(0.3), Value(-0.2)]
+    kept = []
+
+    def forward() -> Value:
+        by_hand = sum((w * x for w, x in zip(model.layers[0].neurons[0].w, xs)), Value(0.0)).tanh()
+        return (model(xs) - by_hand) ** 2  # the model's graph and one written with the operators
+
+    for _ in range(50):  # free lists, caches: what the first passes create once
+        forward()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        out = forward()
+        graph = tracemalloc.get_traced_memory()[0] - base
+        for i in range(1000):
+            out = forward()
+            if i < keep:
+                kept.append(out)
+        del out
+        return graph, tracemalloc.get_traced_memory()[0] - base
+    finally:
+        tracemalloc.stop()
+
+
+#: What Python's free lists may keep for reuse after a graph is freed (at most 2,000 small
+#: tuples per size, floats...): far less than a leak of 300 bytes per pass over 1,000 passes.
+FREE_LISTS = 300_000
+
+
+@pytest.mark.usefixtures("collector_off")
+@pytest.mark.parametrize("fused", [True, False])
+def test_graphs_dropped_without_backward_are_freed_at_once(fused: bool) -> None:
+    """No tape, cache or list of nodes may keep a graph that never went backward: with the
+    collector off, 1,000 dropped forward passes leave nothing but what the free lists keep."""
+    graph, growth = _dropped_forward_passes(fused)
+    assert graph > 5_000
+    assert growth < FREE_LISTS, (graph, growth)
+
+
+@pytest.mark.usefixtures("collector_off")
+def test_the_dropped_graph_measurement_sees_a_leak() -> None:
+    graph, growth = _dropped_forward_passes(False, keep=20)
+    assert growth > 19 * graph > FREE_LISTS, (graph, growth)
 
 
 # --- the collector comes back as it was ------------------------------------------------
