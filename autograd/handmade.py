@@ -37,6 +37,17 @@ def bad(arg: str, got: Any, expected: str) -> Any:
                     f"(the order is {_ORDER})")
 
 
+def check_grads(v: Any) -> None:
+    """After a TypeError in a chain-rule step of ``v``: the error to give if one of its parents'
+    ``grad`` is not a number (``p.grad = None`` set by hand); returns when they all are."""
+    for p in v._prev:
+        g = getattr(p.grad, "data", p.grad)  # a Value's number, with create_graph
+        if isinstance(g, bool) or not isinstance(g, numbers.Real):
+            name = repr(p.label) if p.label else f"a {'node' if p._prev else 'leaf'} with data {p.data!r}"
+            raise TypeError(f"backward: {name} has grad {p.grad!r:.40}; expected a number to add to "
+                            "(set it to 0.0, or call zero_grad())") from None
+
+
 def to_float(x: Any, who: str) -> float:
     """The ``data`` given to ``Value(data)`` as a float (NumPy scalars are numbers), or a TypeError."""
     if hasattr(x, "_prev"):

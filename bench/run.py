@@ -1,21 +1,26 @@
-"""chainrule against micrograd 0.1.0, side by side: ``make bench`` (or ``python bench/run.py``).
+"""chainrule against micrograd 0.1.0 and PyTorch, side by side: ``make bench`` (``python bench/run.py``).
 
-It installs micrograd 0.1.0 from PyPI into ``bench/.envs/micrograd``, then runs
-each workload of ``bench/workloads.py`` for micrograd and for chainrule in
-alternation, each run in a fresh process, for several rounds. It prints one
-table of medians and ratios and writes it, with the machine and the Python
-version, to ``bench/RESULTS.md``.
+It installs micrograd 0.1.0 from PyPI into ``bench/.envs/micrograd`` (and into
+``bench/.envs/micrograd-3.X`` for every other CPython the project supports that the
+machine has), then runs the workloads of ``bench/workloads.py``, ``bench/floor.py``
+and ``bench/scale.py``, each run in a fresh process, implementations alternating,
+for several rounds. It prints the tables of medians and ratios (``bench/report.py``
+writes them) and saves them, with the machine and the interpreter, to
+``bench/RESULTS.md``; the raw numbers go to ``bench/.envs/results.json``.
 
-Times are CPU seconds of the benchmark process (``time.process_time``), so
-other programs on a shared machine do not count against either side; wall
-clock medians are recorded beside them. Everything, micrograd included, runs
-with Python's garbage collector as the user has it: enabled.
+Times are CPU seconds of the benchmark process (``time.process_time``), so other
+programs on a shared machine count less against either side; wall-clock medians are
+kept beside them. Every child process runs with one BLAS thread
+(``OPENBLAS_NUM_THREADS=1``), as PyTorch runs with ``torch.set_num_threads(1)``.
 
 PyTorch is optional: it is used when the project's Python can import it, when
 ``bench/.envs/torch`` has it, or when asked for with ``make bench TORCH=1``
 (``--torch``), which installs ``torch==2.13.0`` into ``bench/.envs/torch``.
 
-    python bench/run.py [--rounds 3] [--quick] [--torch] [--no-write]
+    python bench/run.py [--rounds 3] [--quick] [--torch] [--no-write] [--report]
+
+``--quick`` is one round with fewer steps (a smoke run, a couple of minutes);
+``--report`` re-renders the tables from the last saved results without measuring.
 """
 
 from __future__ import annotations
@@ -25,36 +30,71 @@ import datetime
 import json
 import os
 import platform
-import statistics
+import re
+import shutil
 import subprocess
 import sys
+import sysconfig
 import time
+import tomllib
 from typing import Any
+
+import report
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 ENVS = os.path.join(HERE, ".envs")
-WORKLOADS = os.path.join(HERE, "workloads.py")
+RESULTS_JSON = os.path.join(ENVS, "results.json")
 OURS = sys.executable
 MICROGRAD_VERSION = "0.1.0"
 TORCH_VERSION = "2.13.0"
+# One BLAS thread in every child: PyTorch runs on one thread, and so does NumPy's matrix product.
+CHILD_ENV = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+SWEEP_WIDTHS = (16, 64, 256)
+SWEEP_BATCHES = (100, 1000, 10000)
+
+Job = tuple[str, str, str, list[str]]  # (key, python, script, arguments)
 
 
 def say(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def env_python(name: str, requirement: str, module: str) -> str | None:
-    """The Python of ``bench/.envs/<name>``, created with ``requirement`` installed if missing."""
+# --- processes -------------------------------------------------------------------------
+
+
+def run(py: str, script: str, *args: str) -> dict[str, Any]:
+    """One workload in a fresh process: ``py bench/<script>.py args``; its last output line is JSON."""
+    cmd = [py, os.path.join(HERE, f"{script}.py"), *args]
+    out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=CHILD_ENV)
+    if out.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def alternate(jobs: list[Job], rounds: int, what: str) -> dict[str, list[dict[str, Any]]]:
+    """Every job once per round, each in a fresh process; the order reversed every other round."""
+    results: dict[str, list[dict[str, Any]]] = {key: [] for key, _, _, _ in jobs}
+    for r in range(rounds):
+        for key, py, script, args in jobs if r % 2 == 0 else jobs[::-1]:
+            say(f"round {r + 1}/{rounds}: {what}, {key}")
+            results[key].append(run(py, script, *args))
+    return results
+
+
+# --- environments ----------------------------------------------------------------------
+
+
+def env_python(name: str, requirement: str, module: str, base: str = sys.executable) -> str | None:
+    """The Python of ``bench/.envs/<name>`` (a venv of ``base``), created with ``requirement`` if missing."""
     py = os.path.join(ENVS, name, "bin", "python")
-    if os.path.exists(py) and subprocess.run([py, "-c", f"import {module}"],
-                                             capture_output=True).returncode == 0:
+    if os.path.exists(py) and can_import(py, module):
         return py
     say(f"setting up bench/.envs/{name} with {requirement} ...")
     try:
-        subprocess.run([sys.executable, "-m", "venv", "--clear", os.path.join(ENVS, name)], check=True)
+        subprocess.run([base, "-m", "venv", "--clear", os.path.join(ENVS, name)], check=True)
         subprocess.run([py, "-m", "pip", "install", "--quiet", requirement], check=True)
-    except subprocess.CalledProcessError as e:
+    except (OSError, subprocess.CalledProcessError) as e:
         say(f"could not install {requirement}: {e}")
         return None
     return py
@@ -64,23 +104,38 @@ def can_import(py: str, module: str) -> bool:
     return subprocess.run([py, "-c", f"import {module}"], capture_output=True, cwd=ROOT).returncode == 0
 
 
-def run(py: str, *args: str) -> dict[str, Any]:
-    """One workload in a fresh process; its last output line is a JSON object."""
-    cmd = [py, WORKLOADS, *args]
-    out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    if out.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def supported_minors() -> list[str]:
+    """The CPython versions the project says it supports (pyproject's classifiers): 3.11, 3.12..."""
+    with open(os.path.join(ROOT, "pyproject.toml"), "rb") as f:
+        classifiers = tomllib.load(f)["project"]["classifiers"]
+    pattern = r"Programming Language :: Python :: (3\.\d+)"
+    found = [m.group(1) for c in classifiers if (m := re.fullmatch(pattern, c))]
+    return sorted(found, key=lambda v: int(v.split(".")[1]))
 
 
-def median(xs: list[float]) -> float:
-    return statistics.median(xs) if xs else float("nan")
+def find_python(minor: str) -> str | None:
+    """An interpreter for Python ``minor`` (e.g. '3.12'): pyenv's newest patch release, else PATH."""
+    pyenv = shutil.which("pyenv")
+    if pyenv:
+        out = subprocess.run([pyenv, "versions", "--bare"], capture_output=True, text=True)
+        root = subprocess.run([pyenv, "root"], capture_output=True, text=True).stdout.strip()
+        patches = [v for v in out.stdout.split() if re.fullmatch(re.escape(minor) + r"\.\d+", v)]
+        for v in sorted(patches, key=lambda v: int(v.rsplit(".", 1)[1]), reverse=True):
+            py = os.path.join(root, "versions", v, "bin", "python")
+            if os.path.exists(py):
+                return py
+    return shutil.which(f"python{minor}")
 
 
-def ms(x: float) -> str:
-    if x != x:
-        return "n/a"
-    return f"{x * 1e3:.3f} ms" if x < 0.01 else f"{x * 1e3:.1f} ms" if x < 10 else f"{x:.2f} s"
+def interpreter(py: str) -> dict[str, str]:
+    """Version, implementation and build of ``py`` (PGO and LTO change a pure-Python engine's speed)."""
+    code = ("import json, platform, sysconfig; a = sysconfig.get_config_var('CONFIG_ARGS') or ''; "
+            "print(json.dumps({'version': platform.python_version(), 'implementation': "
+            "platform.python_implementation(), 'compiler': platform.python_compiler(), "
+            "'pgo': '--enable-optimizations' in a, 'lto': '--with-lto' in a, "
+            "'shared': '--enable-shared' in a}))")
+    out = subprocess.run([py, "-c", code], capture_output=True, text=True)
+    return json.loads(out.stdout) if out.returncode == 0 else {"version": "?"}
 
 
 def machine() -> str:
@@ -96,21 +151,177 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
 
 
+# --- the measurements ------------------------------------------------------------------
+
+
+def demo_jobs(mg: str, ours: str, quick: bool, short: bool = False) -> list[Job]:
+    """The demo step for micrograd and chainrule's three scalar paths, collector on and off.
+
+    ``short``: fewer steps (the lines for other Pythons)."""
+    mg_steps = "1" if quick or short else "3"
+    cr_steps = "5" if quick or short else "10"
+    jobs: list[Job] = []
+    for gc in ("on", "off"):
+        jobs.append((f"micrograd/{gc}", mg, "workloads",
+                     ["step", "--impl", "micrograd", "--gc", gc, "--warmup", "1",
+                      "--steps", mg_steps if gc == "on" else cr_steps]))
+        for impl in report.DEMO_IMPLS:
+            jobs.append((f"{impl}/{gc}", ours, "workloads",
+                         ["step", "--impl", impl, "--gc", gc, "--warmup", "1", "--steps", cr_steps]))
+    return jobs
+
+
+def merged(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The runs of one job in one record: their step times joined, the rest from the last run."""
+    out = dict(runs[-1])
+    for k in ("cpu", "times", "collect_between_steps"):
+        if k in out:
+            out[k] = [x for r in runs for x in r[k]]
+    return out
+
+
+def measure_demo(a: argparse.Namespace, mg: str, torch_py: str | None, has_trace: bool) -> dict[str, Any]:
+    jobs = demo_jobs(mg, OURS, a.quick)
+    if has_trace:
+        jobs.append(("chainrule-trace/on", OURS, "workloads",
+                     ["step", "--impl", "chainrule-trace", "--warmup", "1", "--steps", "50"]))
+    if torch_py:
+        jobs += [("torch-scalar/on", torch_py, "workloads",
+                  ["step", "--impl", "torch-scalar", "--warmup", "1", "--steps", "1" if a.quick else "3"]),
+                 ("torch-batched/on", torch_py, "workloads",
+                  ["step", "--impl", "torch-batched", "--warmup", "1", "--steps", "50"])]
+    return {k: merged(v) for k, v in alternate(jobs, a.rounds, "demo step").items()}
+
+
+def measure_pythons(a: argparse.Namespace) -> list[dict[str, Any]]:
+    """The demo step ratios under every other supported CPython the machine has (or why not)."""
+    current = f"{sys.version_info.major}.{sys.version_info.minor}"
+    lines: list[dict[str, Any]] = []
+    for minor in supported_minors():
+        if minor == current:
+            continue
+        py = find_python(minor)
+        if py is None:
+            lines.append({"minor": minor, "skipped": f"no Python {minor} here (pyenv versions, PATH)"})
+            continue
+        mg = env_python(f"micrograd-{minor}", f"micrograd=={MICROGRAD_VERSION}", "micrograd", base=py)
+        if mg is None:
+            lines.append({"minor": minor, "skipped": f"micrograd {MICROGRAD_VERSION} could not be installed "
+                                                     f"for {py}"})
+            continue
+        try:
+            runs = alternate(demo_jobs(mg, py, a.quick, short=True), a.other_rounds, f"Python {minor}")
+        except RuntimeError as e:
+            lines.append({"minor": minor, "skipped": f"failed: {str(e).strip().splitlines()[-1]}"})
+            continue
+        lines.append({"minor": minor, "path": py, "interpreter": interpreter(py),
+                      "demo": {k: merged(v) for k, v in runs.items()}})
+    return lines
+
+
+def measure_engine(a: argparse.Namespace, mg: str, has_trace: bool) -> dict[str, Any]:
+    """Loss agreement, memory, dropped graphs, depth, backward per node, cycles, profile, floor."""
+    out: dict[str, Any] = {}
+    n_agree = 4 if a.quick else 10
+    say(f"loss agreement over {n_agree} steps")
+    impls = [("micrograd", mg)] + [(impl, OURS) for impl in report.DEMO_IMPLS]
+    if has_trace:
+        impls.append(("chainrule-trace", OURS))
+    out["agree"] = {impl: run(py, "workloads", "step", "--impl", impl, "--steps", str(n_agree))["losses"]
+                    for impl, py in impls}
+    say("memory per node")
+    out["memory"] = {impl: run(py, "workloads", "memory", "--impl", impl, "-n", "100000")
+                     for impl, py in (("micrograd", mg), ("chainrule", OURS))}
+    say("graphs dropped without backward()")
+    out["drop"] = {f"{impl}/{gc}": run(py, "workloads", "drop", "--impl", impl, "--gc", gc,
+                                       "--passes", passes)
+                   for impl, py, gc, passes in (
+                       ("chainrule", OURS, "on", "10,100,1000"), ("chainrule", OURS, "off", "10,100,1000"),
+                       ("chainrule-micrograd-style", OURS, "on", "10,100,1000"),
+                       ("chainrule-micrograd-style", OURS, "off", "10,100,1000"),
+                       ("micrograd", mg, "on", "10,100" if a.quick else "10,100,1000"))}
+    say("deepest graph")
+    out["depth"] = {impl: run(py, "workloads", "depth", "--impl", impl, "-n", "1000000")
+                    for impl, py in (("micrograd", mg), ("chainrule", OURS))}
+    say("backward() per node, 10^4 and 10^6 nodes")
+    out["chain"] = alternate([("10000", OURS, "workloads", ["chain", "--impl", "chainrule", "-n", "10000",
+                                                             "--repeats", "5"]),
+                              ("1000000", OURS, "workloads", ["chain", "--impl", "chainrule", "-n", "1000000",
+                                                               "--repeats", "1"])], a.rounds, "chain")
+    say("reference cycles")
+    out["cycle"] = {impl: run(py, "workloads", "cycle", "--impl", impl)
+                    for impl, py in (("micrograd", mg), ("chainrule", OURS))}
+    out["profile"] = alternate([(impl, OURS, "workloads", ["profile", "--impl", impl, "--steps", "5"])
+                                for impl in report.DEMO_IMPLS], a.rounds, "profile of a step")
+    out["floor"] = alternate([("floor", OURS, "floor", ["--repeats", "3"])], a.rounds,
+                             "per-node floor")["floor"]
+    return out
+
+
+def measure_scale(a: argparse.Namespace, torch_py: str | None, has_trace: bool) -> dict[str, Any]:
+    """The replay against batched PyTorch over batch sizes and widths, the digits, and profiles."""
+    if not has_trace:
+        return {"skipped": "autograd.replay is not available (NumPy missing?)"}
+    if not torch_py:
+        return {"skipped": "PyTorch not installed (make bench TORCH=1 installs it)"}
+    out: dict[str, Any] = {}
+    budget = "0.2" if a.quick else "0.6"
+    batches = ",".join(map(str, SWEEP_BATCHES))
+    jobs: list[Job] = [(f"{impl}/{w}", OURS if impl == "replay" else torch_py, "scale",
+                        ["sweep", "--impl", impl, "--width", str(w), "--batches", batches,
+                         "--budget", budget])
+                       for w in SWEEP_WIDTHS for impl in ("replay", "torch")]
+    out["sweep"] = alternate(jobs, a.rounds, "replay at scale")
+    jobs = [(impl, OURS if impl == "chainrule" else torch_py, "scale", ["digits", "--impl", impl])
+            for impl in ("chainrule", "torch")]
+    out["digits"] = alternate(jobs, 1 if a.quick else min(a.rounds, 2), "digits")
+    profiles = []
+    for batch, width in report.sweep_to_profile(out["sweep"]):
+        say(f"profile of the replay, batch {batch}, width {width}")
+        profiles.append(run(OURS, "scale", "profile", "--what", "sweep", "--batch", str(batch),
+                            "--width", str(width), "--steps", "3"))
+    if report.digits_to_profile(out["digits"]):
+        say("profile of nn.fit(vectorize=True) on the digits")
+        profiles.append(run(OURS, "scale", "profile", "--what", "digits", "--steps", "10"))
+    out["profiles"] = profiles
+    return out
+
+
 def main() -> int:
-    ap = argparse.ArgumentParser(description="chainrule vs micrograd 0.1.0 benchmark")
+    ap = argparse.ArgumentParser(description="chainrule vs micrograd 0.1.0 (and PyTorch) benchmark")
     ap.add_argument("--rounds", type=int, default=3, help="processes per implementation and workload")
+    ap.add_argument("--other-rounds", type=int, default=2, help="rounds for the other Pythons' lines")
     ap.add_argument("--quick", action="store_true", help="one round, fewer steps (a smoke run)")
     ap.add_argument("--torch", action="store_true", default=os.environ.get("TORCH", "") not in ("", "0"),
-                    help="install PyTorch into bench/.envs/torch and add its columns (TORCH=1)")
+                    help="install PyTorch into bench/.envs/torch and add its rows (TORCH=1)")
     ap.add_argument("--no-write", action="store_true", help="do not write bench/RESULTS.md")
+    ap.add_argument("--report", action="store_true",
+                    help="re-render the tables from bench/.envs/results.json, measuring nothing")
     a = ap.parse_args()
-    rounds = 1 if a.quick else a.rounds
-    started = time.time()
+    if a.report:
+        with open(RESULTS_JSON) as f:
+            results = json.load(f)
+    else:
+        if a.quick:
+            a.rounds, a.other_rounds = 1, 1
+        results = measure_all(a)
+        os.makedirs(ENVS, exist_ok=True)
+        with open(RESULTS_JSON, "w") as f:
+            json.dump(results, f)
+    text = report.render(results)
+    print(text)
+    if not a.no_write:
+        with open(os.path.join(HERE, "RESULTS.md"), "w") as f:
+            f.write(text)
+        say("wrote bench/RESULTS.md")
+    return 0
 
+
+def measure_all(a: argparse.Namespace) -> dict[str, Any]:
+    started = time.time()
     mg = env_python("micrograd", f"micrograd=={MICROGRAD_VERSION}", "micrograd")
     if mg is None:
-        say("micrograd could not be installed: nothing to compare against")
-        return 1
+        raise SystemExit("micrograd could not be installed: nothing to compare against")
     torch_py: str | None = None
     torch_note = "skipped: PyTorch not installed (make bench TORCH=1 installs it)"
     torch_env = os.path.join(ENVS, "torch", "bin", "python")
@@ -123,173 +334,21 @@ def main() -> int:
         if torch_py is None:
             torch_note = f"skipped: torch=={TORCH_VERSION} could not be installed"
     has_trace = can_import(OURS, "autograd.replay")
-
-    # --- demo step: every implementation, alternating, a fresh process each round --------
-    impls: list[tuple[str, str, int]] = [  # (name, python, timed steps per process)
-        ("micrograd", mg, 2 if a.quick else 3),
-        ("chainrule", OURS, 10),
-        ("chainrule-elementary", OURS, 10),
-        ("chainrule-paused", OURS, 10),
-        ("chainrule-elementary-paused", OURS, 10),
-    ]
-    if has_trace:
-        impls.append(("chainrule-trace", OURS, 50))
-    if torch_py:
-        impls += [("torch-scalar", torch_py, 2 if a.quick else 3), ("torch-batched", torch_py, 50)]
-    steps: dict[str, dict[str, Any]] = {name: {"cpu": [], "wall": [], "losses": []} for name, _, _ in impls}
-    for r in range(rounds):
-        order = impls if r % 2 == 0 else impls[::-1]
-        for name, py, n in order:
-            say(f"round {r + 1}/{rounds}: demo step, {name}")
-            res = run(py, "step", "--impl", name, "--steps", str(n), "--warmup", "1")
-            steps[name]["cpu"] += res["cpu"]
-            steps[name]["wall"] += res["times"]
-            steps[name]["losses"].append(res["losses"])
-            steps[name]["how"] = res["how"]
-
-    # --- the same losses: a longer run from the same weights --------------------------------
-    n_agree = 4 if a.quick else 10
-    say(f"loss agreement over {n_agree} steps")
-    agree = {name: run(py, "step", "--impl", name, "--steps", str(n_agree))["losses"]
-             for name, py in (("micrograd", mg), ("chainrule-elementary", OURS), ("chainrule", OURS))}
-    if has_trace:
-        agree["chainrule-trace"] = run(OURS, "step", "--impl", "chainrule-trace",
-                                       "--steps", str(n_agree))["losses"]
-
-    def max_diff(name: str) -> float:
-        return max(abs(x - y) for x, y in zip(agree[name], agree["micrograd"]))
-
-    # --- memory, depth, cycles ---------------------------------------------------------------
-    say("memory per node")
-    mem = {name: run(py, "memory", "--impl", name, "-n", "100000")
-           for name, py in (("micrograd", mg), ("chainrule", OURS))}
-    say("deepest graph")
-    depth = {"micrograd": run(mg, "depth", "--impl", "micrograd", "-n", "1000000"),
-             "chainrule": run(OURS, "depth", "--impl", "chainrule", "-n", "1000000")}
-    say("time per node, 10^4 and 10^6 additions")
-    chain_small = [run(OURS, "chain", "--impl", "chainrule", "-n", "10000", "--repeats", "5")
-                   for _ in range(rounds)]
-    chain_big = [run(OURS, "chain", "--impl", "chainrule", "-n", "1000000", "--repeats", "1")
-                 for _ in range(rounds)]
-    per_node_small = median([c["backward_per_node"] for c in chain_small])
-    per_node_big = median([c["backward_per_node"] for c in chain_big])
-    build_small = median([c["build_per_node"] for c in chain_small])
-    build_big = median([c["build_per_node"] for c in chain_big])
-    say("profile of a chainrule step")
-    profile: dict[str, dict[str, list[float]]] = {}
-    for name in ("chainrule", "chainrule-elementary"):
-        for _ in range(rounds):
-            res = run(OURS, "profile", "--impl", name, "--steps", "5")
-            for phase, t in res["ms"].items():
-                profile.setdefault(name, {}).setdefault(phase, []).append(t)
-    say("reference cycles")
-    cyc = {name: run(py, "cycle", "--impl", name) for name, py in (("micrograd", mg), ("chainrule", OURS))}
-
-    # --- the table ---------------------------------------------------------------------------
-    mg_cpu, mg_wall = median(steps["micrograd"]["cpu"]), median(steps["micrograd"]["wall"])
-    rows: list[tuple[str, str, str, str, str, str]] = []
-
-    def step_row(label: str, name: str, target: float | None) -> None:
-        cpu, wall = median(steps[name]["cpu"]), median(steps[name]["wall"])
-        ratio, wratio = mg_cpu / cpu, mg_wall / wall
-        met = "" if target is None else ("yes" if ratio >= target else f"no ({ratio / target:.2f} of it)")
-        rows.append((label, ms(mg_cpu), ms(cpu), f"{ratio:.1f}x (wall {wratio:.1f}x)",
-                     "" if target is None else f">= {target:g}x", met))
-
-    step_row(f"demo step, {steps['chainrule']['how']}", "chainrule", 100)
-    step_row(f"demo step, elementary graph ({steps['chainrule-elementary']['how']})",
-             "chainrule-elementary", 20)
-    for name in ("chainrule-paused", "chainrule-elementary-paused"):
-        step_row(f"(for comparison) demo step, {steps[name]['how']}, the whole step inside "
-                 "`with gc_paused():`", name, None)
-    if has_trace:
-        step_row("demo step, batch replay (autograd.trace)", "chainrule-trace", 1000)
-    if torch_py:
-        for name, label in (("torch-scalar", "PyTorch, 0-d tensors"),
-                            ("torch-batched", "PyTorch, batched MLP")):
-            step_row(f"demo step, {label}", name, None)
-        if has_trace:
-            tb, tr = median(steps["torch-batched"]["cpu"]), median(steps["chainrule-trace"]["cpu"])
-            rows.append(("batch replay vs batched PyTorch", ms(tb) + " (torch)", ms(tr),
-                         f"{tr / tb:.2f}x torch's time", "<= 5x", "yes" if tr <= 5 * tb else "no"))
-    m_mg, m_us = mem["micrograd"], mem["chainrule"]
-    rows.append(("bytes per node (chain of 100,000 additions, constants are nodes)",
-                 f"{m_mg['bytes_per_node']:.0f}", f"{m_us['bytes_per_node']:.0f}",
-                 f"{m_mg['bytes_per_node'] / m_us['bytes_per_node']:.1f}x less", "<= 150",
-                 "yes" if m_us["bytes_per_node"] <= 150 else "no"))
-    rows.append(("bytes per addition (2 nodes: the sum and its constant)",
-                 f"{m_mg['bytes_per_addition']:.0f}", f"{m_us['bytes_per_addition']:.0f}", "", "", ""))
-    d_mg, d_us = depth["micrograd"], depth["chainrule"]
-    rows.append(("deepest chain of additions backward() handles",
-                 f"{d_mg['deepest']:,} (RecursionError beyond; limit {d_mg['recursionlimit']})",
-                 f"{'>= ' if d_us['bound'] else ''}{d_us['deepest']:,} (all tried)", "", ">= 1,000,000",
-                 "yes" if d_us["deepest"] >= 1_000_000 else "no"))
-    growth = per_node_big / per_node_small
-    rows.append(("backward() time per node, 10^6 vs 10^4 additions", "n/a",
-                 f"{per_node_big * 1e9:.0f} ns vs {per_node_small * 1e9:.0f} ns", f"{growth:.2f}x",
-                 "<= 1.5x", "yes" if growth <= 1.5 else "no"))
-    rows.append(("building that chain, time per node, 10^6 vs 10^4", "n/a",
-                 f"{build_big * 1e9:.0f} ns vs {build_small * 1e9:.0f} ns", f"{build_big / build_small:.2f}x",
-                 "", ""))
-    worst = max_diff("chainrule-elementary")
-    rows.append((f"largest loss difference from micrograd over {n_agree} steps, elementary graph", "",
-                 f"{worst:.1e}", "", "<= 1e-9", "yes" if worst <= 1e-9 else "no"))
-    rows.append(("same, fused dot (a different summation order)", "", f"{max_diff('chainrule'):.1e}",
-                 "", "", ""))
-    if has_trace:
-        rows.append(("same, batch replay", "", f"{max_diff('chainrule-trace'):.1e}", "", "", ""))
-    c_mg, c_us = cyc["micrograd"], cyc["chainrule"]
-    rows.append(("one dropped step with gc off: objects left for the cyclic collector",
-                 f"{c_mg['unreachable_found_by_gc']:,}", f"{c_us['unreachable_found_by_gc']:,}", "", "0",
-                 "yes" if c_us["unreachable_found_by_gc"] == 0 else "no"))
-    rows.append(("nodes in one step's graph, elementary (node for node the same)",
-                 f"{c_mg['nodes']:,}", f"{c_us['nodes']:,}", "", "", ""))
-    rows.append(("bytes per node of that graph after backward() (gradients included)",
-                 f"{c_mg['graph_bytes'] / c_mg['nodes']:.0f}", f"{c_us['graph_bytes'] / c_us['nodes']:.0f}",
-                 f"{c_mg['graph_bytes'] / c_us['graph_bytes']:.1f}x less", "", ""))
-    rows.append(("same: memory still held after the drop (tracemalloc)",
-                 f"{c_mg['bytes_left_after_drop'] / 1e6:.1f} MB of {c_mg['graph_bytes'] / 1e6:.1f}",
-                 f"{c_us['bytes_left_after_drop'] / 1e6:.2f} MB of {c_us['graph_bytes'] / 1e6:.1f}",
-                 "", "", ""))
-
-    head = ("workload", "micrograd 0.1.0", "chainrule", "ratio", "target", "met")
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    table = "\n".join(lines)
-    notes = [
-        f"- Demo step: micrograd's demo (two moons, n = 100, MLP(2, [16, 16, 1]), hinge + 1e-4 L2, "
-        f"forward + backward + SGD update), same data and initial weights everywhere. Medians of "
-        f"{len(steps['micrograd']['cpu'])} micrograd steps and {len(steps['chainrule']['cpu'])} chainrule "
-        f"steps over {rounds} round(s) of fresh processes, alternating; the first step of each process "
-        f"is not timed. CPU time of the process; wall-clock ratio in brackets.",
-        "- The garbage collector is enabled for every implementation, as a user has it.",
-        f"- micrograd: {steps['micrograd']['how']}; chainrule rows: {steps['chainrule']['how']} and "
-        f"{steps['chainrule-elementary']['how']}.",
-        "- bytes per node: tracemalloc over building `x = x + 1.0` 100,000 times; every Value counts as "
-        "a node, the wrapped constants included (2n + 1 nodes), as micrograd builds them.",
-        f"- PyTorch: {'torch ' + TORCH_VERSION + ', one thread, float64' if torch_py else torch_note}.",
-    ]
-    if not has_trace:
-        notes.append("- batch replay: skipped (autograd.replay not available)")
-    for name, label in (("chainrule", "fused"), ("chainrule-elementary", "elementary")):
-        split = ", ".join(f"{phase} {median(ts):.1f}" for phase, ts in profile[name].items())
-        notes.append(f"- Where a chainrule step's CPU time goes ({label}, ms, medians): {split}. "
-                     "`gc` is the cyclic collector's share, counted inside the phase it interrupted.")
-    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    header = (f"Machine: {machine()}  \n"
-              f"Python {platform.python_version()} ({platform.python_implementation()}), "
-              f"micrograd {MICROGRAD_VERSION} from PyPI  \nDate: {stamp}  \n"
-              f"Command: `make bench{' TORCH=1' if a.torch else ''}` "
-              f"(`python bench/run.py{' --quick' if a.quick else ''}`), {time.time() - started:.0f} s")
-    print(table)
-    print()
-    print("\n".join(notes))
-    if not a.no_write:
-        with open(os.path.join(HERE, "RESULTS.md"), "w") as f:
-            f.write("# Benchmark: chainrule vs micrograd 0.1.0\n\n" + header + "\n\n" + table + "\n\n"
-                    + "\n".join(notes) + "\n")
-        say("wrote bench/RESULTS.md")
-    return 0
+    results: dict[str, Any] = {"demo": measure_demo(a, mg, torch_py, has_trace)}
+    results.update(measure_engine(a, mg, has_trace))
+    results["pythons"] = measure_pythons(a)
+    results["scale"] = measure_scale(a, torch_py, has_trace)
+    config = sysconfig.get_config_var("CONFIG_ARGS") or ""
+    results["meta"] = {
+        "machine": machine(), "interpreter": interpreter(OURS), "python_path": OURS, "config_args": config,
+        "micrograd": MICROGRAD_VERSION, "torch": torch_note if torch_py is None else TORCH_VERSION,
+        "has_trace": has_trace, "rounds": a.rounds, "other_rounds": a.other_rounds, "quick": a.quick,
+        "command": f"make bench{' TORCH=1' if a.torch else ''} (python bench/run.py"
+                   f"{' --quick' if a.quick else ''})",
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "seconds": time.time() - started, "load": os.getloadavg(),
+    }
+    return results
 
 
 if __name__ == "__main__":

@@ -1,20 +1,30 @@
-"""The benchmark workloads, one implementation per process.
+"""The benchmark workloads of micrograd's demo, one implementation per process.
 
 ``bench/run.py`` starts this file once per (implementation, workload, round),
 each time in a fresh interpreter, and reads the JSON line it prints. It runs
-under two different Pythons: the project's own environment for chainrule (and
-PyTorch when installed there), and ``bench/.envs/micrograd`` for micrograd 0.1.0,
-so it imports nothing from the project at module level and uses the standard
-library only.
+under several Pythons: the project's own environment for chainrule (and
+PyTorch), ``bench/.envs/micrograd*`` for micrograd 0.1.0, and other CPython
+versions running chainrule straight from the source tree; so it imports nothing
+from the project at module level and uses the standard library only.
 
 Every implementation trains the same model on the same data from the same
 initial weights: micrograd's demo (two moons, n = 100, ``MLP(2, [16, 16, 1])``
 with ReLU, hinge loss plus 1e-4 L2, forward + backward + SGD update per step).
 
-    python bench/workloads.py step  --impl micrograd --steps 3
+    python bench/workloads.py step --impl micrograd --steps 3 [--gc off]
     python bench/workloads.py memory --impl chainrule
+    python bench/workloads.py drop --impl chainrule --gc off
+    python bench/workloads.py chain --impl chainrule -n 1000000
     python bench/workloads.py depth --impl micrograd
     python bench/workloads.py cycle --impl chainrule
+    python bench/workloads.py profile --impl chainrule-elementary
+
+Implementations (``--impl``): ``micrograd``; ``chainrule`` (``nn.MLP``, one
+``dot`` node per neuron); ``chainrule-elementary`` (``nn.MLP(fused=False)``,
+micrograd's graph node for node); ``chainrule-micrograd-style`` (micrograd's own
+``nn.py`` code, :class:`MicrogradStyleMLP`, run on ``autograd.Value``: what a user
+following the lecture writes); ``chainrule-trace`` (the batch replay);
+``torch-scalar`` and ``torch-batched``.
 """
 
 from __future__ import annotations
@@ -27,7 +37,7 @@ import os
 import random
 import sys
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SIZES = [2, 16, 16, 1]
@@ -54,8 +64,9 @@ def make_moons(n: int = N_POINTS, noise: float = 0.1, seed: int = DATA_SEED) -> 
     return X, [label for _, _, label in pts]
 
 
-def initial_weights(sizes: list[int] = SIZES, seed: int = WEIGHT_SEED) -> list[float]:
-    """Weights in micrograd's parameter order: per layer, per neuron, its weights then its bias."""
+def initial_weights(sizes: list[int] | None = None, seed: int = WEIGHT_SEED) -> list[float]:
+    """Weights in micrograd's parameter order: per layer, per neuron, its weights then its bias (0)."""
+    sizes = SIZES if sizes is None else sizes
     rng = random.Random(seed)
     out: list[float] = []
     for nin, nout in zip(sizes, sizes[1:]):
@@ -97,37 +108,62 @@ def demo_step(
 # --- models -----------------------------------------------------------------------------
 
 
-class ScalarMLP:
-    """micrograd's MLP over any Value class, neuron for neuron (used where no MLP is at hand).
+class _MgNeuron:
+    """micrograd 0.1.0's ``nn.Neuron``, line for line, on any Value class."""
 
-    ``fused`` makes each neuron one ``dot`` node instead of a chain of ``*`` and ``+``.
-    """
-
-    def __init__(self, Value: Any, weights: list[float], sizes: list[int] = SIZES,
-                 fused: bool = False, dot: Any = None) -> None:
-        it = iter(weights)
-        self.layers = []
-        for nin, nout in zip(sizes, sizes[1:]):
-            self.layers.append([([Value(next(it)) for _ in range(nin)], Value(next(it)))
-                                for _ in range(nout)])
-        self.fused, self.dot = fused, dot
+    def __init__(self, Value: Any, weights: Iterator[float], nin: int, nonlin: bool = True) -> None:
+        self.w = [Value(next(weights)) for _ in range(nin)]
+        self.b = Value(next(weights))
+        self.nonlin = nonlin
 
     def __call__(self, x: list) -> Any:
-        last = len(self.layers) - 1
-        for i, layer in enumerate(self.layers):
-            if self.fused:
-                acts = [self.dot(w, x, b) for w, b in layer]
-            else:
-                acts = [sum((wi * xi for wi, xi in zip(w, x)), b) for w, b in layer]
-            x = acts if i == last else [a.relu() for a in acts]
-        return x[0] if len(x) == 1 else x
+        act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        return act.relu() if self.nonlin else act
 
     def parameters(self) -> list:
-        return [p for layer in self.layers for w, b in layer for p in (*w, b)]
+        return self.w + [self.b]
+
+
+class _MgLayer:
+    """micrograd 0.1.0's ``nn.Layer``."""
+
+    def __init__(self, Value: Any, weights: Iterator[float], nin: int, nout: int, nonlin: bool) -> None:
+        self.neurons = [_MgNeuron(Value, weights, nin, nonlin) for _ in range(nout)]
+
+    def __call__(self, x: list) -> Any:
+        out = [n(x) for n in self.neurons]
+        return out[0] if len(out) == 1 else out
+
+    def parameters(self) -> list:
+        return [p for n in self.neurons for p in n.parameters()]
+
+
+class MicrogradStyleMLP:
+    """micrograd 0.1.0's ``nn.MLP`` (Neuron, Layer, MLP as its ``nn.py`` writes them) on any Value class.
+
+    This is user code through the operators: each neuron is ``sum((wi*xi for wi, xi in
+    zip(self.w, x)), self.b)`` followed by ``.relu()``, one Python call per neuron, so the
+    engine sees exactly what micrograd's lecture code makes it do. Only the initial weights
+    come from ``weights`` (in micrograd's parameter order) instead of ``random.uniform``.
+    """
+
+    def __init__(self, Value: Any, weights: list[float], sizes: list[int] | None = None) -> None:
+        sz = SIZES if sizes is None else sizes
+        it = iter(weights)
+        self.layers = [_MgLayer(Value, it, sz[i], sz[i + 1], nonlin=i != len(sz) - 2)
+                       for i in range(len(sz) - 1)]
+
+    def __call__(self, x: list) -> Any:
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def parameters(self) -> list:
+        return [p for layer in self.layers for p in layer.parameters()]
 
     def zero_grad(self) -> None:
         for p in self.parameters():
-            p.grad = 0.0
+            p.grad = 0
 
 
 def _set_weights(model: Any, weights: list[float]) -> None:
@@ -137,22 +173,21 @@ def _set_weights(model: Any, weights: list[float]) -> None:
         p.data = w
 
 
-def _chainrule_model(fused: bool) -> tuple[Any, Any, str]:
-    """nn.MLP when the nn package provides it, else the same network built here."""
+def _chainrule_model(impl: str, sizes: list[int] | None = None) -> tuple[Any, Any, str]:
+    """The chainrule model of ``impl``, its Value class, and a note saying which code it is."""
     sys.path.insert(0, ROOT)
     import autograd
 
-    weights = initial_weights()
-    try:
-        from nn import MLP  # type: ignore[attr-defined]
+    sizes = SIZES if sizes is None else sizes
+    weights = initial_weights(sizes)
+    if impl == "chainrule-micrograd-style":
+        return MicrogradStyleMLP(autograd.Value, weights, sizes), autograd.Value, "micrograd's nn.py code"
+    import nn
 
-        model = MLP(SIZES[0], SIZES[1:], fused=fused)
-        _set_weights(model, weights)
-        how = "nn.MLP" + ("" if fused else "(fused=False)")
-    except (ImportError, TypeError, AssertionError):
-        model = ScalarMLP(autograd.Value, weights, fused=fused, dot=autograd.dot)
-        how = "autograd.dot neurons" if fused else "elementary neurons"
-    return model, autograd.Value, how
+    fused = impl != "chainrule-elementary"
+    model = nn.MLP(sizes[0], sizes[1:], fused=fused)
+    _set_weights(model, weights)
+    return model, autograd.Value, "nn.MLP" + ("" if fused else "(fused=False)")
 
 
 def _micrograd_model() -> tuple[Any, Any, str]:
@@ -164,6 +199,11 @@ def _micrograd_model() -> tuple[Any, Any, str]:
     return model, Value, "micrograd.nn.MLP"
 
 
+def scalar_model(impl: str) -> tuple[Any, Any, str]:
+    """(model, Value class, note) for micrograd or one of chainrule's scalar implementations."""
+    return _micrograd_model() if impl == "micrograd" else _chainrule_model(impl)
+
+
 # --- PyTorch (optional) -----------------------------------------------------------------
 
 
@@ -171,8 +211,8 @@ class TorchScalarMLP:
     """micrograd's network on 0-d tensors: one autograd node per scalar op, as in micrograd."""
 
     def __init__(self, torch: Any, weights: list[float]) -> None:
-        self.torch = torch
-        self.inner = ScalarMLP(lambda w: torch.tensor(w, dtype=torch.float64, requires_grad=True), weights)
+        self.inner = MicrogradStyleMLP(
+            lambda w: torch.tensor(w, dtype=torch.float64, requires_grad=True), weights)
 
     def __call__(self, x: list) -> Any:
         return self.inner(x)
@@ -197,11 +237,17 @@ def _torch_scalar_step(torch: Any, model: Any, X: list, y: list, k: int) -> floa
     return demo_step(model, X, y, value, k, update)
 
 
-def _torch_batched(torch: Any, X: list, y: list) -> tuple[Callable[[int], float], list]:
-    """The same MLP as matrices: one forward over all 100 points at once."""
-    weights = initial_weights()
-    params, it = [], iter(weights)
-    for nin, nout in zip(SIZES, SIZES[1:]):
+def torch_batched_step(torch: Any, X: list, y: list, sizes: list[int] | None = None,
+                       weights: list[float] | None = None) -> Callable[[int], float]:
+    """The demo step in PyTorch as matrices, one forward over all points at once (float64).
+
+    ``sizes`` gives the layer sizes (the demo's ``[2, 16, 16, 1]`` by default), ``weights``
+    the initial weights in micrograd's order (:func:`initial_weights` of those sizes by
+    default), so every engine starts alike.
+    """
+    sizes = SIZES if sizes is None else sizes
+    params, it = [], iter(initial_weights(sizes) if weights is None else weights)
+    for nin, nout in zip(sizes, sizes[1:]):
         rows = [[next(it) for _ in range(nin + 1)] for _ in range(nout)]
         W = torch.tensor([r[:-1] for r in rows], dtype=torch.float64, requires_grad=True)
         b = torch.tensor([r[-1] for r in rows], dtype=torch.float64, requires_grad=True)
@@ -228,20 +274,41 @@ def _torch_batched(torch: Any, X: list, y: list) -> tuple[Callable[[int], float]
                 p -= lr * p.grad
         return float(total.detach())
 
-    return step, params
+    return step
+
+
+def import_torch() -> Any:
+    import warnings
+
+    warnings.filterwarnings("ignore", message="Failed to initialize NumPy")  # not needed here
+    import torch
+
+    torch.set_num_threads(1)
+    return torch
 
 
 # --- batch replay (autograd.trace) ------------------------------------------------------
 
 
-def _trace_step_fn(X: list, y: list) -> Callable[[int], float]:
-    """The demo step through the batch replay: record one example's graph, replay it on all 100."""
+def trace_step(X: list, y: list, sizes: list[int] | None = None,
+               weights: list[float] | None = None) -> Callable[[int], float]:
+    """The demo step through the batch replay: record one example's graph, replay it on the batch.
+
+    The model is ``nn.MLP`` of ``sizes`` (the demo's by default; ``weights`` as for
+    :func:`torch_batched_step`). ``autograd.trace`` records
+    one example's graph; each step replays it over all of ``X`` with NumPy, computes the
+    hinge loss and its gradient in NumPy, pushes that gradient back through the tape, and
+    updates every parameter (a Python loop over the model's Values, as any training loop on
+    this engine has to). The L2 term is done in NumPy on the parameters' numbers.
+    """
     import numpy as np
 
-    model, _, _ = _chainrule_model(fused=True)
+    model, _, _ = _chainrule_model("chainrule", sizes)
+    if weights is not None:
+        _set_weights(model, weights)
     from autograd.replay import trace
 
-    tape = trace(model, 2)
+    tape = trace(model, len(X[0]))
     params = model.parameters()
     Xa, ya = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
     n = len(ya)
@@ -262,59 +329,58 @@ def _trace_step_fn(X: list, y: list) -> Callable[[int], float]:
     return step
 
 
-# --- workloads --------------------------------------------------------------------------
+# --- the demo step ----------------------------------------------------------------------
+
+
+SCALAR_IMPLS = ("micrograd", "chainrule", "chainrule-elementary", "chainrule-micrograd-style")
 
 
 def make_stepper(impl: str) -> tuple[Callable[[int], float], str]:
     """A function running demo step k, and a note saying which model code it uses."""
     X, y = make_moons()
-    if impl == "micrograd":
-        model, Value, how = _micrograd_model()
+    if impl in SCALAR_IMPLS:
+        model, Value, how = scalar_model(impl)
         return (lambda k: demo_step(model, X, y, Value, k)), how
-    if impl in ("chainrule", "chainrule-elementary"):
-        model, Value, how = _chainrule_model(fused=impl == "chainrule")
-        return (lambda k: demo_step(model, X, y, Value, k)), how
-    if impl in ("chainrule-paused", "chainrule-elementary-paused"):
-        # The same step with the cyclic collector paused around the whole step, as a
-        # training loop may choose to do (the graph has no cycles, so nothing leaks).
-        model, Value, how = _chainrule_model(fused=impl == "chainrule-paused")
-        from autograd.engine import gc_paused
-
-        def paused(k: int) -> float:
-            with gc_paused():
-                return demo_step(model, X, y, Value, k)
-
-        return paused, how
     if impl == "chainrule-trace":
-        return _trace_step_fn(X, y), "autograd.trace of the fused MLP, replayed on the batch"
+        return trace_step(X, y), "autograd.trace of nn.MLP, replayed on the batch"
     if impl in ("torch-scalar", "torch-batched"):
-        import warnings
-
-        warnings.filterwarnings("ignore", message="Failed to initialize NumPy")  # not needed here
-        import torch
-
-        torch.set_num_threads(1)
+        torch = import_torch()
         if impl == "torch-batched":
-            return _torch_batched(torch, X, y)[0], f"torch {torch.__version__}, float64, 1 thread"
+            return torch_batched_step(torch, X, y), f"torch {torch.__version__}, float64, 1 thread"
         tmodel = TorchScalarMLP(torch, initial_weights())
         how = f"torch {torch.__version__} 0-d tensors"
         return (lambda k: _torch_scalar_step(torch, tmodel, X, y, k)), how
     raise SystemExit(f"unknown implementation {impl!r}")
 
 
-def run_steps(impl: str, steps: int, warmup: int) -> dict:
-    """Time ``steps`` consecutive demo steps (after ``warmup`` untimed ones), garbage collector as is."""
+def run_steps(impl: str, steps: int, warmup: int, gc_on: bool) -> dict:
+    """Time ``steps`` consecutive demo steps (after ``warmup`` untimed ones).
+
+    ``gc_on``: the cyclic collector as a user has it (on). Off: ``gc.disable()`` for the whole
+    process, and, between steps and outside the timing, one ``gc.collect()`` so that a graph
+    only the collector can free (micrograd's) does not pile up; its time is returned apart.
+    """
     step, how = make_stepper(impl)
-    times, cpu, losses = [], [], []
+    if not gc_on:
+        gc.disable()
+    times, cpu, losses, collects = [], [], [], []
     for k in range(warmup + steps):
         t0, c0 = time.perf_counter(), time.process_time()
         loss = step(k)
         dt, dc = time.perf_counter() - t0, time.process_time() - c0
         losses.append(loss)
+        if not gc_on:
+            c1 = time.process_time()
+            gc.collect()
+            collects.append(time.process_time() - c1)
         if k >= warmup:
             times.append(dt)
             cpu.append(dc)
-    return {"times": times, "cpu": cpu, "losses": losses, "how": how, "gc_enabled": gc.isenabled()}
+    return {"times": times, "cpu": cpu, "losses": losses, "how": how, "gc_enabled": gc.isenabled(),
+            "collect_between_steps": collects[warmup:]}
+
+
+# --- memory, depth, dropped graphs ------------------------------------------------------
 
 
 def _value_class(impl: str) -> Any:
@@ -326,7 +392,15 @@ def _value_class(impl: str) -> Any:
     return Value
 
 
-def addition_chain(Value: Any, n: int) -> Any:
+def sum_chain(Value: Any, n: int) -> Any:
+    """``y = y + x`` n times: one new node per step, no constants (x is one leaf used n times)."""
+    x, y = Value(1.0), Value(0.0)
+    for _ in range(n):
+        y = y + x
+    return y
+
+
+def constant_chain(Value: Any, n: int) -> Any:
     """``x + 1.0`` n times: n additions, each with its constant wrapped as a Value (2n + 1 nodes)."""
     x = Value(0.0)
     for _ in range(n):
@@ -335,30 +409,71 @@ def addition_chain(Value: Any, n: int) -> Any:
 
 
 def run_memory(impl: str, n: int) -> dict:
-    """Bytes the graph of an addition chain holds, per node and per addition (tracemalloc)."""
+    """Bytes a graph holds per node (tracemalloc), for the two chains above, collector off.
+
+    ``y = y + x``: the n sums are the new nodes (bytes / n). ``x = x + 1.0``: every Value
+    counts, the wrapped constants included (bytes / (2n + 1)), as micrograd builds them.
+    """
     import tracemalloc
 
     Value = _value_class(impl)
     gc.disable()  # nothing is collected while we count; the chain is built the same either way
-    addition_chain(Value, 10)  # warm up caches and free lists outside the measurement
+    out: dict[str, Any] = {"n": n}
+    for name, build, nodes in (("sum", sum_chain, n), ("constant", constant_chain, 2 * n + 1)):
+        build(Value, 10)  # warm up caches and free lists outside the measurement
+        tracemalloc.start()
+        base = tracemalloc.get_traced_memory()[0]
+        chain = build(Value, n)
+        graph = tracemalloc.get_traced_memory()[0] - base
+        tracemalloc.stop()
+        del chain
+        out[f"{name}_bytes_per_node"] = graph / nodes
+        out[f"{name}_bytes_per_step"] = graph / n
+    return out
+
+
+def run_drop(impl: str, passes: list[int], gc_on: bool) -> dict:
+    """Memory still held after forward passes whose graphs were dropped without ``backward()``.
+
+    Each pass is the demo's loss for one example (the model's forward pass, the hinge
+    term and the L2 penalty over every parameter), built and then dropped. tracemalloc's
+    current size is read after each of ``passes`` (10, 100, 1000); a graph kept alive by
+    anything (a tape, a cache, a cycle waiting for the collector) makes it grow. One live
+    graph's size is measured too, as the yardstick for "flat".
+    """
+    import tracemalloc
+
+    model, Value, how = scalar_model(impl)
+    X, y = make_moons()
+    params = model.parameters()
+
+    def forward(i: int) -> Any:
+        x, t = X[i % len(X)], y[i % len(X)]
+        score = model(list(map(Value, x)))
+        return (1 + -t * score).relu() + ALPHA * sum(p * p for p in params)
+
+    for i in range(3):  # caches, free lists and first-call costs outside the measurement
+        forward(i)
+    gc.collect()
+    if not gc_on:
+        gc.disable()
     tracemalloc.start()
     base = tracemalloc.get_traced_memory()[0]
-    x = addition_chain(Value, n)
+    live = forward(0)
     graph = tracemalloc.get_traced_memory()[0] - base
-    try:
-        x.backward()
-        after_backward: float | None = (tracemalloc.get_traced_memory()[0] - base) / (2 * n + 1)
-    except RecursionError:  # micrograd cannot differentiate a chain this deep
-        after_backward = None
+    del live
+    base = tracemalloc.get_traced_memory()[0]
+    marks = {}
+    for i in range(1, max(passes) + 1):
+        forward(i)  # the result is dropped at once
+        if i in passes:
+            marks[str(i)] = tracemalloc.get_traced_memory()[0] - base
     tracemalloc.stop()
-    nodes = 2 * n + 1
-    return {"n_additions": n, "nodes": nodes, "graph_bytes": graph,
-            "bytes_per_node": graph / nodes, "bytes_per_addition": graph / n,
-            "bytes_per_node_after_backward": after_backward}
+    return {"how": how, "graph_bytes": graph, "held": marks, "gc_enabled": gc_on}
 
 
 def _deep_backward_ok(Value: Any, depth: int) -> bool:
-    x = addition_chain(Value, depth)
+    x = constant_chain(Value, depth)
     try:
         x.backward()
         return True
@@ -381,36 +496,41 @@ def run_depth(impl: str, limit: int) -> dict:
 
 
 def run_chain_time(impl: str, n: int, repeats: int) -> dict:
-    """CPU seconds per node of ``backward()`` on an n-addition chain, and of building it (medians)."""
+    """CPU seconds per node of ``backward()`` on ``y = y + x`` repeated n times, and of building it.
+
+    Medians over ``repeats`` chains; the collector as a user has it. A per-node cost that
+    grows with the graph (a walk that slows down as it deepens, memory that stops fitting a
+    cache) shows as a ratio between n = 10^6 and n = 10^4 above 1.
+    """
     Value = _value_class(impl)
     build, backward = [], []
     for _ in range(repeats):
         t0 = time.process_time()
-        x = addition_chain(Value, n)
+        y = sum_chain(Value, n)
         t1 = time.process_time()
-        x.backward()
+        y.backward()
         backward.append(time.process_time() - t1)
         build.append(t1 - t0)
-        del x
-    nodes = 2 * n + 1
-    return {"n_additions": n, "nodes": nodes,
-            "backward_per_node": sorted(backward)[len(backward) // 2] / nodes,
-            "build_per_node": sorted(build)[len(build) // 2] / nodes}
+        del y
+    return {"n": n, "backward_per_node": sorted(backward)[len(backward) // 2] / n,
+            "build_per_node": sorted(build)[len(build) // 2] / n}
 
 
 def run_profile(impl: str, steps: int) -> dict:
     """Where a chainrule demo step's CPU time goes: median milliseconds per phase.
 
-    The phases are the model's forward pass, the loss, ``backward()``'s two
-    parts (the topological walk, which also resets the inner gradients, and the
-    chain rule), and the update. ``gc`` is the time the cyclic collector ran,
-    whichever phase it interrupted (the phases include it).
+    The phases are the model's forward pass, the loss, ``backward()`` and the update;
+    ``gc`` is the time the cyclic collector ran, whichever phase it interrupted (the
+    phases include it). While the engine still has the two halves of ``backward()``
+    (``autograd.engine._run`` after ``topological_order(root, reset=True)``, private names)
+    backward is split into the topological walk (which also resets the inner gradients) and
+    the chain rule; once they change, backward is timed whole, through the public call.
     """
     sys.path.insert(0, ROOT)
-    from autograd.engine import _run, gc_paused, topological_order  # the two halves of backward()
+    import autograd.engine as engine
 
     X, y = make_moons()
-    model, Value, how = _chainrule_model(fused=impl == "chainrule")
+    model, Value, how = _chainrule_model(impl)
     clock = time.process_time
     gc_time = [0.0, 0.0]
 
@@ -420,8 +540,18 @@ def run_profile(impl: str, steps: int) -> dict:
         else:
             gc_time[0] += clock() - gc_time[1]
 
-    names = ["forward", "loss", "walk", "chain rule", "update", "gc", "step"]
-    phases: dict[str, list[float]] = {k: [] for k in names}
+    def backward_in_halves(total: Any) -> float | None:
+        """backward() as its two halves; the time the walk ended, or None if the halves are gone."""
+        try:
+            with engine.gc_paused():  # as backward() does
+                order = engine.topological_order(total, reset=True)
+                t = clock()
+                engine._run(total, order, False)
+            return t
+        except (AttributeError, TypeError):
+            return None
+
+    phases: dict[str, list[float]] = {}
     gc.callbacks.append(on_gc)
     for k in range(steps + 1):
         gc_time[0] = 0.0
@@ -433,18 +563,20 @@ def run_profile(impl: str, steps: int) -> dict:
         total = sum(losses) * (1.0 / len(losses)) + ALPHA * sum(p * p for p in model.parameters())
         model.zero_grad()
         t2 = clock()
-        with gc_paused():  # as backward() does
-            order = topological_order(total, reset=True)
-            t3 = clock()
-            _run(total, order, False)
+        walked = backward_in_halves(total)
+        if walked is None:
+            total.backward()
         t4 = clock()
         for p in model.parameters():
             p.data -= (1.0 - 0.9 * k / 100) * p.grad
         t5 = clock()
-        del order, total, losses, scores, inputs
-        if k:  # the first step warms up
-            for name, dt in zip(names, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, gc_time[0], t5 - t0)):
-                phases[name].append(dt)
+        del total, losses, scores, inputs
+        if not k:  # the first step warms up
+            continue
+        split = [("walk", walked - t2), ("chain rule", t4 - walked)] if walked else [("backward", t4 - t2)]
+        for name, dt in [("forward", t1 - t0), ("loss", t2 - t1), *split, ("update", t5 - t4),
+                         ("gc", gc_time[0]), ("step", t5 - t0)]:
+            phases.setdefault(name, []).append(dt)
     gc.callbacks.remove(on_gc)
     return {"how": how, "ms": {k: 1e3 * sorted(v)[len(v) // 2] for k, v in phases.items()}}
 
@@ -459,7 +591,7 @@ def run_cycle(impl: str) -> dict:
     import tracemalloc
 
     X, y = make_moons()
-    model, Value, how = _micrograd_model() if impl == "micrograd" else _chainrule_model(fused=False)
+    model, Value, how = scalar_model("micrograd" if impl == "micrograd" else "chainrule-elementary")
 
     def loss() -> Any:
         inputs = [list(map(Value, xrow)) for xrow in X]
@@ -497,17 +629,22 @@ def count_nodes(root: Any) -> int:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("workload", choices=["step", "memory", "depth", "chain", "cycle", "profile"])
+    ap.add_argument("workload", choices=["step", "memory", "drop", "depth", "chain", "cycle", "profile"])
     ap.add_argument("--impl", required=True)
     ap.add_argument("--steps", type=int, default=3)
     ap.add_argument("--warmup", type=int, default=0)
+    ap.add_argument("--gc", choices=["on", "off"], default="on", help="the cyclic collector (step, drop)")
     ap.add_argument("-n", type=int, default=100_000)
+    ap.add_argument("--passes", default="10,100,1000", help="drop: where to read the memory")
     ap.add_argument("--repeats", type=int, default=3)
     a = ap.parse_args()
+    gc_on = a.gc == "on"
     if a.workload == "step":
-        result = run_steps(a.impl, a.steps, a.warmup)
+        result = run_steps(a.impl, a.steps, a.warmup, gc_on)
     elif a.workload == "memory":
         result = run_memory(a.impl, a.n)
+    elif a.workload == "drop":
+        result = run_drop(a.impl, [int(p) for p in a.passes.split(",")], gc_on)
     elif a.workload == "depth":
         result = run_depth(a.impl, a.n)
     elif a.workload == "chain":

@@ -70,21 +70,22 @@ logaddexp = define_op(
 )
 
 
-def _as_list(x: Any) -> list[Any]:
+def _as_list(x: Any, where: str, name: str) -> list[Any]:
     if isinstance(x, (Value, int, float)):
         return [x]
+    wrong = TypeError(f"{where}: {name} must be a Value, a number or a list of them, got {type(x).__name__}")
     if isinstance(x, (Mapping, str, bytes, set, frozenset)):  # iterating these would give keys or letters
-        raise TypeError(f"expected a Value, a number or a list of them, got {type(x).__name__}")
+        raise wrong
     try:
         return list(x)
     except TypeError:
-        raise TypeError(f"expected a Value, a number or a list of them, got {type(x).__name__}") from None
+        raise wrong from None
 
 
 def _pairs(where: str, predictions: Any, targets: Any) -> list[tuple[Value, float]]:
     """Match predictions with targets one to one (flattening one level of per-example lists)."""
-    preds = _as_list(predictions)
-    targs = _as_list(targets)
+    preds = _as_list(predictions, where, "predictions")
+    targs = _as_list(targets, where, "targets")
     if len(preds) != len(targs):
         raise ValueError(f"{where}: got {len(preds)} predictions but {len(targs)} targets")
     if not preds:
@@ -195,7 +196,7 @@ def logsumexp(values: Any) -> Any:
     the softmax of the z_j. Each node is an op of the table, so the batch
     replay runs it too. Takes Values or numbers (then returns a float).
     """
-    zs = _as_list(values)
+    zs = _as_list(values, "logsumexp", "values")
     if not zs:
         raise ValueError("logsumexp: needs at least one value, got none")
     total = zs[0]
@@ -226,9 +227,9 @@ def cross_entropy(logits: Any, targets: Any) -> Value:
     Pass one list of logits and one index, or a list of such lists and a list
     of indices (the mean over examples).
     """
-    items = _as_list(logits)
+    items = _as_list(logits, "cross_entropy", "logits")
     if items and isinstance(items[0], (list, tuple)):
-        targs = _as_list(targets)
+        targs = _as_list(targets, "cross_entropy", "targets")
         if len(items) != len(targs):
             raise ValueError(f"cross_entropy: got {len(items)} examples but {len(targs)} targets")
         for z in items:

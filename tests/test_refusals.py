@@ -394,6 +394,10 @@ def test_numpy_numbers_are_numbers_everywhere(name: str) -> None:
 
 
 WRONG_KINDS: dict[str, tuple[Callable[[], Any], str]] = {
+    "mse(a dict, ...)": (lambda: nn.losses.mse({0: 1.0}, [1.0]),
+                         r"mse: predictions must be a Value, a number or a list of them, got dict"),
+    "cross_entropy(a set of logits, ...)": (lambda: nn.losses.cross_entropy({1.0, 2.0}, 0),
+                                            r"cross_entropy: logits must be a Value, a number or a list"),
     "make_moons(n='5')": (lambda: nn.data.make_moons("5"), r"make_moons: n must be an integer >= 2, got str"),
     "make_line(x_range=dict)": (lambda: nn.data.make_line(x_range={0: 1.0, 1: 2.0}),
                                 r"x_range must be a pair"),
@@ -448,6 +452,16 @@ NONE_GRAD: dict[str, Callable[[], Any]] = {
 def test_a_gradient_set_to_none_gets_the_usual_message_from_every_tool(tool: str) -> None:
     with pytest.raises(TypeError, match=USUAL):
         NONE_GRAD[tool]()
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("fused", [True, False])
+def test_backward_names_a_gradient_set_to_none(create_graph: bool, fused: bool) -> None:
+    model = nn.MLP(2, [2, 1], seed=0, fused=fused)
+    model.parameters()[1].grad = None
+    with pytest.raises(TypeError, match=r"backward: 'layers\.0\.neurons\.0\.w\.1' has grad None; expected a "
+                                        r"number to add to \(set it to 0\.0, or call zero_grad\(\)\)"):
+        model([1.0, 2.0]).backward(create_graph=create_graph)
 
 
 def test_the_displays_show_a_none_gradient_as_it_is() -> None:
