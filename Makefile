@@ -7,6 +7,10 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+# An editable install (edits to the checkout apply at once, as a learner extending the engine needs)
+# makes setuptools print a notice about editable installs in every mode; it is about the mode, not
+# about this package, so it is silenced by its text alone.
+INSTALL := PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install --quiet -e
 DEMO_STAMP := $(VENV)/.chainrule-demo
 TEST_STAMP := $(VENV)/.chainrule-test
 
@@ -19,11 +23,11 @@ $(VENV)/bin/python:
 	$(PY) -m pip install --quiet --upgrade pip
 
 $(DEMO_STAMP): pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e '.[plot,notebook]'
+	$(INSTALL) '.[plot,notebook]'
 	@touch $(DEMO_STAMP)
 
 $(TEST_STAMP): pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e '.[plot,notebook,dev]'
+	$(INSTALL) '.[plot,notebook,dev]'
 	@touch $(DEMO_STAMP) $(TEST_STAMP)
 
 setup-demo: $(DEMO_STAMP)
