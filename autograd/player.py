@@ -164,8 +164,8 @@ def _json_for_html(data: Any) -> str:
 
 def _dot_string(text: str) -> str:
     """``text`` as a quoted DOT string, each line left-justified (``\\l``)."""
-    escaped = dot_text(text).replace('"', '\\"')
-    return '"' + "".join(line + "\\l" for line in escaped.splitlines()) + '"'
+    lines = (dot_text(line).replace('"', '\\"') for line in text.splitlines())  # line breaks kept as such
+    return '"' + "".join(line + "\\l" for line in lines) + '"'
 
 
 class Player:

@@ -162,6 +162,18 @@ def test_captions_name_nodes_as_their_boxes_do() -> None:
                                       "upstream × local = contribution:  1 × 5 = 5;   a * b.grad: 0 → 5")
 
 
+def test_an_animation_frame_writes_its_caption_in_two_lines() -> None:
+    """The GIF's caption is a Graphviz label: each line its own, and no line break drawn as a symbol."""
+    from autograd.player import _dot_string
+
+    a, b = Value(2.0, label="a"), Value(3.0, label="b\nc")
+    player = play((a * b).tanh())
+    for k in range(len(player.frames)):
+        text = _dot_string(player.caption_text(k))
+        assert text.count("\\l") == 2 and "␊" not in text.replace("b␊c", ""), text  # the label's own: shown
+    assert "b␊c" in _dot_string(player.caption_text(1)) + _dot_string(player.caption_text(2))
+
+
 def test_every_frame_has_the_same_layout() -> None:
     player = play(neuron()[0])
 
