@@ -40,10 +40,19 @@ from typing import Any
 import graphviz
 
 from .engine import Value
-from .formula import format_number, grad_number, graph_order, local_numbers, node_names, printable, wrap_name
+from .formula import (
+    check_flags,
+    format_number,
+    grad_number,
+    graph_order,
+    local_numbers,
+    node_names,
+    printable,
+    wrap_name,
+)
 
-__all__ = ["draw_dot", "Graph", "DotNotFoundError", "Highlight", "GRAD_LEGEND", "THEME_CSS", "svg_markup",
-           "render_svg", "render_many", "node_sizes", "dot_text"]
+__all__ = ["draw_dot", "check_style", "Graph", "DotNotFoundError", "Highlight", "GRAD_LEGEND", "THEME_CSS",
+           "svg_markup", "render_svg", "render_many", "node_sizes", "dot_text"]
 
 INSTALL_HINT = (
     "Install Graphviz: 'sudo apt-get install graphviz' (Debian/Ubuntu), 'brew install graphviz' "
@@ -235,6 +244,14 @@ def _grad_fill(g: float, largest: float) -> str:
     return "#{:02x}{:02x}{:02x}".format(*mix)
 
 
+def check_style(where: str, rankdir: Any, color: Any) -> None:
+    """The checks of draw_dot's ``rankdir`` and ``color``, for every tool that passes them on."""
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"{where}: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
+    if color not in (None, "grad"):
+        raise ValueError(f"{where}: color must be None or 'grad', got {color!r}")
+
+
 def draw_dot(
     root: Value,
     *,
@@ -268,10 +285,7 @@ def draw_dot(
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot: root must be a Value, got {type(root).__name__}: {root!r:.80}")
-    if rankdir not in ("LR", "TB", "RL", "BT"):
-        raise ValueError(f"draw_dot: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
-    if color not in (None, "grad"):
-        raise ValueError(f"draw_dot: color must be None or 'grad', got {color!r}")
+    check_style("draw_dot", rankdir, color)
     if collapse not in (None, "neuron"):
         raise ValueError(f"draw_dot: collapse must be None or 'neuron', got {collapse!r}")
     if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, numbers.Integral)):
@@ -279,10 +293,7 @@ def draw_dot(
                         f"{type(max_nodes).__name__}: {max_nodes!r:.40}")
     if max_nodes is not None and max_nodes < 1:
         raise ValueError(f"draw_dot: max_nodes must be a positive int or None, got {max_nodes!r}")
-    for flag, given in (("edge_labels", edge_labels), ("cluster", cluster)):
-        if not isinstance(given, bool):
-            raise TypeError(f"draw_dot: {flag} must be True or False, got {type(given).__name__}: "
-                            f"{given!r:.40}")
+    check_flags("draw_dot", edge_labels=edge_labels, cluster=cluster)
     if not isinstance(format, str):
         raise TypeError(f"draw_dot: format must be a str such as 'svg' or 'png', got {type(format).__name__}")
     if highlight is not None and not isinstance(highlight, Highlight):

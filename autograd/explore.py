@@ -34,7 +34,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from .draw import THEME_CSS, Highlight, draw_dot, node_sizes, render_many, svg_markup
+from .draw import THEME_CSS, Highlight, check_style, draw_dot, node_sizes, render_many, svg_markup
 from .engine import Value, topological_order
 from .extras import need
 from .formula import format_number, local_numbers, wrap_name
@@ -212,10 +212,7 @@ def explore(fn: Callable[..., Any], /, *, color: str | None = "grad", rankdir: s
         raise TypeError(f"explore: fn must be a function of the inputs, got {type(fn).__name__}: {fn!r:.60}")
     if not inputs:
         raise ValueError("explore: give at least one input, as name=value (e.g. explore(f, a=2.0, b=-3.0))")
-    if color not in (None, "grad"):
-        raise ValueError(f"explore: color must be None or 'grad', got {color!r}")
-    if rankdir not in ("LR", "TB", "RL", "BT"):
-        raise ValueError(f"explore: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
+    check_style("explore", rankdir, color)
     specs = {name: _spec(name, given) for name, given in inputs.items()}
     try:
         signature = inspect.signature(fn)

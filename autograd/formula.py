@@ -42,7 +42,7 @@ from .ops import ADD, ATOM, MUL, Op, fmt
 __all__ = [
     "Formula", "formula", "format_number", "SIGNIFICANT_DIGITS", "node_names", "node_latex_names",
     "local_numbers", "symbolic_local", "latex_name", "wrap_name", "writer", "graph_order", "printable",
-    "grad_number", "memory_available",
+    "grad_number", "memory_available", "check_flags",
 ]
 
 _ATOM = ATOM  # the precedence of names, numbers and function calls: never wrapped in parentheses
@@ -155,6 +155,14 @@ def graph_order(root: Value, where: str) -> list[Value]:
                 "cycles, so check any _prev set by hand")
         add(v)
     return order
+
+
+def check_flags(where: str, **flags: Any) -> None:
+    """Each of ``flags`` must be True or False: a TypeError naming it and ``where`` otherwise."""
+    for flag, given in flags.items():
+        if not isinstance(given, bool):
+            raise TypeError(f"{where}: {flag} must be True or False, got {type(given).__name__}: "
+                            f"{given!r:.40}")
 
 
 def memory_available() -> int | None:
@@ -374,10 +382,7 @@ def formula(
     if latex_names is not None and not isinstance(latex_names, Mapping):
         raise TypeError(f"formula: latex_names must be a dict from Values to LaTeX, got "
                         f"{type(latex_names).__name__}")
-    for flag, given in (("expand", expand), ("simplify", simplify)):
-        if not isinstance(given, bool):
-            raise TypeError(f"formula: {flag} must be True or False, got {type(given).__name__}: "
-                            f"{given!r:.40}")
+    check_flags("formula", expand=expand, simplify=simplify)
     stop = not expand
     order = graph_order(v, "formula")
     text = _write(v, stop, False, simplify, max_chars, v, order=order)

@@ -37,10 +37,10 @@ def dot(ws: Sequence[Any], xs: Sequence[Any], bias: Any = None, fused: bool = Tr
         raise ValueError(f"dot: expected ws and xs of the same length, got {len(ws)} weights and {len(xs)} "
                          "inputs")
     if fused:
-        return apply(DOT, *ws, *xs) if bias is None else apply(DOT, *ws, *xs, bias)
-    terms = [w * x for w, x in zip(ws, xs)]
+        return _layer([ws], _values(xs), [bias])[0]
+    terms = [w * x for w, x in zip(_values(ws), _values(xs))]
     if bias is not None:
-        terms.insert(0, bias if isinstance(bias, Value) else Value(bias))
+        terms.insert(0, _values([bias])[0])
     return sum(terms[1:], terms[0]) if terms else Value(0.0)
 
 
@@ -48,7 +48,7 @@ def dots(rows: Sequence[Sequence[Any]], xs: Sequence[Any], biases: Sequence[Any]
          fused: bool = True) -> list[Value]:
     """``[dot(row, xs, bias) for row, bias in zip(rows, biases)]``: the weighted sums of a layer."""
     rows = _items("dots", "rows", rows)
-    xs = [x if isinstance(x, Value) else _constant(x) for x in _items("dots", "xs", xs)]  # a leaf per number
+    xs = _values(_items("dots", "xs", xs))  # a leaf per number, once for all rows
     if biases is None:
         biases = [None] * len(rows)
     elif len(biases) != len(rows):
@@ -57,27 +57,37 @@ def dots(rows: Sequence[Sequence[Any]], xs: Sequence[Any], biases: Sequence[Any]
         if len(row) != len(xs):
             raise ValueError(f"dots: expected every row to have one weight per input, got {len(row)} weights "
                              f"in row {i} and {len(xs)} inputs")
-    if fused and recording.get() is True:
+    if fused:
         return _layer(rows, xs, biases)
     return [dot(row, xs, bias, fused) for row, bias in zip(rows, biases)]
 
 
 def _layer(rows: list[Any], xs: list[Value], biases: Sequence[Any]) -> list[Value]:
-    """``dots`` while recording, fused: each row of Values becomes its node at once, its number
-    summed as DOT sums it, from the inputs' numbers read once for all rows (make bench: the fused
-    forward pass 2x faster than one ``dot`` call per row). Numbers among the weights go to ``dot``."""
-    if set(map(type, chain(*rows, [b for b in biases if b is not None]))) != _VALUE:
-        return [dot(row, xs, bias) for row, bias in zip(rows, biases)]
+    """The fused nodes of ``dots`` (and of ``dot``, a layer of one row): each row becomes its DOT
+    node at once, its number summed as DOT sums it, from the inputs' numbers read once for all
+    rows (make bench: the fused forward pass 2x faster than one ``dot`` call per row). Inside
+    ``no_grad`` each is a leaf holding that number; a watcher (anomaly mode, the replay) gets
+    each node through ``apply``."""
+    if set(map(type, chain(*rows, [b for b in biases if b is not None]))) != _VALUE:  # numbers among them
+        rows, biases = [_values(row) for row in rows], [b if b is None else _values([b])[0] for b in biases]
+    state = recording.get()
+    if state is not True and state is not False:  # a watcher: it makes each node (and reads no number here)
+        return [apply(DOT, *row, *xs, *([] if b is None else [b])) for row, b in zip(rows, biases)]
     xs_t, xdata, out = tuple(xs), [x.data for x in xs], []
     for row, b in zip(rows, biases):
-        if b is None:
-            out.append(make_node(DOT, (*row, *xs_t), weighted_sum(map(_data, row), xdata)))
-        else:
-            out.append(make_node(DOT, (*row, *xs_t, b), weighted_sum(map(_data, row), xdata, b.data)))
+        parents = (*row, *xs_t) if b is None else (*row, *xs_t, b)
+        number = weighted_sum(map(_data, row), xdata) if b is None else \
+            weighted_sum(map(_data, row), xdata, b.data)
+        out.append(make_node(DOT, parents, number) if state is True else Value(number))
     return out
 
 
 _VALUE, _data = {Value}, operator.attrgetter("data")
+
+
+def _values(xs: list[Any]) -> list[Value]:
+    """Each item as a Value: a number becomes a constant leaf; anything else is refused by name."""
+    return [x if isinstance(x, Value) else _constant(x) for x in xs]
 
 
 def _constant(x: Any) -> Value:

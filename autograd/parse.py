@@ -74,8 +74,11 @@ class _Functions(Mapping[str, ops.Op]):
     def _live(self) -> dict[str, ops.Op]:
         return {name: op for name, op in ops.OPS.items() if op.in_formulas}
 
-    def __getitem__(self, name: str) -> ops.Op:
-        return self._live()[name]
+    def __getitem__(self, name: str) -> ops.Op:  # one lookup in the table (a name is looked up often)
+        op = ops.OPS.get(name)
+        if op is None or not op.in_formulas:
+            raise KeyError(name)
+        return op
 
     def __iter__(self) -> Any:
         return iter(self._live())

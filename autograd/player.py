@@ -40,11 +40,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from .draw import THEME_CSS, Highlight, dot_text, draw_dot, node_sizes, render_many, svg_markup
+from .draw import THEME_CSS, Highlight, check_style, dot_text, draw_dot, node_sizes, render_many, svg_markup
 from .engine import Value
 from .explain import Step, backward_steps
 from .extras import MissingExtraError
-from .formula import format_number, graph_order, node_names, symbolic_local, wrap_name
+from .formula import check_flags, format_number, graph_order, node_names, symbolic_local, wrap_name
 
 __all__ = ["play", "Player"]
 
@@ -394,7 +394,8 @@ def play(
     if max_steps is not None and (isinstance(max_steps, bool) or not isinstance(max_steps, numbers.Integral)
                                   or max_steps < 1):
         raise ValueError(f"play: max_steps must be a positive int or None, got {max_steps!r}")
-    draw_dot(Value(0.0), rankdir=rankdir, color=color, edge_labels=edge_labels)  # checks the options, at once
+    check_style("draw_dot", rankdir, color)  # the options play passes on to draw_dot, checked as it does
+    check_flags("draw_dot", edge_labels=edge_labels)
     order = graph_order(output, "play")
     steps = list(backward_steps(output))
     if max_steps is not None and len(steps) > max_steps:

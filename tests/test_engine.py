@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import math
 import threading
+from contextlib import nullcontext
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import pytest
@@ -633,6 +635,44 @@ def test_unfused_dots_build_what_unfused_dot_builds_row_by_row() -> None:
             _same_graph(out, expected, leaves_identical=False)
     with pytest.raises(ValueError, match="one weight per input, got 1 weights in row 1 and 2 inputs"):
         dots([[1.0, 2.0], [1.0]], xs, fused=False)
+
+
+WEIGHTED_SUMS: dict[str, Any] = {  # each way to ask for one weighted sum, with one weight given as a number
+    "dot": lambda ws, xs, b: dot(ws, xs, b),
+    "dot, fused=False": lambda ws, xs, b: dot(ws, xs, b, fused=False),
+    "dots": lambda ws, xs, b: dots([ws], xs, [b])[0],
+    "dots, fused=False": lambda ws, xs, b: dots([ws], xs, [b], fused=False)[0],
+}
+
+
+@pytest.mark.parametrize("mode", ["recording", "no_grad", "detect_anomaly"])
+@pytest.mark.parametrize("how", list(WEIGHTED_SUMS))
+def test_every_weighted_sum_is_a_value_with_the_same_number_in_every_mode(how: str, mode: str) -> None:
+    """Numbers anywhere, in every recording mode: always a Value, with one number (fused or not)."""
+    from autograd import detect_anomaly
+
+    w, x = Value(2.0), Value(3.0)
+    context = {"recording": nullcontext, "no_grad": no_grad, "detect_anomaly": detect_anomaly}[mode]
+    with context():
+        out = WEIGHTED_SUMS[how]([w, 0.5], [x, 4.0], 1.0)
+        plain = WEIGHTED_SUMS[how]([1.5], [2.0], None)  # nothing but numbers
+    assert isinstance(out, Value) and out.data == 2.0 * 3.0 + 0.5 * 4.0 + 1.0
+    assert isinstance(plain, Value) and plain.data == 3.0
+    assert (out._prev == ()) == (mode == "no_grad")
+    if mode != "no_grad":
+        out.backward()
+        assert (w.grad, x.grad) == (3.0, 2.0)
+
+
+@pytest.mark.parametrize("how", list(WEIGHTED_SUMS))
+@pytest.mark.parametrize("bad", [np.array(1.0), np.array([1.0, 2.0]), "a", None, [1.0]])
+def test_every_weighted_sum_refuses_an_item_that_is_not_a_number(how: str, bad: Any) -> None:
+    one = [Value(1.0)]
+    for ws, xs, b in (([bad], one, None), (one, [bad], None), (one, one, bad)):
+        if b is None and bad is None:
+            continue  # no bias is a bias of None
+        with pytest.raises(TypeError, match=r"dot: expected a number or a Value, got "):
+            WEIGHTED_SUMS[how](ws, xs, b)
 
 
 @pytest.mark.parametrize("op", [RELU, TANH])

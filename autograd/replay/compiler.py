@@ -349,14 +349,11 @@ class Compiler:
     """
 
     def __init__(self, placeholders: list[Placeholder], outputs: list[Value]) -> None:
-        order = topological_order(outputs[0])
+        # one walk for all the outputs: from a root whose parents they are (then dropped), so a
+        # part of the graph the outputs share is ordered once, parents first, as for one output
+        order = topological_order(outputs[0] if len(outputs) == 1 else Value(0.0, tuple(outputs)))
         if len(outputs) > 1:
-            seen = set(order)
-            for out in outputs[1:]:  # parents-first for each output; together still parents-first
-                for v in topological_order(out):
-                    if v not in seen:
-                        seen.add(v)
-                        order.append(v)
+            order.pop()
         mine = {id(p) for p in placeholders}
         self.loc: dict[Value, tuple[int, int]] = {p: (0, p.index) for p in placeholders}
         self.leaves: list[Value] = []
