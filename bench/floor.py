@@ -24,11 +24,13 @@ chainrule's counterparts, through public calls: ``Value(1.0)``; ``y = y * x``;
 ``y.backward()`` on that chain (the walk and the chain rule together, whatever the
 engine does inside); ``autograd.dot(ws, xs, b)`` and its ``backward()``.
 
-The same file counts the nodes and dot edges of one demo step's graph (``nn.MLP``
-and ``nn.MLP(fused=False)``), so that ``run.py`` can turn these floors into a floor
-for the whole step.
+With ``--graph`` the same file, instead, counts the nodes and dot edges of one demo
+step's graph (``nn.MLP`` and ``nn.MLP(fused=False)``), so that ``run.py`` can turn
+these floors into a floor for the whole step, and measures the bytes per node of plain
+layouts and of ``autograd.Value``: numbers that do not change from process to process,
+so ``run.py`` asks for them once.
 
-    python bench/floor.py [-n 100000] [--repeats 5]
+    python bench/floor.py [-n 100000] [--repeats 5] [--graph]
 """
 
 from __future__ import annotations
@@ -155,17 +157,14 @@ def plain_dot_backward(out: Node, ws: list[Node], xs: list[Node], b: Node) -> No
     b.grad += g
 
 
-def plain_dots(ws: list[Node], xs: list[Node], b: Node, k: int) -> list[Node]:
-    return [plain_dot(ws, xs, b) for _ in range(k)]
+def build_dots(dot: Callable[[list, list, Any], Any], ws: list, xs: list, b: Any, k: int) -> list:
+    """``k`` dot nodes over the same weights and inputs: ``plain_dot``'s, or ``autograd.dot``'s."""
+    return [dot(ws, xs, b) for _ in range(k)]
 
 
 def plain_dots_backward(dots: list[Node], ws: list[Node], xs: list[Node], b: Node) -> None:
     for d in dots:
         plain_dot_backward(d, ws, xs, b)
-
-
-def engine_dots(dot: Any, ws: list[Any], xs: list[Any], b: Any, k: int) -> list[Any]:
-    return [dot(ws, xs, b) for _ in range(k)]
 
 
 def backward_each(outs: list[Any]) -> None:
@@ -265,14 +264,14 @@ def measure(n: int, repeats: int) -> dict[str, list[float]]:
         ws = [Node(0.5, 0.0, (), "", "") for _ in range(DOT_EDGES)]
         xs = [Node(0.25, 0.0, (), "", "") for _ in range(DOT_EDGES)]
         b = Node(0.0, 0.0, (), "", "")
-        t, dots = _timed(plain_dots, True, ws, xs, b, n_dots)
+        t, pdots = _timed(build_dots, True, plain_dot, ws, xs, b, n_dots)
         put("floor dot forward", t, n_dots * DOT_EDGES)
-        for d in dots:
+        for d in pdots:
             d.grad = 1.0
-        put("floor dot backward", _timed(plain_dots_backward, True, dots, ws, xs, b)[0], n_dots * DOT_EDGES)
-        del dots
+        put("floor dot backward", _timed(plain_dots_backward, True, pdots, ws, xs, b)[0], n_dots * DOT_EDGES)
+        del pdots
         vws, vxs, vb = [Value(0.5) for _ in ws], [Value(0.25) for _ in xs], Value(0.0)
-        t, vdots = _timed(engine_dots, True, autograd.dot, vws, vxs, vb, n_dots)
+        t, vdots = _timed(build_dots, True, autograd.dot, vws, vxs, vb, n_dots)
         put("engine dot forward", t, n_dots * DOT_EDGES)
         put("engine dot backward", _timed(backward_each, True, vdots)[0], n_dots * DOT_EDGES)
         del vdots
@@ -288,28 +287,12 @@ def demo_graph_counts() -> dict[str, dict[str, int]]:
     counts = {}
     for impl in ("chainrule", "chainrule-elementary"):
         model, Value, _ = workloads.scalar_model(impl)
-        inputs = [list(map(Value, xrow)) for xrow in X]
-        losses = [(1 + -yi * s).relu() for yi, s in zip(y, map(model, inputs))]
-        total = sum(losses) * (1.0 / len(losses)) + workloads.ALPHA * sum(p * p for p in model.parameters())
-        seen, stack = {total}, [total]
-        inner = dot_nodes = dot_edges = leaves = 0
-        while stack:
-            v = stack.pop()
-            prev = v._prev
-            if not prev:
-                leaves += 1
-            elif str(v._op) == "dot":
-                dot_nodes += 1
-                dot_edges += len(prev)
-            else:
-                inner += 1
-            for p in prev:
-                if p not in seen:
-                    seen.add(p)
-                    stack.append(p)
-        counts[impl] = {"nodes": len(seen), "leaves": leaves, "parameters": len(model.parameters()),
-                        "other_nodes": inner,
-                        "dot_nodes": dot_nodes, "dot_edges": dot_edges}
+        nodes = workloads.graph_nodes(workloads.demo_loss(model, X, y, Value))
+        leaves = sum(1 for v in nodes if not v._prev)
+        dot_nodes = [v for v in nodes if v._prev and str(v._op) == "dot"]
+        counts[impl] = {"nodes": len(nodes), "leaves": leaves, "parameters": len(model.parameters()),
+                        "other_nodes": len(nodes) - leaves - len(dot_nodes),
+                        "dot_nodes": len(dot_nodes), "dot_edges": sum(len(v._prev) for v in dot_nodes)}
     return counts
 
 
@@ -317,11 +300,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-n", type=int, default=100_000, help="nodes per measurement")
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--graph", action="store_true",
+                    help="not the timings: the demo graph's counts and the bytes per node of each layout")
     a = ap.parse_args()
-    ns = measure(a.n, a.repeats)
-    result = {"ns": {k: statistics.median(v) for k, v in ns.items()}, "n": a.n, "repeats": a.repeats,
-              "demo_graph": demo_graph_counts(), "bytes": node_bytes(a.n), "python": sys.version.split()[0]}
-    print(json.dumps(result))
+    if a.graph:
+        result = {"demo_graph": demo_graph_counts(), "bytes": node_bytes(a.n)}
+    else:
+        ns = measure(a.n, a.repeats)
+        result = {"ns": {k: statistics.median(v) for k, v in ns.items()}, "n": a.n, "repeats": a.repeats}
+    print(json.dumps(result | {"python": sys.version.split()[0]}))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ measures, where the time goes). ``python bench/run.py --report`` re-renders it.
 from __future__ import annotations
 
 import statistics
+from dataclasses import dataclass
 from typing import Any
 
 # The three scalar paths of chainrule's demo step: label, targets (collector on, off), graph of the floor.
@@ -83,6 +84,13 @@ def floor_ns(results: dict[str, Any]) -> dict[str, float]:
     """Each floor measurement's median over the floor processes, in ns per node or edge."""
     runs = results["floor"]
     return {k: median([r["ns"][k] for r in runs]) for k in runs[0]["ns"]}
+
+
+def chain_per_node(results: dict[str, Any], what: str) -> tuple[float, float]:
+    """The median seconds per node of ``what`` (``backward_per_node``, ``build_per_node``) on the
+    chain of 10^4 nodes and on the chain of 10^6."""
+    chain = results["chain"]
+    return median([c[what] for c in chain["10000"]]), median([c[what] for c in chain["1000000"]])
 
 
 def floor_step(ns: dict[str, float], counts: dict[str, int], gc: str) -> float:
@@ -167,13 +175,11 @@ def engine_table(results: dict[str, Any]) -> str:
             ("chainrule-micrograd-style", "on", "same, micrograd-style user code, collector on"),
             ("chainrule-micrograd-style", "off", "same, micrograd-style, collector off")):
         rows.append(_drop_row(results, impl, gc, label))
-    small = median([c["backward_per_node"] for c in results["chain"]["10000"]])
-    big = median([c["backward_per_node"] for c in results["chain"]["1000000"]])
+    small, big = chain_per_node(results, "backward_per_node")
     rows.append(["`backward()` time per node, 10^6 vs 10^4 nodes (`y = y + x`)", "n/a (RecursionError)",
                  f"{big * 1e9:.0f} ns vs {small * 1e9:.0f} ns", f"{big / small:.2f}x",
                  f"<= {BACKWARD_GROWTH:g}x", "yes" if big / small <= BACKWARD_GROWTH else "no"])
-    bsmall = median([c["build_per_node"] for c in results["chain"]["10000"]])
-    bbig = median([c["build_per_node"] for c in results["chain"]["1000000"]])
+    bsmall, bbig = chain_per_node(results, "build_per_node")
     rows.append(["building that chain, time per node, 10^6 vs 10^4", "n/a",
                  f"{bbig * 1e9:.0f} ns vs {bsmall * 1e9:.0f} ns", f"{bbig / bsmall:.2f}x", "", ""])
     d_mg, d_us = results["depth"]["micrograd"], results["depth"]["chainrule"]
@@ -318,33 +324,54 @@ def _per_epoch(runs: list[dict]) -> float:
     return median([x for r in runs for x in r["epoch_cpu"][2:]])  # epochs 0 and 1 trace the model and loss
 
 
+def _epochs(runs: tuple[list[dict], list[dict]] | str) -> tuple[float, float]:
+    """The median CPU seconds of a digits epoch, chainrule's and PyTorch's (NaN when skipped)."""
+    return (float("nan"),) * 2 if isinstance(runs, str) else (_per_epoch(runs[0]), _per_epoch(runs[1]))
+
+
 def digits_to_profile(digits: dict[str, Any]) -> bool:
-    runs = _digits_runs(digits)
-    return not isinstance(runs, str) and _per_epoch(runs[0]) / _per_epoch(runs[1]) > REPLAY_VS_TORCH
+    ours, torch = _epochs(_digits_runs(digits))
+    return ours / torch > REPLAY_VS_TORCH  # False when NaN
 
 
-def scale_table(results: dict[str, Any]) -> str:
-    scale = results["scale"]
+@dataclass(frozen=True)
+class Scale:
+    """The replay at real scale, its medians computed once per page (:func:`scale_summary`)."""
+
+    sizes: dict[tuple[int, int], dict[str, float]]  # the sweep's, by (batch, width): sweep_medians
+    digits: tuple[list[dict], list[dict]] | str  # the digits' runs (chainrule's, PyTorch's), or why skipped
+    epoch: tuple[float, float]  # the median CPU seconds of a digits epoch, chainrule's and PyTorch's
+    digits_ratio: float  # chainrule's epoch over PyTorch's (NaN when the digits were skipped)
+
+
+def scale_summary(scale: dict[str, Any]) -> Scale | None:
+    """The medians of the replay at scale; None when the whole measurement was skipped."""
     if "skipped" in scale:
-        return f"Skipped: {scale['skipped']}."
+        return None
+    runs = _digits_runs(scale["digits"])
+    epoch = _epochs(runs)
+    return Scale(sweep_medians(scale["sweep"]), runs, epoch, epoch[0] / epoch[1])
+
+
+def scale_table(results: dict[str, Any], scale: Scale | None) -> str:
+    if scale is None:
+        return f"Skipped: {results['scale']['skipped']}."
     rows: list[Row] = []
-    m = sweep_medians(scale["sweep"])
-    for (b, w), v in sorted(m.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+    for (b, w), v in sorted(scale.sizes.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         demo = " (the demo's size)" if (b, w) == (100, 16) else ""
         rows.append([f"`nn.MLP(2, [{w}, {w}, 1])`, batch {b:,}{demo}", ms(v["torch"]), ms(v["replay"]),
                      f"{v['ratio']:.2f}x", goal(v["ratio"], REPLAY_VS_TORCH, False, REPLAY_GOAL)])
-    runs = _digits_runs(scale["digits"])
-    if isinstance(runs, str):
+    if isinstance(scale.digits, str):
         rows.append(["digits: `nn.MLP(64, [64, 10])`, cross-entropy, per epoch", "", "",
-                     "", f"skipped: {runs}"])
+                     "", f"skipped: {scale.digits}"])
     else:
-        ours, torch = runs
-        po, pt = _per_epoch(ours), _per_epoch(torch)
+        ours, torch = scale.digits
+        (po, pt), ratio = scale.epoch, scale.digits_ratio
         r0 = ours[0]
         epochs = len(r0["epoch_cpu"])
         rows.append([f"digits: `nn.MLP(64, [64, 10])`, cross-entropy, Adam, full batch of {r0['n_train']:,} "
-                     "images, per epoch (`nn.fit(..., vectorize=True)`)", ms(pt), ms(po), f"{po / pt:.2f}x",
-                     goal(po / pt, REPLAY_VS_TORCH, False, REPLAY_GOAL)])
+                     "images, per epoch (`nn.fit(..., vectorize=True)`)", ms(pt), ms(po), f"{ratio:.2f}x",
+                     goal(ratio, REPLAY_VS_TORCH, False, REPLAY_GOAL)])
         acc_o, acc_t = median([r["test_accuracy"] for r in ours]), median([r["test_accuracy"] for r in torch])
         rows.append([f"digits: test accuracy after {epochs} epochs ({r0['n_test']} unseen images)",
                      f"{acc_t:.1%}", f"{acc_o:.1%}", "", goal(acc_o, DIGITS_ACCURACY, True,
@@ -386,7 +413,7 @@ def _phases(results: dict[str, Any], impl: str) -> dict[str, float]:
     return {k: median(v) for k, v in phases.items()}
 
 
-def why_missed(results: dict[str, Any]) -> list[str]:
+def why_missed(results: dict[str, Any], scale: Scale | None) -> list[str]:
     """One paragraph per missed target: how far the floor lets it go, and where the rest of the time
     goes, from this run's own numbers."""
     demo, ns, out = results["demo"], floor_ns(results), []
@@ -417,17 +444,16 @@ def why_missed(results: dict[str, Any]) -> list[str]:
     ours = results["memory"]["chainrule"]["sum_bytes_per_node"]
     if b and ours > BYTES_PER_NODE:
         out.append(para(f"""
-            - Bytes per node: {ours:.0f} against a target of {BYTES_PER_NODE}. The same chain built from
-            plain slotted objects: {b['slots + parents tuple']:.0f} B with a parents tuple,
-            {b['slots + __dict__ + parents tuple']:.0f} B with the `__dict__` slot a Value has (free
-            attributes, `v.name = 'w'`, as the micrograd lecture's code sets them), and
+            - Bytes per node: {ours:.0f} against a target of {BYTES_PER_NODE}. The same chain built in
+            one process from Values and from plain slotted objects: a Value measures
+            {b['autograd.Value']:.0f} B there, a slotted object {b['slots + parents tuple']:.0f} B with a
+            parents tuple, {b['slots + __dict__ + parents tuple']:.0f} B with the `__dict__` slot a Value
+            has (free attributes, `v.name = 'w'`, as the micrograd lecture's code sets them), and
             {b['slots, two parent slots']:.0f} B with the parents in two slots and no `__dict__`. Only
             the last is under the target, and it gives up both the free attributes and the `_prev`
             tuple."""))
-    small = median([c["backward_per_node"] for c in results["chain"]["10000"]])
-    big = median([c["backward_per_node"] for c in results["chain"]["1000000"]])
-    bsmall = median([c["build_per_node"] for c in results["chain"]["10000"]])
-    bbig = median([c["build_per_node"] for c in results["chain"]["1000000"]])
+    small, big = chain_per_node(results, "backward_per_node")
+    bsmall, bbig = chain_per_node(results, "build_per_node")
     if big / small > BACKWARD_GROWTH:
         out.append(para(f"""
             - `backward()` per node grows {big / small:.2f}x from 10^4 to 10^6 nodes (target
@@ -435,27 +461,23 @@ def why_missed(results: dict[str, Any]) -> list[str]:
             no chain rule in it. Both are linear in the nodes: what grows is the cost of each memory
             access once the graph (about {ours * 1e6 / 2**20:.0f} MB at 10^6 nodes) no longer fits in
             the processor's caches."""))
-    scale = results["scale"]
-    if "skipped" not in scale:
-        m = sweep_medians(scale["sweep"])
-        missed = {k: v for k, v in m.items() if v["ratio"] > REPLAY_VS_TORCH}
+    if scale is not None:
+        missed = {k: v for k, v in scale.sizes.items() if v["ratio"] > REPLAY_VS_TORCH}
         if missed:
             worst = max(missed, key=lambda k: missed[k]["ratio"])
             out.append(para(f"""
-                - Replay against PyTorch: {len(missed)} of {len(m)} sizes miss {REPLAY_GOAL}, worst at
-                batch {worst[0]:,}, width {worst[1]} ({missed[worst]['ratio']:.1f}x). A replay step runs
-                NumPy for the forward and backward, then reads and writes every parameter as a Value in
-                Python (clearing its gradient, the update): per parameter, not per example, so it
+                - Replay against PyTorch: {len(missed)} of {len(scale.sizes)} sizes miss {REPLAY_GOAL},
+                worst at batch {worst[0]:,}, width {worst[1]} ({missed[worst]['ratio']:.1f}x). A replay step
+                runs NumPy for the forward and backward, then reads and writes every parameter as a Value
+                in Python (clearing its gradient, the update): per parameter, not per example, so it
                 dominates where the network is wide and the batch small, and fades at batch 10,000
                 (the profile above). PyTorch keeps its parameters in matrices."""))
-        runs = _digits_runs(scale["digits"])
-        if not isinstance(runs, str) and digits_to_profile(scale["digits"]):
-            ratio = _per_epoch(runs[0]) / _per_epoch(runs[1])
+        if scale.digits_ratio > REPLAY_VS_TORCH:  # False when NaN: the digits skipped
             out.append(para(f"""
-                - Digits epoch: {ratio:.1f}x PyTorch's. As the profile above shows, the tape's NumPy work
-                is a small part of an epoch; the rest is `nn.fit`'s Python work per parameter (4,810
-                Values through Adam's checks and update) and per example (the accuracy of 1,348 lists
-                of 10 scores), which batched PyTorch does as array operations."""))
+                - Digits epoch: {scale.digits_ratio:.1f}x PyTorch's. As the profile above shows, the tape's
+                NumPy work is a small part of an epoch; the rest is `nn.fit`'s Python work per parameter
+                (4,810 Values through Adam's checks and update) and per example (the accuracy of 1,348
+                lists of 10 scores), which batched PyTorch does as array operations."""))
     return out
 
 
@@ -481,7 +503,7 @@ def header(results: dict[str, Any]) -> str:
             f"processes (other Pythons: {meta['other_rounds']})")
 
 
-def notes(results: dict[str, Any]) -> list[str]:
+def notes(results: dict[str, Any], scale: Scale | None) -> list[str]:
     demo = results["demo"]
     mg_collect = median(demo["micrograd/off"]["collect_between_steps"])
     n_mg, n_us = len(demo["micrograd/on"]["cpu"]), len(demo["chainrule/on"]["cpu"])
@@ -516,26 +538,20 @@ def notes(results: dict[str, Any]) -> list[str]:
         {fl['repeats']} repeats each over {fl['n']:,} nodes, floor and chainrule alternating
         (`bench/floor.py`). The collector on adds {ns['floor mul gc on'] - ns['floor mul gc off']:.0f} ns to
         each plain multiply node."""))
-    for ts in results["profile"].values():
-        phases: dict[str, list[float]] = {}
-        for r in ts:
-            for phase, t in r["ms"].items():
-                phases.setdefault(phase, []).append(t)
-        split = ", ".join(f"{phase} {median(v):.1f}" for phase, v in phases.items())
+    for impl, ts in results["profile"].items():
+        split = ", ".join(f"{phase} {t:.1f}" for phase, t in _phases(results, impl).items())
         out.append(f"- Where a chainrule step's CPU time goes ({ts[0]['how']}, collector on, ms, medians): "
                    f"{split}. `gc` is the cyclic collector's share, counted inside the phase it interrupted.")
-    scale = results["scale"]
-    if "skipped" not in scale:
-        m = sweep_medians(scale["sweep"])
+    if scale is not None:
         out.append(para(f"""
             - Replay at scale: `scale.py sweep`; `nn.MLP(2, [w, w, 1])` on b two-moons points, weights
             U(-1, 1)/sqrt(fan-in), hinge + 1e-4 L2, one SGD step: the tape's forward and backward, the loss
             and its gradient in NumPy, then every parameter (a Value) updated in Python; PyTorch does the
             same network as float64 matrices on one thread. Their losses agree within
-            {max(v['loss_diff'] for v in m.values()):.0e} (relative) at every size."""))
-        runs = _digits_runs(scale["digits"])
-        if not isinstance(runs, str):
-            diff = max(abs(a - b) for a, b in zip(runs[0][0]["losses"], runs[1][0]["losses"]))
+            {max(v['loss_diff'] for v in scale.sizes.values()):.0e} (relative) at every size."""))
+        if not isinstance(scale.digits, str):
+            ours, torch = scale.digits
+            diff = max(abs(a - b) for a, b in zip(ours[0]["losses"], torch[0]["losses"]))
             out.append(para(f"""
                 - Digits: `nn.data.load_digits()`, `nn.MLP(64, [64, 10], init='he', seed=0)`, Adam (lr
                 0.01), full batch, trained by `nn.fit(..., loss='cross_entropy', vectorize=True)`; PyTorch
@@ -546,15 +562,17 @@ def notes(results: dict[str, Any]) -> list[str]:
 
 
 def render(results: dict[str, Any]) -> str:
+    scale = scale_summary(results["scale"])  # the sweep's and the digits' medians, for three sections
+    why = why_missed(results, scale)
     parts = [
         "# Benchmark: chainrule vs micrograd 0.1.0 and PyTorch", header(results),
         "## The demo step (the targets of issue 17)", demo_table(results),
         "## Memory, graphs, backward", engine_table(results),
         "## The per-node floor (plain Python, this interpreter, this run)", floor_table(results),
         "## Other Pythons (demo step ratios, collector on / off)", pythons_table(results),
-        "## The replay at real scale", scale_table(results),
+        "## The replay at real scale", scale_table(results, scale),
         *profile_tables(results),
-        *(["## Why the missed targets are missed", "\n".join(why)] if (why := why_missed(results)) else []),
-        "## Notes", "\n".join(notes(results)),
+        *(["## Why the missed targets are missed", "\n".join(why)] if why else []),
+        "## Notes", "\n".join(notes(results, scale)),
     ]
     return "\n\n".join(parts) + "\n"

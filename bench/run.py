@@ -34,7 +34,6 @@ import re
 import shutil
 import subprocess
 import sys
-import sysconfig
 import time
 import tomllib
 from typing import Any
@@ -219,16 +218,21 @@ def measure_pythons(a: argparse.Namespace) -> list[dict[str, Any]]:
     return lines
 
 
-def measure_engine(a: argparse.Namespace, mg: str, has_trace: bool) -> dict[str, Any]:
-    """Loss agreement, memory, dropped graphs, depth, backward per node, cycles, profile, floor."""
-    out: dict[str, Any] = {}
-    n_agree = 4 if a.quick else 10
-    say(f"loss agreement over {n_agree} steps")
-    impls = [("micrograd", mg)] + [(impl, OURS) for impl in report.DEMO_IMPLS]
-    if has_trace:
-        impls.append(("chainrule-trace", OURS))
-    out["agree"] = {impl: run(py, "workloads", "step", "--impl", impl, "--steps", str(n_agree))["losses"]
-                    for impl, py in impls}
+def loss_agreement(demo: dict[str, Any], steps: int) -> dict[str, list[float]]:
+    """Each engine's losses over the first ``steps`` steps of its demo runs: the agreement with micrograd.
+
+    A demo run records the loss of every step, the untimed first one included, and every process
+    starts from the same data and initial weights. micrograd's come from its collector-off runs,
+    which have as many steps as chainrule's (its collector-on runs have fewer)."""
+    keys = {"micrograd": "micrograd/off", **{impl: f"{impl}/on" for impl in report.DEMO_IMPLS},
+            "chainrule-trace": "chainrule-trace/on"}
+    return {impl: demo[key]["losses"][:steps] for impl, key in keys.items() if key in demo}
+
+
+def measure_engine(a: argparse.Namespace, mg: str, demo: dict[str, Any]) -> dict[str, Any]:
+    """Loss agreement (from the demo runs), memory, dropped graphs, depth, backward per node, cycles,
+    profile, floor."""
+    out: dict[str, Any] = {"agree": loss_agreement(demo, 4 if a.quick else 10)}
     say("memory per node")
     out["memory"] = {impl: run(py, "workloads", "memory", "--impl", impl, "-n", "100000")
                      for impl, py in (("micrograd", mg), ("chainrule", OURS))}
@@ -255,6 +259,8 @@ def measure_engine(a: argparse.Namespace, mg: str, has_trace: bool) -> dict[str,
                                 for impl in report.DEMO_IMPLS], a.rounds, "profile of a step")
     out["floor"] = alternate([("floor", OURS, "floor", ["--repeats", "3"])], a.rounds,
                              "per-node floor")["floor"]
+    say("the demo graph's counts, bytes per node of plain layouts")
+    out["floor"][0].update(run(OURS, "floor", "--graph"))  # the same in every process, so measured once
     return out
 
 
@@ -335,12 +341,11 @@ def measure_all(a: argparse.Namespace) -> dict[str, Any]:
             torch_note = f"skipped: torch=={TORCH_VERSION} could not be installed"
     has_trace = can_import(OURS, "autograd.replay")
     results: dict[str, Any] = {"demo": measure_demo(a, mg, torch_py, has_trace)}
-    results.update(measure_engine(a, mg, has_trace))
+    results.update(measure_engine(a, mg, results["demo"]))
     results["pythons"] = measure_pythons(a)
     results["scale"] = measure_scale(a, torch_py, has_trace)
-    config = sysconfig.get_config_var("CONFIG_ARGS") or ""
     results["meta"] = {
-        "machine": machine(), "interpreter": interpreter(OURS), "python_path": OURS, "config_args": config,
+        "machine": machine(), "interpreter": interpreter(OURS), "python_path": OURS,
         "micrograd": MICROGRAD_VERSION, "torch": torch_note if torch_py is None else TORCH_VERSION,
         "has_trace": has_trace, "rounds": a.rounds, "other_rounds": a.other_rounds, "quick": a.quick,
         "command": f"make bench{' TORCH=1' if a.torch else ''} (python bench/run.py"

@@ -75,6 +75,23 @@ def initial_weights(sizes: list[int] | None = None, seed: int = WEIGHT_SEED) -> 
     return out
 
 
+def demo_scores(model: Any, X: list, Value: Callable[[float], Any]) -> list:
+    """The model's forward pass over every point of ``X``, all inputs wrapped as Values first."""
+    inputs = [list(map(Value, xrow)) for xrow in X]
+    return list(map(model, inputs))
+
+
+def scores_loss(model: Any, scores: list, y: list) -> Any:
+    """The demo's loss from the model's ``scores``: the mean hinge loss plus 1e-4 L2 of the parameters."""
+    losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
+    return sum(losses) * (1.0 / len(losses)) + ALPHA * sum(p * p for p in model.parameters())
+
+
+def demo_loss(model: Any, X: list, y: list, Value: Callable[[float], Any]) -> Any:
+    """micrograd's demo loss of ``model`` on the points ``X`` and labels ``y``: its graph, before backward."""
+    return scores_loss(model, demo_scores(model, X, Value), y)
+
+
 def demo_step(
     model: Any,
     X: list,
@@ -88,12 +105,7 @@ def demo_step(
     ``update(model, learning_rate)`` replaces the plain SGD update where an engine needs
     its own (PyTorch updates parameters under ``torch.no_grad()``).
     """
-    inputs = [list(map(Value, xrow)) for xrow in X]
-    scores = list(map(model, inputs))
-    losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
-    data_loss = sum(losses) * (1.0 / len(losses))
-    reg_loss = ALPHA * sum(p * p for p in model.parameters())
-    total_loss = data_loss + reg_loss
+    total_loss = demo_loss(model, X, y, Value)
     model.zero_grad()
     total_loss.backward()
     learning_rate = 1.0 - 0.9 * k / 100
@@ -428,7 +440,6 @@ def run_memory(impl: str, n: int) -> dict:
         tracemalloc.stop()
         del chain
         out[f"{name}_bytes_per_node"] = graph / nodes
-        out[f"{name}_bytes_per_step"] = graph / n
     return out
 
 
@@ -447,7 +458,7 @@ def run_drop(impl: str, passes: list[int], gc_on: bool) -> dict:
     X, y = make_moons()
     params = model.parameters()
 
-    def forward(i: int) -> Any:
+    def forward(i: int) -> Any:  # not demo_loss of one point: its mean of one term would add two nodes
         x, t = X[i % len(X)], y[i % len(X)]
         score = model(list(map(Value, x)))
         return (1 + -t * score).relu() + ALPHA * sum(p * p for p in params)
@@ -556,11 +567,9 @@ def run_profile(impl: str, steps: int) -> dict:
     for k in range(steps + 1):
         gc_time[0] = 0.0
         t0 = clock()
-        inputs = [list(map(Value, xrow)) for xrow in X]
-        scores = list(map(model, inputs))
+        scores = demo_scores(model, X, Value)
         t1 = clock()
-        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
-        total = sum(losses) * (1.0 / len(losses)) + ALPHA * sum(p * p for p in model.parameters())
+        total = scores_loss(model, scores, y)
         model.zero_grad()
         t2 = clock()
         walked = backward_in_halves(total)
@@ -570,7 +579,7 @@ def run_profile(impl: str, steps: int) -> dict:
         for p in model.parameters():
             p.data -= (1.0 - 0.9 * k / 100) * p.grad
         t5 = clock()
-        del total, losses, scores, inputs
+        del total, scores
         if not k:  # the first step warms up
             continue
         split = [("walk", walked - t2), ("chain rule", t4 - walked)] if walked else [("backward", t4 - t2)]
@@ -592,18 +601,12 @@ def run_cycle(impl: str) -> dict:
 
     X, y = make_moons()
     model, Value, how = scalar_model("micrograd" if impl == "micrograd" else "chainrule-elementary")
-
-    def loss() -> Any:
-        inputs = [list(map(Value, xrow)) for xrow in X]
-        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, map(model, inputs))]
-        return sum(losses) * (1.0 / len(losses)) + ALPHA * sum(p * p for p in model.parameters())
-
-    loss().backward()  # a first step outside the measurement: parameter grads, caches
+    demo_loss(model, X, y, Value).backward()  # a first step outside the measurement: parameter grads, caches
     gc.collect()
     gc.disable()
     tracemalloc.start()
     base = tracemalloc.get_traced_memory()[0]
-    total = loss()
+    total = demo_loss(model, X, y, Value)
     total.backward()
     graph = tracemalloc.get_traced_memory()[0] - base
     del total
@@ -612,19 +615,19 @@ def run_cycle(impl: str) -> dict:
     found = gc.collect()
     gc.enable()
     return {"graph_bytes": graph, "bytes_left_after_drop": left, "unreachable_found_by_gc": found,
-            "nodes": count_nodes(loss()), "how": how}
+            "nodes": len(graph_nodes(demo_loss(model, X, y, Value))), "how": how}
 
 
-def count_nodes(root: Any) -> int:
-    """How many Values a graph holds (any engine whose nodes list their parents in ``_prev``)."""
-    seen = {id(root)}
-    stack = [root]
-    while stack:
-        for p in stack.pop()._prev:
+def graph_nodes(root: Any) -> list:
+    """Every Value of a graph, once each, ``root`` first (any engine whose nodes list their parents in
+    ``_prev``)."""
+    nodes, seen = [root], {id(root)}
+    for v in nodes:  # the list grows as it is read: each new node's parents are read in their turn
+        for p in v._prev:
             if id(p) not in seen:
                 seen.add(id(p))
-                stack.append(p)
-    return len(seen)
+                nodes.append(p)
+    return nodes
 
 
 def main() -> None:
