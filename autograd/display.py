@@ -16,7 +16,7 @@ from typing import Any
 
 from .formula import format_number, printable
 
-__all__ = ["value_html", "html_table", "shown"]
+__all__ = ["value_html", "html_table", "html_text", "shown"]
 
 _BOX = ("display:inline-block;border:1px solid currentColor;border-radius:4px;"
         "font-family:Menlo,Consolas,monospace;font-size:13px;line-height:1.6")
@@ -26,7 +26,7 @@ _RULE = "border-left:1px solid currentColor"
 
 def value_html(v: Any) -> str:
     """The HTML box of one Value."""
-    cells = [html.escape(printable(v.label))] if v.label else []
+    cells = [html_text(v.label)] if v.label else []
     cells += [f"data {html.escape(shown(v.data))}", f"grad {html.escape(shown(v.grad))}"]
     spans = "".join(f'<span style="{_CELL}{";" + _RULE if i else ""}">{c}</span>'
                     for i, c in enumerate(cells))
@@ -42,14 +42,17 @@ def shown(x: Any) -> str:
         return f"{x!r:.40}"
 
 
+def html_text(x: Any) -> str:
+    """``str(x)`` as HTML text: escaped, and control characters shown (autograd.formula.printable)."""
+    return html.escape(printable(str(x)))
+
+
 def html_table(header: Sequence[str], rows: Sequence[Sequence[Any]], caption: str = "") -> str:
     """A plain HTML table, every cell escaped (the nn displays use it)."""
     th, td = "<th style='text-align:left;padding:2px 10px'>", "<td style='padding:2px 10px'>"
-    def text(x: Any) -> str:  # escaped, and control characters shown (autograd.formula.printable)
-        return html.escape(printable(str(x)))
-
-    head = "".join(f"{th}{text(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"{td}{text(c)}</td>" for c in row) + "</tr>" for row in rows)
-    cap = f"<caption style='text-align:left;font-weight:bold'>{text(caption)}</caption>" if caption else ""
+    head = "".join(f"{th}{html_text(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"{td}{html_text(c)}</td>" for c in row) + "</tr>" for row in rows)
+    cap = f"<caption style='text-align:left;font-weight:bold'>{html_text(caption)}</caption>" if caption \
+        else ""
     head = f"<thead><tr>{head}</tr></thead>"
     return f"<table style='border-collapse:collapse'>{cap}{head}<tbody>{body}</tbody></table>"

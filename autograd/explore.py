@@ -25,7 +25,6 @@ layout stays put as the numbers change. Needs ipywidgets and Graphviz's ``dot``
 
 from __future__ import annotations
 
-import html
 import inspect
 import math
 import numbers
@@ -34,6 +33,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
+from .display import html_text
 from .draw import THEME_CSS, Highlight, check_style, draw_dot, node_sizes, render_many, svg_markup
 from .engine import Value, topological_order
 from .extras import need
@@ -183,12 +183,12 @@ class Explorer:
         d = wrap_name(out.label)
         sep = '<span class="cr-sep">·</span>'
         if self.error:
-            summary = f'<span class="cr-error">{html.escape(self.error)}</span>'
+            summary = f'<span class="cr-error">{html_text(self.error)}</span>'
         else:
-            label = html.escape(out.label)
+            label = html_text(out.label)
             parts = [f'<span class="cr-out">{label} = <b>{format_number(out.data)}</b></span>']
-            parts += [f'<span class="cr-grad" data-input="{html.escape(n)}">'
-                      f"∂{html.escape(d)}/∂{html.escape(n)} = <b>{format_number(g)}</b></span>"
+            parts += [f'<span class="cr-grad" data-input="{html_text(n)}">'
+                      f"∂{html_text(d)}/∂{html_text(n)} = <b>{format_number(g)}</b></span>"
                       for n, g in self.grads.items()]
             summary = sep.join(parts)
         stale = " cr-stale" if self.error else ""

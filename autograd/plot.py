@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 from .engine import Value
 from .extras import need
-from .formula import format_number
+from .formula import format_number, grad_number
 
 __all__ = ["plot_derivative"]
 
@@ -39,7 +39,7 @@ def _call(f: Callable[[Value], Any], x: float) -> tuple[float, float]:
             y.backward()
         except (ValueError, ArithmeticError):  # f is defined here but has no slope (sqrt at 0): a gap
             return float(y.data), math.nan
-        return float(y.data), float(v.grad.data if isinstance(v.grad, Value) else v.grad)
+        return float(y.data), grad_number(v, "plot_derivative")
     if isinstance(y, (int, float)) and not isinstance(y, bool):
         return float(y), 0.0  # f ignored its input: a constant
     raise TypeError(f"plot_derivative: f must return a Value or a number, got {type(y).__name__}: {y!r:.80}")

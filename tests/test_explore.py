@@ -107,6 +107,16 @@ def test_labels_are_escaped_in_the_view() -> None:
     assert "<img" not in view and "&lt;img src=x onerror=alert(1)&gt;" in view
 
 
+def test_control_characters_in_labels_are_shown_in_the_view_as_elsewhere() -> None:
+    def named(a: Value) -> Value:
+        out = a * 2.0
+        out.label = "L\x00\n\x1b"
+        return out
+
+    view = explore(named, a=1.0).view.value
+    assert "L␀␊␛" in view and not any(ch in view for ch in "\x00\x1b")
+
+
 def test_missing_ipywidgets_names_the_extra(monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "ipywidgets", None)
     with pytest.raises(ModuleNotFoundError, match=r'pip install "chainrule\[notebook\]"'):
