@@ -99,7 +99,7 @@ def make_moons(n: int = 100, noise: float = 0.1, seed: int | random.Random | Non
     of standard deviation ``noise`` moves every coordinate. The points come
     shuffled. With ``n`` odd, class 1 gets the extra point.
     """
-    _check_n("make_moons", n, 2)
+    n = _check_n("make_moons", n, 2)
     noise = _check_noise("make_moons", noise)
     rng = make_rng(seed)
     n0 = n // 2
@@ -117,9 +117,10 @@ def make_moons(n: int = 100, noise: float = 0.1, seed: int | random.Random | Non
 def make_circles(n: int = 100, noise: float = 0.05, factor: float = 0.5,
                  seed: int | random.Random | None = None, zero_one: bool = False) -> Dataset:
     """A small circle (class 1, radius ``factor``) inside a large one (class 0, radius 1), shuffled."""
-    _check_n("make_circles", n, 2)
+    n = _check_n("make_circles", n, 2)
     noise = _check_noise("make_circles", noise)
-    if not 0 < _real("make_circles", "factor", factor, "a number between 0 and 1") < 1:
+    factor = _real("make_circles", "factor", factor, "a number between 0 and 1")
+    if not 0 < factor < 1:
         raise ValueError(f"make_circles: factor must be a number between 0 and 1, got {factor!r:.60}")
     rng = make_rng(seed)
     n0 = n // 2
@@ -142,9 +143,10 @@ def make_spirals(n: int = 100, classes: int = 2, noise: float = 0.05, turns: flo
     More turns make the arms harder to tell apart.
     """
     classes = _count("make_spirals", "classes", classes, 2)
-    _check_n("make_spirals", n, classes)
+    n = _check_n("make_spirals", n, classes)
     noise = _check_noise("make_spirals", noise)
-    if _real("make_spirals", "turns", turns, "a positive number") <= 0:
+    turns = _real("make_spirals", "turns", turns, "a positive number")
+    if turns <= 0:
         raise ValueError(f"make_spirals: turns must be a positive number, got {turns!r:.60}")
     rng = make_rng(seed)
     points: list[list[float]] = []
@@ -186,7 +188,7 @@ def make_blobs(n: int = 100, centers: int | Sequence[Sequence[float]] = 2, noise
             raise TypeError("make_blobs: centers must be an integer or a list of points") from None
         if len(cs) < 2 or len({len(c) for c in cs}) != 1 or not cs[0]:
             raise ValueError("make_blobs: centers must list two or more points of one non-zero dimension")
-    _check_n("make_blobs", n, len(cs))
+    n = _check_n("make_blobs", n, len(cs))
     noise = _check_noise("make_blobs", noise)
     rng = make_rng(seed)
     points: list[list[float]] = []
@@ -207,14 +209,15 @@ def make_line(n: int = 50, m: float = 2.0, b: float = -1.0, noise: float = 0.1,
     Returns X as a list of one-element lists ``[x]`` (a model takes a list of
     inputs) and y as a list of floats.
     """
-    _check_n("make_line", n, 1)
+    n = _check_n("make_line", n, 1)
     noise = _check_noise("make_line", noise)
     if isinstance(x_range, (Mapping, str, bytes, set, frozenset)) or len(x_range) != 2:
         raise TypeError(f"make_line: x_range must be a pair (low, high), got {x_range!r:.60}")
     x_range = (_real("make_line", "x_range[0]", x_range[0]), _real("make_line", "x_range[1]", x_range[1]))
     for name, v in (("m", m), ("b", b)):
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):  # NumPy's too
             raise ValueError(f"make_line: {name} must be a finite number, got {v!r:.60}")
+    m, b = float(m), float(b)
     lo, hi = x_range
     rng = make_rng(seed)
     X: list[list[float]] = []

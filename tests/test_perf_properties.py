@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterator
 import pytest
 from op_rows import ROWS, every_op_graph
 
+import nn
 from autograd import Value, dot, grad, no_grad, ops, topological_order
 from autograd.engine import gc_paused
 
@@ -73,7 +74,6 @@ def test_gradient_graphs_have_no_cycles_either() -> None:
 
 @pytest.mark.usefixtures("collector_off")
 def test_a_training_step_graph_is_freed_by_reference_counting() -> None:
-    nn = pytest.importorskip("nn")
     model = nn.MLP(2, [16, 16, 1], seed=0, fused=False)
     xs = [[0.01 * i, -0.02 * i] for i in range(100)]
 
@@ -103,7 +103,6 @@ def test_a_training_step_graph_is_freed_by_reference_counting() -> None:
 def _dropped_forward_passes(fused: bool, keep: int = 0) -> tuple[int, int]:
     """(bytes one forward pass's graph takes, bytes still allocated after 1,000 more passes whose
     graphs are dropped unused); ``keep`` holds on to that many outputs, to show a leak is seen."""
-    nn = pytest.importorskip("nn")
     model = nn.MLP(2, [16, 16, 1], seed=0, fused=fused)
     xs = [Value(0.3), Value(-0.2)]
     kept = []
@@ -190,7 +189,6 @@ def test_gc_paused_restores_on_exceptions_and_nests() -> None:
 
 
 def test_nn_forward_restores_the_collector_even_when_it_raises() -> None:
-    nn = pytest.importorskip("nn")
     model = nn.MLP(2, [3, 1], seed=0)
     assert gc.isenabled()
     model([Value(1.0), Value(2.0)])

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -24,14 +25,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+from helpers import named_buffers
 from hypothesis import given
 from hypothesis import strategies as st
 
 import nn
 from autograd import Value
-
-np = pytest.importorskip("numpy")
 
 
 def within(seconds: float, call: Callable[[], Any]) -> Any:
@@ -115,9 +116,13 @@ def test_load_refuses_a_source_that_is_not_a_regular_file_without_blocking(tmp_p
 
 # -- save and load accept the same models ----------------------------------------------------
 
-SPECIAL = [True, False, 0, -0.0, 5e-324, 1.7976931348623157e308, 10**400, -(10**400), math.nan, math.inf,
-           -math.inf, np.float32(0.25), np.float64(-1.5), np.int64(3), np.float32(np.inf), "0.5", None,
-           Value(1.0), [0.5], b"1"]
+#: Numbers a file holds (as the float they are equal to) ...
+ACCEPTED = [True, False, 0, -0.0, 5e-324, 1.7976931348623157e308, np.float32(0.25), np.float64(-1.5),
+            np.int64(3)]
+#: ... and what no file holds: not finite (10**400 is no float), or not a number at all.
+REFUSED = [10**400, -(10**400), math.nan, math.inf, -math.inf, np.float32(np.inf), "0.5", None, Value(1.0),
+           [0.5], b"1"]
+SPECIAL = ACCEPTED + REFUSED
 
 MODELS: dict[str, Callable[[], nn.Module]] = {
     "MLP": lambda: nn.MLP(2, [2, 1], seed=0),
@@ -127,20 +132,25 @@ MODELS: dict[str, Callable[[], nn.Module]] = {
 }
 
 
-def _set(model: nn.Module, k: int, value: Any) -> None:
+def _set(model: nn.Module, k: int, value: Any) -> str:
+    """Set the model's k-th number (its parameters, then its buffers) to ``value``; returns its name."""
     params = model.parameters()
     if k < len(params):
         params[k].data = value
-    else:
-        buffers = [(xs, i) for _, xs in getattr(model, "named_buffers", lambda: [])() for i in range(len(xs))]
-        xs, i = buffers[k - len(params)]
-        xs[i] = value
+        return list(model.state_dict())[k]
+    buffers = [(name, xs, i) for name, xs in named_buffers(model) for i in range(len(xs))]
+    name, xs, i = buffers[k - len(params)]
+    xs[i] = value
+    return f"{name}.{i}"
 
 
 def _count(model: nn.Module) -> int:
     """How many numbers a file holds for the model: its parameters and its buffers."""
-    buffers = getattr(model, "named_buffers", lambda: [])()
-    return len(model.parameters()) + sum(len(xs) for _, xs in buffers)
+    return len(model.parameters()) + sum(len(xs) for _, xs in named_buffers(model))
+
+
+def _refused(value: Any) -> bool:
+    return any(value is r for r in REFUSED)
 
 
 @given(kind=st.sampled_from(sorted(MODELS)), where=st.integers(0, 1000), value=st.sampled_from(SPECIAL),
@@ -151,25 +161,91 @@ def test_save_writes_exactly_what_load_reads(tmp_path_factory: Any, kind: str, w
     nn.save(nn.Neuron(1, seed=1), path)
     before = path.read_bytes()
     model = MODELS[kind]()
-    _set(model, where % _count(model), value)
-    if negative_variance and isinstance(model, nn.Sequential):
+    name = _set(model, where % _count(model), value)
+    negative = negative_variance and isinstance(model, nn.Sequential)
+    if negative:
         model.layers[1].running_var[0] = -1.0  # type: ignore[attr-defined]
+    # what load refuses: a number that is no finite float, and a negative variance
+    must_refuse = _refused(value) or negative or (".running_var." in name and value < 0)
     expected = model.state_dict()
-    buffers = [list(xs) for _, xs in getattr(model, "named_buffers", lambda: [])()]
+    buffers = [list(xs) for _, xs in named_buffers(model)]
     try:
         nn.save(model, path)
     except (TypeError, ValueError) as e:
+        assert must_refuse, f"save refused {value!r} as {name}: {e}"
         assert str(e).startswith("save: "), e
         assert path.read_bytes() == before  # refused: the old file whole
         assert sorted(os.listdir(path.parent)) == ["m.json"]
         return
-    loaded = nn.load(path)  # saved: so it loads, with the same numbers
+    assert not must_refuse, f"save wrote {value!r} as {name}, which load refuses"
+    _assert_loads_back(path, expected, buffers)
+
+
+def _assert_loads_back(path: Path, expected: dict[str, Any], buffers: list[list[Any]]) -> None:
+    """The file at ``path`` loads, with the numbers of ``expected`` and ``buffers``, signs of zero too."""
+    loaded = nn.load(path)
     assert list(loaded.state_dict()) == list(expected)
     for name, x in expected.items():
         got = loaded.state_dict()[name]
         assert got == float(x) and math.copysign(1, got) == math.copysign(1, float(x)), name
-    assert [list(xs) for _, xs in getattr(loaded, "named_buffers", lambda: [])()] == [
-        [float(x) for x in xs] for xs in buffers]
+    assert [list(xs) for _, xs in named_buffers(loaded)] == [[float(x) for x in xs] for xs in buffers]
+
+
+@pytest.mark.parametrize("kind", sorted(MODELS))
+@pytest.mark.parametrize("value", ACCEPTED, ids=repr)
+def test_every_accepted_number_is_saved_and_loads_back_equal(tmp_path: Path, kind: str, value: Any) -> None:
+    """The first parameter and the last one set to ``value``, and for BatchNorm a running mean too."""
+    model = MODELS[kind]()
+    params = len(model.parameters())
+    _set(model, 0, value)
+    _set(model, params - 1, value)
+    if kind == "Sequential with BatchNorm":
+        assert _set(model, params, value) == "layers.1.running_mean.0"
+    path = tmp_path / "m.json"
+    nn.save(model, path)
+    _assert_loads_back(path, model.state_dict(), [list(xs) for _, xs in named_buffers(model)])
+
+
+@pytest.mark.parametrize("kind", sorted(MODELS))
+@pytest.mark.parametrize("value", REFUSED, ids=repr)
+def test_every_refused_number_is_refused_by_save_and_the_file_kept(tmp_path: Path, kind: str,
+                                                                   value: Any) -> None:
+    path = tmp_path / "m.json"
+    nn.save(nn.Neuron(1, seed=1), path)
+    before = path.read_bytes()
+    for k in (0, -1):  # a parameter, and the last number (a buffer, for BatchNorm)
+        model = MODELS[kind]()
+        _set(model, k % _count(model), value)
+        with pytest.raises((TypeError, ValueError), match=r"^save: "):
+            nn.save(model, path)
+        assert path.read_bytes() == before and os.listdir(tmp_path) == ["m.json"]
+
+
+@pytest.mark.parametrize("value", REFUSED, ids=repr)
+def test_load_refuses_a_file_written_by_hand_with_a_refused_number(tmp_path: Path, value: Any) -> None:
+    """The number as near as JSON can spell it: NaN, Infinity, 400 digits, a string, null, a list..."""
+    path = tmp_path / "m.json"
+    nn.save(nn.Neuron(1, seed=1), path)
+    doc = json.loads(path.read_bytes())
+    doc["parameters"]["w.0"] = "@"
+    path.write_text(json.dumps(doc).replace('"@"', _json_literal(value)))
+    not_a_number = (r"^load: .*(parameter 'w\.0' (must be a number|is .*which is not a finite number)"
+                    r"|is not allowed \(parameters must be finite numbers\))")
+    with pytest.raises(ValueError, match=not_a_number):
+        nn.load(path)
+
+
+def _json_literal(value: Any) -> str:
+    """``value`` as JSON text: NaN and Infinity as Python's json writes them, 10**400 with all its digits."""
+    if isinstance(value, Value):
+        return json.dumps({"data": value.data})
+    if isinstance(value, bytes):
+        return json.dumps(value.decode())
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, (float, np.floating)):
+        return json.dumps(float(value))
+    return json.dumps(value)
 
 
 @pytest.mark.parametrize("limit", [900, 2_000, 5_000])
@@ -194,6 +270,50 @@ def test_the_size_limit_is_the_same_for_save_and_load(tmp_path: Path, monkeypatc
         path.write_bytes(b"old")
         outcomes.add("saved")
     assert outcomes == {"refused", "saved"}  # each limit is crossed by one of the widths
+    # load draws the line at the same byte: a file written by hand, padded to the limit, loads;
+    # one byte more is refused before it is parsed
+    text = json.dumps(_mlp_document(2, [1]))
+    assert len(text) < limit
+    path.write_text(text + " " * (limit - len(text)))
+    assert os.path.getsize(path) == limit
+    assert nn.load(path).state_dict() == _mlp_document(2, [1])["parameters"]
+    path.write_text(text + " " * (limit + 1 - len(text)))
+    with pytest.raises(ValueError, match=r"^load: .*m\.json: the file is larger than \d+ MB; refusing to "
+                                         r"read it$"):
+        nn.load(path)
+
+
+@pytest.mark.parametrize("width", [1, 4, 16])
+def test_save_and_load_draw_the_size_limit_at_the_same_byte(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            width: int) -> None:
+    """A file of n bytes: with MAX_BYTES = n, save writes it and load reads it; with n - 1, both refuse."""
+    model = nn.MLP(2, [width], seed=0)
+    path = tmp_path / "m.json"
+    nn.save(model, path)
+    n = os.path.getsize(path)
+    monkeypatch.setattr(nn.io, "MAX_BYTES", n)
+    nn.save(model, path)
+    assert os.path.getsize(path) == n and nn.load(path).state_dict() == model.state_dict()
+    monkeypatch.setattr(nn.io, "MAX_BYTES", n - 1)
+    with pytest.raises(ValueError, match=r"^save: .*would be larger than .* which load refuses to read"):
+        nn.save(model, path)
+    assert os.path.getsize(path) == n  # the file of n bytes is still there ...
+    with pytest.raises(ValueError, match=r"^load: .*: the file is larger than \d+ MB; refusing to read it"):
+        nn.load(path)  # ... and load refuses it
+
+
+def _mlp_document(nin: int, nouts: list[int]) -> dict[str, Any]:
+    """A version-1 MLP file, written by hand (not by save): every weight 0.5, every bias -0.25."""
+    sizes = [nin, *nouts]
+    params: dict[str, float] = {}
+    for k, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
+        for j in range(n_out):
+            params.update({f"layers.{k}.neurons.{j}.w.{i}": 0.5 for i in range(n_in)})
+            params[f"layers.{k}.neurons.{j}.b"] = -0.25
+    return {"format": "chainrule.nn", "version": 1,
+            "architecture": {"type": "MLP", "nin": nin, "nouts": nouts, "activation": "relu",
+                             "output_activation": "linear", "fused": True},
+            "parameters": params}
 
 
 def test_the_parameter_limit_is_the_same_for_save_and_load(tmp_path: Path,
@@ -206,6 +326,17 @@ def test_the_parameter_limit_is_the_same_for_save_and_load(tmp_path: Path,
     with pytest.raises(ValueError, match=r"save: .*declares 12 parameters, over the limit 10"):
         nn.save(nn.MLP(2, [4], seed=0), path)
     assert path.read_bytes() == before
+    # load: files written by hand, one at the limit (a Neuron with 9 weights and a bias) and one over it
+    neuron = {"format": "chainrule.nn", "version": 1,
+              "architecture": {"type": "Neuron", "nin": 9, "activation": "relu", "fused": True},
+              "parameters": {**{f"w.{i}": 0.125 * i for i in range(9)}, "b": 1.0}}
+    path.write_text(json.dumps(neuron))
+    assert nn.load(path).state_dict() == neuron["parameters"]
+    nn.save(nn.Neuron(9, seed=0), path)  # and save writes it too
+    path.write_text(json.dumps(_mlp_document(2, [4])))
+    with pytest.raises(ValueError, match=r"^load: .*m\.json: the architecture declares 12 parameters, over "
+                                         r"the limit 10$"):
+        nn.load(path)
 
 
 # -- paths -------------------------------------------------------------------------------------
