@@ -44,18 +44,29 @@ from __future__ import annotations
 import math
 import numbers
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from autograd import Value, dots, no_grad, sqrt
 from autograd.engine import gc_paused
+from autograd.formula import grad_number
 
-from .module import ACTIVATIONS, INITS, MLP, Layer, Module, Neuron, make_rng
+from .module import (
+    ACTIVATIONS,
+    MLP,
+    InitFn,
+    Layer,
+    Module,
+    Neuron,
+    activate,
+    check_init,
+    draw_weight,
+    is_input_list,
+    make_rng,
+)
 
 __all__ = ["Sequential", "Residual", "LayerNorm", "BatchNorm", "RNNCell", "RNN", "Unrolled", "sizes"]
-
-InitFn = Callable[[random.Random, int, int], float]
 
 
 # --- checking arguments ------------------------------------------------------------------------
@@ -87,15 +98,6 @@ def _activation(where: str, arg: str, activation: Any) -> str:
     return activation
 
 
-def _init(where: str, init: Any) -> InitFn:
-    if callable(init):
-        return init
-    if isinstance(init, str) and init in INITS:
-        return INITS[init]
-    raise ValueError(f"{where}: init must be one of {sorted(INITS)} or a function (rng, fan_in, fan_out) -> "
-                     f"float, got {init!r:.60}")
-
-
 def _example(where: str, x: Any, n: int | None) -> list[Any]:
     """One example as a list of numbers or Values; its length checked when the block knows it."""
     if not _is_list(x):
@@ -109,8 +111,9 @@ def _example(where: str, x: Any, n: int | None) -> list[Any]:
 
 
 def _is_list(x: Any) -> bool:
-    """Whether ``x`` is a list-like of items (a list, a tuple, a row of an array), not one number or a str."""
-    return not isinstance(x, (Value, numbers.Real, str)) and hasattr(x, "__len__") and hasattr(x, "__iter__")
+    """Whether ``x`` is a list-like of items (a list, a tuple, a row of an array) that can be iterated:
+    what ``nn.Layer`` takes as inputs, so not one number, a str, a dict or a set."""
+    return is_input_list(x) and hasattr(x, "__iter__")
 
 
 def _batch(where: str, X: Any, n: int | None) -> list[list[Any]]:
@@ -163,13 +166,6 @@ def sizes(module: Any) -> tuple[int | None, int | None]:
     if isinstance(module, RNN):
         return None, module.nout
     return None, None
-
-
-def _set_mode(modules: Sequence[Any], training: bool) -> None:
-    for m in modules:
-        switch = getattr(m, "train", None)
-        if callable(switch):
-            switch(training)
 
 
 def _batched(module: Any, X: list[list[Any]]) -> list[list[Any]]:
@@ -232,17 +228,12 @@ class Sequential(Module):
                 xs = _batched(layer, xs)
         return [_single(o) for o in xs]
 
-    def train(self, mode: bool = True) -> Sequential:
-        """Training mode (``mode=True``) or evaluation mode for every block that has modes; returns self."""
-        if not isinstance(mode, bool):
-            raise TypeError(f"Sequential.train: mode must be True or False, got {mode!r:.40}")
-        self.training = mode
-        _set_mode(self.layers, mode)
+    def train(self, mode: bool = True) -> Self:
+        """Training mode (``mode=True``) or evaluation mode for every layer; returns self."""
+        super().train(mode)
+        for layer in self.layers:
+            layer.train(mode)
         return self
-
-    def eval(self) -> Sequential:
-        """Evaluation mode (BatchNorm uses its running statistics); returns self."""
-        return self.train(False)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f"layers.{i}.{k}", p) for i, layer in enumerate(self.layers)
@@ -250,7 +241,8 @@ class Sequential(Module):
 
     def named_buffers(self) -> list[tuple[str, list[float]]]:
         """Numbers a block keeps that are not parameters (BatchNorm's running statistics), by name."""
-        return [(f"layers.{i}.{k}", b) for i, layer in enumerate(self.layers) for k, b in _buffers(layer)]
+        return [(f"layers.{i}.{k}", b) for i, layer in enumerate(self.layers)
+                for k, b in layer.named_buffers()]
 
     def _rename(self, name: str) -> None:
         self.name = name
@@ -261,11 +253,6 @@ class Sequential(Module):
     def __repr__(self) -> str:
         inner = ",\n".join("  " + repr(layer).replace("\n", "\n  ") for layer in self.layers)
         return f"Sequential(\n{inner}\n)"
-
-
-def _buffers(module: Any) -> list[tuple[str, list[float]]]:
-    named = getattr(module, "named_buffers", None)
-    return list(named()) if callable(named) else []
 
 
 class Residual(Module):
@@ -302,18 +289,17 @@ class Residual(Module):
                              "the same number")
         return _label([xi + fi for xi, fi in zip(x, fx)], self.name, "out")
 
-    def train(self, mode: bool = True) -> Residual:
-        _set_mode([self.body], mode)
+    def train(self, mode: bool = True) -> Self:
+        """Training mode (``mode=True``) or evaluation mode for the body; returns self."""
+        super().train(mode)
+        self.body.train(mode)
         return self
-
-    def eval(self) -> Residual:
-        return self.train(False)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f"body.{k}", p) for k, p in self.body.named_parameters()]
 
     def named_buffers(self) -> list[tuple[str, list[float]]]:
-        return [(f"body.{k}", b) for k, b in _buffers(self.body)]
+        return [(f"body.{k}", b) for k, b in self.body.named_buffers()]
 
     def _rename(self, name: str) -> None:
         self.name = name
@@ -433,17 +419,6 @@ class BatchNorm(Module):
             self.running_var[j] = (1 - m) * self.running_var[j] + m * _number(var) * n / (n - 1)
         return [_single(_label(out, self.name, "out")) for out in outs]
 
-    def train(self, mode: bool = True) -> BatchNorm:
-        """Training mode (``mode=True``: batch statistics) or evaluation mode; returns self."""
-        if not isinstance(mode, bool):
-            raise TypeError(f"BatchNorm.train: mode must be True or False, got {mode!r:.40}")
-        self.training = mode
-        return self
-
-    def eval(self) -> BatchNorm:
-        """Evaluation mode: normalise by the running averages, one example at a time; returns self."""
-        return self.train(False)
-
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f"gamma.{i}", g) for i, g in enumerate(self.gamma)] + [(f"beta.{i}", b)
                                                                         for i, b in enumerate(self.beta)]
@@ -478,11 +453,13 @@ class RNNCell(Module):
         self.nin = _size("RNNCell", "nin", nin)
         self.nhidden = _size("RNNCell", "nhidden", nhidden)
         self.activation = _activation("RNNCell", "activation", activation)
-        draw = _init("RNNCell", init)
+        draw = check_init("RNNCell", init)
         rng = make_rng(seed)
         fan_in = nin + nhidden
-        self.wx = [[Value(float(draw(rng, fan_in, nhidden))) for _ in range(nin)] for _ in range(nhidden)]
-        self.wh = [[Value(float(draw(rng, fan_in, nhidden))) for _ in range(nhidden)] for _ in range(nhidden)]
+        self.wx = [[Value(draw_weight(draw, rng, fan_in, nhidden)) for _ in range(nin)]
+                   for _ in range(nhidden)]
+        self.wh = [[Value(draw_weight(draw, rng, fan_in, nhidden)) for _ in range(nhidden)]
+                   for _ in range(nhidden)]
         self.b = [Value(0.0) for _ in range(nhidden)]
         self._rename("")
 
@@ -492,11 +469,7 @@ class RNNCell(Module):
         xs = _example("RNNCell (x)", x, self.nin)
         hs = [0.0] * self.nhidden if h is None else _example("RNNCell (h)", h, self.nhidden)
         sums = dots([wx + wh for wx, wh in zip(self.wx, self.wh)], xs + hs, self.b)
-        op = ACTIVATIONS[self.activation]
-        outs = sums if op is None else [op(s) for s in sums]
-        for v, label in zip(outs, self._labels):
-            v.label = label
-        return outs
+        return activate(sums, ACTIVATIONS[self.activation], self._labels)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         named: list[tuple[str, Value]] = []
@@ -538,7 +511,7 @@ class Unrolled:
 
     def grad_norms(self) -> list[float]:
         """``|dL/dh_t|`` (the L2 norm over the hidden units) for t = 1..T, from the last ``backward()``."""
-        return [math.hypot(*[float(v.grad.data if isinstance(v.grad, Value) else v.grad) for v in h])
+        return [math.hypot(*[grad_number(v, "Unrolled.grad_norms") for v in h])
                 for h in self.hidden]  # hypot: gradients of 1e200 have a norm, not an OverflowError
 
     @property
@@ -579,7 +552,7 @@ class RNN(Module):
         self.activation = _activation("RNN", "activation", activation)
         self.output_activation = _activation("RNN", "output_activation", output_activation)
         self.bptt_steps = None if bptt_steps is None else _size("RNN", "bptt_steps", bptt_steps)
-        _init("RNN", init)
+        check_init("RNN", init)
         rng = make_rng(seed)
         self.cell = RNNCell(nin, nhidden, activation=self.activation, init=init, seed=rng)
         self.readout = Layer(nhidden, nout, activation=self.output_activation, init=init, seed=rng)

@@ -41,10 +41,11 @@ import math
 import numbers
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Self
 
 from autograd import Value, dot, dots
 from autograd.engine import apply, gc_paused
+from autograd.formula import memory_available
 from autograd.ops import RELU, SIGMOID, SOFTPLUS, TANH, Op
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS", "make_rng"]
@@ -94,7 +95,8 @@ def make_rng(seed: int | random.Random | None) -> Any:
     raise TypeError(f"seed must be an int, a random.Random or None, got {type(seed).__name__}: {seed!r:.60}")
 
 
-def _check_size(where: str, arg: str, n: Any) -> int:
+def check_size(where: str, arg: str, n: Any) -> int:
+    """A positive integer (NumPy integers too), or a ValueError naming the argument."""
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:  # NumPy integers too
         raise ValueError(f"{where}: {arg} must be a positive integer, got {n!r:.60}")
     return int(n)
@@ -106,10 +108,8 @@ BYTES_PER_PARAMETER = 200
 
 def _check_memory(where: str, n_params: int) -> None:
     """Refuse, before allocating anything, a model whose parameters cannot fit in the memory available."""
-    try:  # Linux's estimate of what can be allocated (free memory and what the caches would give back)
-        with open("/proc/meminfo", encoding="ascii") as f:
-            free = next(int(line.split()[1]) * 1024 for line in f if line.startswith("MemAvailable:"))
-    except (OSError, StopIteration, ValueError, IndexError):  # elsewhere: build it and see
+    free = memory_available()  # Linux's estimate of what can be allocated (None elsewhere)
+    if free is None:  # elsewhere: build it and see
         return
     need = n_params * BYTES_PER_PARAMETER
     if need > free:
@@ -128,7 +128,7 @@ def _check_activation(where: str, activation: Any, nonlin: Any) -> str:
     return activation
 
 
-def _weight(draw: InitFn, rng: Any, fan_in: int, fan_out: int) -> float:
+def draw_weight(draw: InitFn, rng: Any, fan_in: int, fan_out: int) -> float:
     """One weight from an init function, which must give a finite real number."""
     w = draw(rng, fan_in, fan_out)
     if isinstance(w, bool) or not isinstance(w, numbers.Real) or not math.isfinite(w):
@@ -137,7 +137,8 @@ def _weight(draw: InitFn, rng: Any, fan_in: int, fan_out: int) -> float:
     return float(w)
 
 
-def _check_init(where: str, init: Any) -> InitFn:
+def check_init(where: str, init: Any) -> InitFn:
+    """The init function ``init`` names (or is), or a ValueError listing the schemes."""
     if callable(init):
         return init
     if isinstance(init, str) and init in INITS:
@@ -148,16 +149,25 @@ def _check_init(where: str, init: Any) -> InitFn:
     )
 
 
+def is_input_list(x: Any) -> bool:
+    """Whether ``x`` can be a list of inputs: it has a length, and it is not a dict, a str, bytes or a
+    set (keys, letters, no order: not a vector)."""
+    if isinstance(x, (Mapping, str, bytes, set, frozenset)):
+        return False
+    try:
+        len(x)
+    except TypeError:
+        return False
+    return True
+
+
 def _input_length(where: str, x: Any, nin: int) -> None:
     """Check that ``x`` is a sequence of ``nin`` inputs; raise an error that says what was expected."""
-    try:
-        if isinstance(x, (Mapping, str, bytes, set, frozenset)):  # keys, letters, no order: not a vector
-            raise TypeError
-        n = len(x)
-    except TypeError:
+    if not is_input_list(x):
         raise TypeError(
             f"{where}: expected a list of {nin} inputs (numbers or Values), got {type(x).__name__}: {x!r:.60}"
-        ) from None
+        )
+    n = len(x)
     if n != nin:
         raise ValueError(f"{where}: expected {nin} inputs, got {n}")
 
@@ -172,9 +182,29 @@ class Module:
     #: The module's dotted path inside the model that holds it ('' for a model on its own).
     name: str = ""
 
+    #: Training mode (True, the default) or evaluation mode (False): see ``train()``.
+    training: bool = True
+
     def named_parameters(self) -> list[tuple[str, Value]]:
         """Every parameter with its dotted name, in a fixed order."""
         return []
+
+    def named_buffers(self) -> list[tuple[str, list[float]]]:
+        """Numbers a module keeps that are not parameters (BatchNorm's running statistics), by name;
+        none by default."""
+        return []
+
+    def train(self, mode: bool = True) -> Self:
+        """Training mode (``mode=True``) or evaluation mode; returns self. Only BatchNorm computes
+        differently in the two; a block made of modules switches them all."""
+        if not isinstance(mode, bool):
+            raise TypeError(f"{type(self).__name__}.train: mode must be True or False, got {mode!r:.40}")
+        self.training = mode
+        return self
+
+    def eval(self) -> Self:
+        """Evaluation mode (BatchNorm uses its running statistics): ``train(False)``; returns self."""
+        return self.train(False)
 
     def parameters(self) -> list[Value]:
         """Every parameter (the Values an optimizer updates), in the order of ``named_parameters()``."""
@@ -256,7 +286,7 @@ def _few(names: Sequence[str], k: int = 5) -> str:
     return shown + (f" and {len(names) - k} more" if len(names) > k else "")
 
 
-def _activate(sums: list[Value], op: Op | None, labels: list[str]) -> list[Value]:
+def activate(sums: list[Value], op: Op | None, labels: list[str]) -> list[Value]:
     """The activation applied to each weighted sum, each result labelled with its neuron's name."""
     outs = sums if op is None else [apply(op, s) for s in sums]
     for out, label in zip(outs, labels):
@@ -273,7 +303,9 @@ class Neuron(Module):
     * ``init``: 'uniform' (micrograd's U(-1, 1)), 'xavier' or 'he', or a function
       ``(rng, fan_in, fan_out) -> float``; the bias starts at 0;
     * ``seed``: an int, a ``random.Random``, or None for the global ``random`` module;
-    * ``fused``: one ``dot`` node (True) or micrograd's node-by-node sum (False).
+    * ``fused``: one ``dot`` node (True) or micrograd's node-by-node sum (False);
+    * ``check_memory``: refuse, before allocating, weights that cannot fit in the memory
+      available (a Layer checks its total once and builds its neurons with False).
 
     ``fan_out`` is the size of the layer the neuron sits in (1 on its own); only
     'xavier' uses it.
@@ -288,14 +320,17 @@ class Neuron(Module):
         fused: bool = True,
         nonlin: bool | None = None,
         fan_out: int = 1,
+        *,
+        check_memory: bool = True,
     ) -> None:
-        self.nin = _check_size("Neuron", "nin", nin)
-        fan_out = _check_size("Neuron", "fan_out", fan_out)
+        self.nin = check_size("Neuron", "nin", nin)
+        fan_out = check_size("Neuron", "fan_out", fan_out)
         self.activation = _check_activation("Neuron", activation, nonlin)
-        draw = _check_init("Neuron", init)
+        draw = check_init("Neuron", init)
         rng = make_rng(seed)
-        _check_memory("Neuron", self.nin + 1)
-        self.w = [Value(_weight(draw, rng, self.nin, fan_out)) for _ in range(self.nin)]
+        if check_memory:
+            _check_memory("Neuron", self.nin + 1)
+        self.w = [Value(draw_weight(draw, rng, self.nin, fan_out)) for _ in range(self.nin)]
         self.b = Value(0.0)
         self.fused = bool(fused)
         self._activate = ACTIVATIONS[self.activation]
@@ -311,7 +346,7 @@ class Neuron(Module):
 
     def _finish(self, out: Value) -> Value:
         """Apply the activation to the weighted sum and label the result with the neuron's name."""
-        return _activate([out], self._activate, [self._label])[0]
+        return activate([out], self._activate, [self._label])[0]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f"w.{i}", w) for i, w in enumerate(self.w)] + [("b", self.b)]
@@ -335,7 +370,8 @@ class Neuron(Module):
 class Layer(Module):
     """``nout`` neurons that all read the same ``nin`` inputs; returns a list of ``nout`` Values.
 
-    Takes the same keywords as :class:`Neuron`. As in micrograd, a layer of one
+    Takes the same keywords as :class:`Neuron` (an MLP builds its layers with
+    ``check_memory=False``, having checked its total). As in micrograd, a layer of one
     neuron returns that neuron's Value rather than a list of one.
     """
 
@@ -348,16 +384,20 @@ class Layer(Module):
         seed: int | random.Random | None = None,
         fused: bool = True,
         nonlin: bool | None = None,
+        *,
+        check_memory: bool = True,
     ) -> None:
-        self.nin = _check_size("Layer", "nin", nin)
-        self.nout = _check_size("Layer", "nout", nout)
+        self.nin = check_size("Layer", "nin", nin)
+        self.nout = check_size("Layer", "nout", nout)
         self.activation = _check_activation("Layer", activation, nonlin)
-        _check_init("Layer", init)
-        _check_memory("Layer", (self.nin + 1) * self.nout)
+        check_init("Layer", init)
+        if check_memory:
+            _check_memory("Layer", (self.nin + 1) * self.nout)
         rng = make_rng(seed)
         self.fused = bool(fused)
         self.neurons = [
-            Neuron(nin, self.activation, init=init, seed=rng, fused=fused, fan_out=nout) for _ in range(nout)
+            Neuron(nin, self.activation, init=init, seed=rng, fused=fused, fan_out=nout, check_memory=False)
+            for _ in range(nout)
         ]
         self._rename("")
 
@@ -370,7 +410,7 @@ class Layer(Module):
         """Every neuron's output, always as a list, without the input check."""
         neurons = self.neurons  # the same nodes as each neuron's, with the shared inputs read once
         sums = dots([n.w for n in neurons], x, [n.b for n in neurons], fused=self.fused)
-        return _activate(sums, ACTIVATIONS[self.activation], [n._label for n in neurons])
+        return activate(sums, ACTIVATIONS[self.activation], [n._label for n in neurons])
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f"neurons.{i}.{k}", p) for i, n in enumerate(self.neurons) for k, p in n.named_parameters()]
@@ -417,17 +457,17 @@ class MLP(Module):
         fused: bool = True,
         nonlin: bool | None = None,
     ) -> None:
-        self.nin = _check_size("MLP", "nin", nin)
+        self.nin = check_size("MLP", "nin", nin)
         try:
             sizes = list(nouts)
         except TypeError:
             raise TypeError(f"MLP: nouts must be a list of layer sizes, got {type(nouts).__name__}") from None
         if not sizes:
             raise ValueError("MLP: nouts must list at least one layer size, got an empty list")
-        self.nouts = [_check_size("MLP", "each layer size in nouts", n) for n in sizes]
+        self.nouts = [check_size("MLP", "each layer size in nouts", n) for n in sizes]
         self.activation = _check_activation("MLP", activation, nonlin)
         self.output_activation = _check_activation("MLP", output_activation, None)
-        _check_init("MLP", init)
+        check_init("MLP", init)
         dims = [self.nin, *self.nouts]
         _check_memory("MLP", sum((a + 1) * b for a, b in zip(dims, dims[1:])))
         rng = make_rng(seed)
@@ -438,7 +478,7 @@ class MLP(Module):
             Layer(
                 dims[i], dims[i + 1],
                 activation=self.output_activation if i == last else self.activation,
-                init=init, seed=rng, fused=fused,
+                init=init, seed=rng, fused=fused, check_memory=False,
             )
             for i in range(len(self.nouts))
         ]

@@ -29,6 +29,8 @@ from typing import Any
 
 from autograd import Value
 
+from .module import check_size
+
 __all__ = [
     "Optimizer", "SGD", "Adam", "LinearDecay", "StepDecay", "ExponentialDecay",
     "clip_grad_norm", "clip_grad_value",
@@ -63,12 +65,6 @@ def _number(where: str, name: str, x: Any, low: float = 0.0, high: float = math.
 
 def _nonneg(where: str, name: str, x: Any) -> float:
     return _number(where, name, x)
-
-
-def _count(where: str, name: str, n: Any) -> int:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"{where}: {name} must be a positive integer, got {n!r:.60}")
-    return int(n)
 
 
 class Optimizer:
@@ -226,7 +222,7 @@ class LinearDecay:
     def __init__(self, start: float, end: float, steps: int) -> None:
         self.start = _nonneg("LinearDecay", "start", start)
         self.end = _nonneg("LinearDecay", "end", end)
-        self.total = _count("LinearDecay", "steps", steps)
+        self.total = check_size("LinearDecay", "steps", steps)
 
     def __call__(self, k: int) -> float:
         return self.start + (self.end - self.start) * min(k, self.total) / self.total
@@ -240,7 +236,7 @@ class StepDecay:
 
     def __init__(self, lr: float, step_size: int, gamma: float = 0.1) -> None:
         self.initial = _nonneg("StepDecay", "lr", lr)
-        self.step_size = _count("StepDecay", "step_size", step_size)
+        self.step_size = check_size("StepDecay", "step_size", step_size)
         self.gamma = _number("StepDecay", "gamma", gamma, high=1.0)  # a decay: the rate never grows
 
     def __call__(self, k: int) -> float:

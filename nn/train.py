@@ -32,6 +32,7 @@ from typing import Any
 
 from autograd import Value, no_grad
 from autograd.extras import need
+from autograd.formula import grad_number
 
 from . import losses as _losses
 from .blocks import RNN, sizes
@@ -241,7 +242,7 @@ def _layer_groups(model: Module) -> dict[str, list[Value]]:
 
 
 def _grad_norm(params: list[Value]) -> float:  # hypot: a diverging run's 1e200 has a norm, not an error
-    return math.hypot(*[float(p.grad.data if isinstance(p.grad, Value) else p.grad) for p in params])
+    return math.hypot(*[grad_number(p, "fit") for p in params])
 
 
 def _progress_bar(epochs: int, show: bool) -> Any:
