@@ -42,7 +42,7 @@ test: setup-test
 	$(PY) -m pytest
 
 demo: setup-demo
-	$(PY) -m nn.demo
+	$(PY) -m nn.see.demo
 
 lab: setup-demo
 	$(VENV)/bin/jupyter lab notebooks/

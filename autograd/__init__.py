@@ -16,18 +16,18 @@ Also here: :func:`grad` for gradients (of gradients) as values, :func:`no_grad`,
 op of your own, and the tools that show the chain rule at work.
 """
 
-from . import copying, ops  # noqa: F401  (copying: deep graphs survive copy.deepcopy and pickle)
-from .anomaly import AnomalyError, detect_anomaly
-from .engine import Value, grad, topological_order
-from .explain import backward_steps, explain
-from .formula import formula
-from .forward import jvp
-from .grad_mode import enable_grad, is_grad_enabled, no_grad
-from .gradcheck import GradcheckError, gradcheck
-from .jacobian import jacobian
-from .layers import dot, dots
-from .ops import cos, define_op, exp, log, power, relu, sigmoid, sin, softplus, sqrt, tanh
-from .plot import plot_derivative
+from .core import copying, ops  # noqa: F401  (copying: deep graphs survive copy.deepcopy and pickle)
+from .core.engine import Value, grad, topological_order
+from .core.grad_mode import enable_grad, is_grad_enabled, no_grad
+from .core.layers import dot, dots
+from .core.ops import cos, define_op, exp, log, power, relu, sigmoid, sin, softplus, sqrt, tanh
+from .see.explain import backward_steps, explain
+from .see.formula import formula
+from .see.plot import plot_derivative
+from .tools.anomaly import AnomalyError, detect_anomaly
+from .tools.forward import jvp
+from .tools.gradcheck import GradcheckError, gradcheck
+from .tools.jacobian import jacobian
 
 __version__ = "0.1.0"
 
@@ -40,8 +40,8 @@ __all__ = [
 ]
 
 _LAZY = {  # loaded on first use: Graphviz's Python package, and NumPy for the replay
-    "draw_dot": ("draw", "draw_dot"), "play": ("player", "play"), "trace": ("replay", "trace"),
-    "compare_torch": ("compare", "compare_torch"), "explore": ("explore", "explore"),
+    "draw_dot": ("see.draw", "draw_dot"), "play": ("see.player", "play"), "trace": ("replay", "trace"),
+    "compare_torch": ("tools.compare", "compare_torch"), "explore": ("see.explorer", "explore"),
 }
 
 

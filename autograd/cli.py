@@ -10,7 +10,7 @@ What you can do with it, from a shell::
 :mod:`autograd.parse`, which accepts arithmetic and the op table's functions and
 refuses anything else, so a formula can never run code. Subcommands beyond
 ``draw`` and ``explain`` come from other packages through the
-``chainrule.commands`` entry point: ``demo`` is :mod:`nn.demo`'s.
+``chainrule.commands`` entry point: ``demo`` is :mod:`nn.see.demo`'s.
 
 Every error is one line on standard error and a non-zero exit status: 2 for a
 mistake in the command line (an unknown option, a malformed ``name=value``, a
@@ -32,10 +32,10 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from . import __version__
-from .engine import Value
-from .formula import format_number as _short  # the one number format of every tool
-from .ops import fmt
+from .core.engine import Value
+from .core.ops import fmt
 from .parse import MAX_LENGTH, FormulaError, ParsedFormula, function_list, parse
+from .see.formula import format_number as _short  # the one number format of every tool
 
 __all__ = ["main", "build_parser", "render_graph", "write_file", "positive_int", "UsageError", "RunError"]
 
@@ -300,8 +300,8 @@ RENDER_TIMEOUT = 30.0
 
 def render_graph(out: Value, path: Path, fmt_: str, *, edge_labels: bool = True,
                  timeout: float | None = None) -> Path:
-    """Draw ``out``'s graph with :func:`autograd.draw.draw_dot` and write it to ``path`` as svg or png."""
-    from .draw import draw_dot  # Graphviz's Python package, loaded only when a graph is drawn
+    """Draw ``out``'s graph with :func:`autograd.see.draw.draw_dot` and write it to ``path`` as svg or png."""
+    from .see.draw import draw_dot  # Graphviz's Python package, loaded only when a graph is drawn
 
     try:
         graph = draw_dot(out, edge_labels=edge_labels)
@@ -319,7 +319,7 @@ def _pipe(graph: Any, fmt_: str, timeout: float | None = None) -> bytes:
     many ranks) keep ``dot`` busy for minutes. Here ``dot`` is stopped after
     ``timeout`` seconds (default :data:`RENDER_TIMEOUT`) with a message instead.
     """
-    from .draw import INSTALL_HINT
+    from .see.draw import INSTALL_HINT
 
     timeout = RENDER_TIMEOUT if timeout is None else timeout
     try:
@@ -369,7 +369,7 @@ def write_file(path: Path, data: bytes | str) -> None:
 
 
 def _run_explain(args: argparse.Namespace) -> int:
-    from .explain import explain
+    from .see.explain import explain
 
     if not args.wrt.isidentifier():
         raise UsageError(f"--wrt {args.wrt}: expected one of the formula's names")

@@ -55,9 +55,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import ops
-from .engine import Value
-from .grad_mode import no_grad
+from .core import ops
+from .core.engine import Value
+from .core.grad_mode import no_grad
 
 __all__ = ["parse", "ParsedFormula", "FormulaError", "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH", "MAX_EXPONENT"]
 

@@ -533,12 +533,12 @@ def run_profile(impl: str, steps: int) -> dict:
     The phases are the model's forward pass, the loss, ``backward()`` and the update;
     ``gc`` is the time the cyclic collector ran, whichever phase it interrupted (the
     phases include it). While the engine still has the two halves of ``backward()``
-    (``autograd.engine._run`` after ``topological_order(root, reset=True)``, private names)
+    (``autograd.core.engine._run`` after ``topological_order(root, reset=True)``, private names)
     backward is split into the topological walk (which also resets the inner gradients) and
     the chain rule; once they change, backward is timed whole, through the public call.
     """
     sys.path.insert(0, ROOT)
-    import autograd.engine as engine
+    import autograd.core.engine as engine
 
     X, y = make_moons()
     model, Value, how = _chainrule_model(impl)

@@ -22,17 +22,18 @@ The pieces:
 * :func:`nn.fit`: the training loop, with a progress bar and a history;
 * :mod:`nn.plot`: decision boundaries, loss curves, gradient norms (matplotlib);
 * :func:`nn.draw_network` (``model.draw()``): the network as columns of neurons and weighted edges;
-* :func:`nn.playground` and ``nn.fit(..., live=True)``: training drawn live in Jupyter (:mod:`nn.live`);
+* :func:`nn.playground` and ``nn.fit(..., live=True)``: training drawn live in Jupyter (:mod:`nn.see.live`);
 * :func:`nn.save` / :func:`nn.load`: safe JSON model files.
 """
 
-from . import blocks, data, inspect, losses, optim, plot
+from . import blocks, data, losses, optim
 from .blocks import RNN, BatchNorm, LayerNorm, Residual, RNNCell, Sequential
 from .bridge import from_torch, to_torch
 from .io import load, save
-from .live import playground
 from .module import ACTIVATIONS, INITS, MLP, Layer, Module, Neuron
-from .network import draw_network
+from .see import inspect, plot
+from .see.live import playground
+from .see.network import draw_network
 from .train import History, fit
 
 __all__ = [

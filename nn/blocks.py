@@ -49,8 +49,8 @@ from dataclasses import dataclass, field
 from typing import Any, Self
 
 from autograd import Value, dots, no_grad, sqrt
-from autograd.engine import gc_paused
-from autograd.formula import grad_number
+from autograd.core.engine import gc_paused
+from autograd.see.formula import grad_number
 
 from .module import (
     ACTIVATIONS,
@@ -213,7 +213,7 @@ class Sequential(Module):
 
     def __call__(self, x: Sequence[Any]) -> Any:
         x = _example("Sequential", x, self.nin)
-        with gc_paused():  # a graph has no cycles: see autograd.engine.gc_paused
+        with gc_paused():  # a graph has no cycles: see autograd.core.engine.gc_paused
             for layer in self.layers:
                 x = _as_list(layer(x))
         return _single(x)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from autograd.extras import need
+from autograd.core.extras import need
 
 from .blocks import RNN, BatchNorm, LayerNorm, Residual, Sequential
 from .module import ACTIVATIONS, MLP, Layer, Module, Neuron

@@ -33,7 +33,7 @@ import random
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from autograd.extras import need
+from autograd.core.extras import need
 
 from .module import make_rng
 

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from autograd import Value, define_op
-from autograd.ops import sigmoid, softplus
+from autograd.core.ops import sigmoid, softplus
 
 __all__ = ["mse", "mae", "hinge", "binary_cross_entropy", "cross_entropy", "l2", "logaddexp", "logsumexp",
            "LOSSES"]

@@ -44,9 +44,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Self
 
 from autograd import Value, dot, dots
-from autograd.engine import apply, gc_paused
-from autograd.formula import memory_available
-from autograd.ops import RELU, SIGMOID, SOFTPLUS, TANH, Op
+from autograd.core.engine import apply, gc_paused
+from autograd.core.ops import RELU, SIGMOID, SOFTPLUS, TANH, Op
+from autograd.see.formula import memory_available
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS", "make_rng"]
 
@@ -260,18 +260,18 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define a forward pass")
 
     def _repr_html_(self) -> str:  # in Jupyter: its parts and how many parameters each has
-        from .display import module_html
+        from .see.display import module_html
 
         return module_html(self)
 
     def parameter_table(self) -> Any:
         """Every named parameter with its number and gradient, as a table (text, or HTML in Jupyter)."""
-        from .display import ParameterTable
+        from .see.display import ParameterTable
 
         return ParameterTable(self)
 
-    def draw(self, **options: Any) -> Any:  # the network view: nn.network.draw_network (loaded now)
-        return importlib.import_module("nn.network").draw_network(self, **options)
+    def draw(self, **options: Any) -> Any:  # the network view: nn.see.network.draw_network (loaded now)
+        return importlib.import_module("nn.see.network").draw_network(self, **options)
 
     def _rename(self, name: str) -> None:
         """Record this module's dotted path and label its parameters with their full names."""
@@ -486,7 +486,7 @@ class MLP(Module):
 
     def __call__(self, x: Sequence[Any]) -> Any:
         _input_length("MLP", x, self.nin)
-        with gc_paused():  # the graph has no cycles; see autograd.engine.gc_paused for why this pays
+        with gc_paused():  # the graph has no cycles; see autograd.core.engine.gc_paused for why this pays
             for layer in self.layers:
                 x = layer._forward(x)
         return x[0] if len(x) == 1 else x

@@ -31,8 +31,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from autograd import Value, no_grad
-from autograd.extras import need
-from autograd.formula import grad_number
+from autograd.core.extras import need
+from autograd.see.formula import grad_number
 
 from . import losses as _losses
 from .blocks import RNN, sizes
@@ -162,7 +162,7 @@ class History:
         return f"<History: {self.epochs} epochs{last}{stopped}>"
 
     def _repr_html_(self) -> str:  # in Jupyter: the last epoch's numbers and a small loss curve
-        from .display import history_html
+        from .see.display import history_html
 
         return history_html(self)
 
@@ -294,7 +294,7 @@ def fit(
     * ``vectorize``: trace the model once and replay it on each batch with NumPy
       (``autograd.trace``): the same results, for data sets too large for the
       scalar loop. Needs NumPy.
-    * ``live``: in Jupyter, draw the training as it goes (:mod:`nn.live`): the decision
+    * ``live``: in Jupyter, draw the training as it goes (:mod:`nn.see.live`): the decision
       boundary, the loss curve and the network view, redrawn about 25 times (``live=5``:
       every 5 epochs), in place of the progress bar. Needs ipywidgets. For Play / Pause /
       Step buttons, use :func:`nn.playground`.
@@ -371,8 +371,8 @@ def fit(
     groups = _layer_groups(model) if grad_norms else {}
     history = History(list(metric_fns))
     history.grad_norms = {name: [] for name in groups}
-    if live is not False:  # the live view (nn.live), displayed now; it is redrawn by a callback
-        callbacks.append(importlib.import_module("nn.live").fit_view(model, X, y, epochs, live))
+    if live is not False:  # the live view (nn.see.live), displayed now; it is redrawn by a callback
+        callbacks.append(importlib.import_module("nn.see.live").fit_view(model, X, y, epochs, live))
         progress = False
     bar = _progress_bar(epochs, progress)
     try:

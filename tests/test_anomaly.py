@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 import nn
-from autograd import AnomalyError, Value, detect_anomaly, enable_grad, engine, grad, is_grad_enabled, no_grad
+from autograd import AnomalyError, Value, detect_anomaly, enable_grad, grad, is_grad_enabled, no_grad
+from autograd.core import engine
 
 HERE = __file__
 

@@ -33,9 +33,9 @@ import pytest
 import autograd
 import nn
 from autograd import Value, cli, detect_anomaly, dot, explain, grad, gradcheck, jvp, topological_order
-from autograd.draw import draw_dot
 from autograd.parse import FormulaError, parse
-from autograd.player import play
+from autograd.see.draw import draw_dot
+from autograd.see.player import play
 
 INTERNAL = (AttributeError, KeyError, IndexError, RecursionError)
 

@@ -15,7 +15,7 @@ import pytest
 
 from autograd import cli
 from autograd.cli import main
-from nn.demo import DEMO_FILES
+from nn.see.demo import DEMO_FILES
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 LECTURE = ["(a*b + c)*f", "a=2", "b=-3", "c=10", "f=-2"]

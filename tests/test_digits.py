@@ -27,7 +27,7 @@ from helpers import same
 import autograd
 import nn
 from autograd import Value, grad, gradcheck
-from autograd.extras import MissingExtraError
+from autograd.core.extras import MissingExtraError
 from nn.losses import cross_entropy, logaddexp, logsumexp
 from nn.vectorized import FitStep
 

@@ -9,8 +9,8 @@ import pytest
 from lecture import lecture_L
 
 from autograd import Value, dot, explain, topological_order
-from autograd.draw import DotNotFoundError, Graph, draw_dot, neuron_groups
-from autograd.formula import format_number, node_names
+from autograd.see.draw import DotNotFoundError, Graph, draw_dot, neuron_groups
+from autograd.see.formula import format_number, node_names
 
 
 def edge_labels(g: graphviz.Digraph) -> list[str]:

@@ -28,8 +28,8 @@ from autograd import (
     no_grad,
     topological_order,
 )
-from autograd.engine import make_node
-from autograd.ops import MUL, RELU, TANH, Op
+from autograd.core.engine import make_node
+from autograd.core.ops import MUL, RELU, TANH, Op
 
 finite = st.floats(-4, 4, allow_nan=False, allow_infinity=False)
 

@@ -12,7 +12,7 @@ sequences...) is put into one graph, and every writer of that graph is checked:
 * ``formula``'s LaTeX is balanced, its text holds each label;
 * the nn displays' HTML and a Value's box hold the labels as text, and nothing else.
 
-A label is shown as :func:`autograd.formula.printable` writes it: control characters as their
+A label is shown as :func:`autograd.see.formula.printable` writes it: control characters as their
 visible symbols (a NUL as ␀), everything else as it is.
 """
 
@@ -30,10 +30,10 @@ import pytest
 
 import nn
 from autograd import Value, explain, formula, play
-from autograd.display import value_html
-from autograd.draw import draw_dot
-from autograd.formula import printable
-from nn.display import history_html, module_html
+from autograd.see.display import value_html
+from autograd.see.draw import draw_dot
+from autograd.see.formula import printable
+from nn.see.display import history_html, module_html
 from nn.train import History
 
 HOSTILE = [

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from lecture import lecture_L
 
 from autograd import Value, backward_steps, explain, grad, topological_order
-from autograd.formula import node_names
+from autograd.see.formula import node_names
 
 
 def tanh_neuron() -> tuple[Value, list[Value]]:

@@ -12,7 +12,7 @@ from lecture import lecture_L
 from op_rows import ROWS
 
 from autograd import Value, formula, grad, ops
-from autograd.formula import format_number, latex_name, node_names, symbolic_local
+from autograd.see.formula import format_number, latex_name, node_names, symbolic_local
 
 
 def test_lecture_formula_text_and_latex() -> None:
@@ -197,7 +197,7 @@ def test_format_number(value: float, text: str) -> None:
 
 def test_long_unnamed_results_are_numbered_in_order_and_written_so_in_latex() -> None:
     from autograd import topological_order
-    from autograd.formula import node_latex_names
+    from autograd.see.formula import node_latex_names
 
     x = Value(0.5, label="x")
     y = ((x * 2.0 + 1.0).tanh() * x + 3.0).exp()

@@ -16,7 +16,7 @@ import pytest
 import sympy as sp
 
 from autograd import Value, backward_steps, draw_dot, explain, formula, grad, jvp, topological_order
-from autograd.engine import local_derivatives
+from autograd.core.engine import local_derivatives
 
 # --- the lecture's ops, exactly as written there (outside the class) -----------------------------
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 import nn
-from autograd.formula import format_number
-from nn.live import LiveView, playground
+from autograd.see.formula import format_number
+from nn.see.live import LiveView, playground
 
 
 def recipe(seed: int = 0) -> tuple[nn.MLP, list[list[float]], list[float], Any]:

@@ -9,8 +9,8 @@ import pytest
 
 import nn
 from autograd import Value
-from autograd.formula import format_number
-from nn.network import NEGATIVE, NEUTRAL, POSITIVE, draw_network
+from autograd.see.formula import format_number
+from nn.see.network import NEGATIVE, NEUTRAL, POSITIVE, draw_network
 
 EDGE = re.compile(r"(c\d+_\d+) -> (c\d+_\d+) \[color=\"(#[0-9a-f]{8})\" "
                   r"penwidth=([\d.]+) tooltip=\"([^\"]*)\"")

@@ -57,7 +57,7 @@ def test_the_wheel_passes_twine_and_runs_the_readme_tour(tmp_path: Path) -> None
 
 FEATURES = {  # a feature that needs an extra, the call that uses it, and the extra it must name
     "plot_derivative": ("import autograd; autograd.plot_derivative(lambda x: x * x, (-1, 1))", "plot"),
-    "nn.plot": ("import nn; nn.plot.history(nn.History())", "plot"),
+    "nn.see.plot": ("import nn; nn.plot.history(nn.History())", "plot"),
     "trace": ("import autograd; autograd.trace(lambda x: x[0], 1)", "fast"),
     "fit(vectorize=True)": ("import nn; nn.fit(nn.MLP(1, [1]), [[0.0]], [0.0], vectorize=True)", "fast"),
     "to_torch": ("import nn; nn.to_torch(nn.MLP(1, [1]))", "torch"),

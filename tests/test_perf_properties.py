@@ -25,7 +25,7 @@ from op_rows import ROWS, every_op_graph
 
 import nn
 from autograd import Value, dot, grad, no_grad, ops, topological_order
-from autograd.engine import gc_paused
+from autograd.core.engine import gc_paused
 
 
 @pytest.fixture

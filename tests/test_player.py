@@ -11,8 +11,8 @@ import pytest
 from lecture import lecture_L
 
 from autograd import Value, backward_steps, play
-from autograd.draw import DotNotFoundError
-from autograd.formula import format_number
+from autograd.see.draw import DotNotFoundError
+from autograd.see.formula import format_number
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -164,7 +164,7 @@ def test_captions_name_nodes_as_their_boxes_do() -> None:
 
 def test_an_animation_frame_writes_its_caption_in_two_lines() -> None:
     """The GIF's caption is a Graphviz label: each line its own, and no line break drawn as a symbol."""
-    from autograd.player import _dot_string
+    from autograd.see.player import _dot_string
 
     a, b = Value(2.0, label="a"), Value(3.0, label="b\nc")
     player = play((a * b).tanh())

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from autograd import Value, detect_anomaly, enable_grad, is_grad_enabled, no_grad
-from autograd.engine import recording
+from autograd.core.engine import recording
 
 
 @pytest.mark.parametrize("decorator", [no_grad, enable_grad, detect_anomaly], ids=lambda d: d.__name__)

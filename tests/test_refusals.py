@@ -30,9 +30,9 @@ from lecture import lecture_L
 
 import nn
 from autograd import Value, backward_steps, explain, formula, grad, jvp
-from autograd.draw import draw_dot
-from autograd.formula import local_numbers
-from autograd.ops import ADD
+from autograd.core.ops import ADD
+from autograd.see.draw import draw_dot
+from autograd.see.formula import local_numbers
 from nn.train import accuracy
 
 INTERNAL = (AttributeError, KeyError, IndexError, RecursionError)
@@ -298,7 +298,7 @@ def test_where_backward_needs_the_slope_the_tools_raise_as_it_does() -> None:
 
 def test_plot_derivative_leaves_a_gap_where_there_is_no_slope() -> None:
     pytest.importorskip("matplotlib")
-    from autograd.plot import plot_derivative
+    from autograd.see.plot import plot_derivative
 
     fig = plot_derivative(lambda v: v.sqrt(), (0.0, 1.0), num=5, at=0.0)
     ys = fig.axes[1].lines[0].get_ydata()

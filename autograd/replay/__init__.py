@@ -69,7 +69,7 @@ infinite local derivative met by a zero gradient is skipped, as ``backward()``
 skips it.
 """
 
-from ..extras import need
+from ..core.extras import need
 
 need("numpy", "autograd.trace (the batch replay)")
 

@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import Value, topological_order
-from ..ops import ADD, DOT, Op
+from ..core.engine import Value, topological_order
+from ..core.ops import ADD, DOT, Op
 from .guard import Placeholder
 
 __all__ = ["Compiler", "Elementwise", "DotGroup", "SumGroup", "Instruction", "accumulate"]

@@ -19,8 +19,8 @@ from __future__ import annotations
 import numbers
 from typing import Any
 
-from .. import engine
-from ..engine import Value
+from ..core import engine
+from ..core.engine import Value
 
 __all__ = ["UntraceableError", "Traced", "Placeholder", "Recorder"]
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import engine
-from ..engine import Value
+from ..core import engine
+from ..core.engine import Value
 from .compiler import Compiler, DotGroup, Elementwise, accumulate
 from .guard import Placeholder, Recorder, UntraceableError
 

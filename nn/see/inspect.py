@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograd import Value, grad
-from autograd.formula import format_number, grad_number, graph_order
+from autograd.see.formula import format_number, grad_number, graph_order
 
-from .blocks import RNN, Residual, RNNCell, Sequential, Unrolled
-from .module import MLP, Layer, Module, Neuron
+from ..blocks import RNN, Residual, RNNCell, Sequential, Unrolled
+from ..module import MLP, Layer, Module, Neuron
 
 __all__ = ["LayerGradients", "layer_gradients", "dense_layers", "draw_unrolled"]
 
@@ -199,7 +199,7 @@ def draw_unrolled(model: RNN, run: Unrolled, loss: Value | None = None, format: 
     fades to the left. Solid arrows carry ``h_{t-1}`` into step t (through ``W_h``); a dashed red
     one marks where ``bptt_steps`` cut the graph. The cell's weights are drawn once, with dotted
     arrows to every step: the same Values serve each step, so their gradient is the sum over the
-    steps. Returns an ``autograd.draw.Graph`` (shown inline in Jupyter; ``.render(...)`` writes a
+    steps. Returns an ``autograd.see.draw.Graph`` (shown inline in Jupyter; ``.render(...)`` writes a
     file). Needs Graphviz, as ``draw_dot`` does.
     """
     if not isinstance(model, RNN):
@@ -209,7 +209,7 @@ def draw_unrolled(model: RNN, run: Unrolled, loss: Value | None = None, format: 
                         f"{type(run).__name__}")
     if loss is not None and not isinstance(loss, Value):
         raise TypeError(f"draw_unrolled: loss must be a Value or None, got {type(loss).__name__}")
-    from autograd.draw import Graph  # Graphviz is needed only here
+    from autograd.see.draw import Graph  # Graphviz is needed only here
 
     g = Graph("unrolled", format=format)
     g.attr(rankdir="LR", nodesep="0.25", ranksep="0.35")

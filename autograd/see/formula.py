@@ -35,9 +35,9 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from .engine import Value, local_derivatives, recording, topological_order
-from .grad_mode import enable_grad
-from .ops import ADD, ATOM, MUL, Op, fmt
+from ..core.engine import Value, local_derivatives, recording, topological_order
+from ..core.grad_mode import enable_grad
+from ..core.ops import ADD, ATOM, MUL, Op, fmt
 
 __all__ = [
     "Formula", "formula", "format_number", "SIGNIFICANT_DIGITS", "node_names", "node_latex_names",
@@ -465,7 +465,7 @@ def node_latex_names(order: list[Value], names: dict[Value, str]) -> dict[Value,
 
 
 def local_numbers(v: Value, strict: bool = False) -> tuple[float, ...]:
-    """:func:`autograd.engine.local_derivatives` as floats: the numbers ``backward()`` multiplies
+    """:func:`autograd.core.engine.local_derivatives` as floats: the numbers ``backward()`` multiplies
     along each edge, as the tools show them.
 
     Where the op's rule has no float value at this point (sqrt's slope at 0 is ``0.5 / 0``), the

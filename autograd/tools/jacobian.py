@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .engine import Value, grad
+from ..core.engine import Value, grad
 
 __all__ = ["jacobian"]
 

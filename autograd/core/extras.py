@@ -7,7 +7,7 @@ Each feature imports its package through :func:`need` when it is used, so
 ``import autograd`` and ``import nn`` work without any of them, and a missing one
 gives an error that says what to install::
 
-    need("matplotlib.pyplot", "nn.plot.history")
+    need("matplotlib.pyplot", "nn.see.plot.history")
     # MissingExtraError: nn.plot.history needs matplotlib, which is not installed:
     #     pip install "chainrule[plot]"
 """

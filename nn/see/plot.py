@@ -21,11 +21,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from autograd import Value, no_grad
-from autograd.extras import need
+from autograd.core.extras import need
 
-from .data import as_list
-from .module import Module
-from .train import History
+from ..data import as_list
+from ..module import Module
+from ..train import History
 
 __all__ = ["decision_boundary", "history", "grad_norms"]
 
@@ -45,7 +45,7 @@ def _argmax(xs: list[float]) -> int:
 
 
 def _axes(ax: Any, figsize: tuple[float, float]) -> tuple[Any, Any]:
-    plt = need("matplotlib.pyplot", "nn.plot")
+    plt = need("matplotlib.pyplot", "nn.see.plot")
 
     if ax is None:
         fig, ax = plt.subplots(figsize=figsize)
@@ -62,8 +62,8 @@ def decision_boundary(model: Module, X: Sequence[Sequence[float]], y: Sequence[f
     index of the largest. ``resolution`` is the number of grid points per side
     (each is one forward pass, so keep it modest). Works for 2-D inputs only.
     """
-    plt = need("matplotlib.pyplot", "nn.plot.decision_boundary")
-    np = need("numpy", "nn.plot.decision_boundary")
+    plt = need("matplotlib.pyplot", "nn.see.plot.decision_boundary")
+    np = need("numpy", "nn.see.plot.decision_boundary")
 
     if not isinstance(model, Module):
         raise TypeError(f"decision_boundary: model must be an nn.Module, got {type(model).__name__}")

@@ -4,7 +4,7 @@ A Value left as the last expression of a cell shows as the box a graph draws for
 it (``label | data | grad``); ``repr`` stays the plain ``Value(data=..., grad=...)``.
 The colours come from the page (``currentColor``), so the box reads in light and
 dark themes alike, and numbers are written as every picture writes them
-(:func:`autograd.formula.format_number`). :func:`html_table` is the small table the
+(:func:`autograd.see.formula.format_number`). :func:`html_table` is the small table the
 ``nn`` displays use.
 """
 
@@ -34,7 +34,7 @@ def value_html(v: Any) -> str:
 
 
 def shown(x: Any) -> str:
-    """A number as :func:`autograd.formula.format_number` writes it; anything else (a gradient set to
+    """A number as :func:`autograd.see.formula.format_number` writes it; anything else (a gradient set to
     None) as its repr, since a display shows what is there rather than failing."""
     try:
         return format_number(x)
@@ -43,7 +43,7 @@ def shown(x: Any) -> str:
 
 
 def html_text(x: Any) -> str:
-    """``str(x)`` as HTML text: escaped, and control characters shown (autograd.formula.printable)."""
+    """``str(x)`` as HTML text: escaped, and control characters shown (autograd.see.formula.printable)."""
     return html.escape(printable(str(x)))
 
 

@@ -11,13 +11,13 @@ What you can do with it::
 Each Value is a box with its name, data and grad, as in micrograd; each
 operation is a small oval between its inputs and its result. A Value without a
 label is drawn with the short name that ``explain`` and the player call it by
-(``a * b``, or a number such as ``v3``: :func:`autograd.formula.node_names`), so
+(``a * b``, or a number such as ``v3``: :func:`autograd.see.formula.node_names`), so
 every name in a text can be found in the picture; an unnamed constant is its
 number. With ``edge_labels=True`` the edge from an input ``a`` into an op reads
 ``∂/∂a = -3``, joined to its edge by a thin line: the local derivative of that
 op's result with respect to that input, taken from the op table, which is the
 number ``backward()`` multiplies along that edge. ``x * x`` has two edges, one
-per argument. Every number is written by :func:`autograd.formula.format_number`,
+per argument. Every number is written by :func:`autograd.see.formula.format_number`,
 as in every other tool.
 
 The result is a :class:`Graph`, a ``graphviz.Digraph`` that builds without the
@@ -39,7 +39,7 @@ from typing import Any
 
 import graphviz
 
-from .engine import Value
+from ..core.engine import Value
 from .formula import (
     check_flags,
     format_number,
@@ -209,7 +209,7 @@ def dot_text(text: str) -> str:
     """Text for a Graphviz label, shown as it is: Graphviz reads ``&amp;`` as ``&`` and ``\\n`` as a line
     break, and the graphviz package takes ``<...>`` for an HTML label, so ``&``, ``<``, ``>`` and ``\\``
     are escaped (the package quotes the rest), and control characters, which DOT cannot hold (a NUL
-    ends its text) or SVG drops, are shown as symbols (:func:`autograd.formula.printable`)."""
+    ends its text) or SVG drops, are shown as symbols (:func:`autograd.see.formula.printable`)."""
     return printable(text).replace("\\", "\\\\").replace("&", "&amp;").replace("<", "&lt;") \
         .replace(">", "&gt;")
 

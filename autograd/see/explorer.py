@@ -12,7 +12,7 @@ gradient, and the graph is drawn again (as :func:`autograd.draw_dot` draws it,
 with ``edge_labels=True`` and ``color='grad'``): each box shows its value and
 its gradient, each edge its local derivative. Above it, a line gives the output
 and its gradient with respect to every input, in the same number format as the
-picture (:func:`autograd.formula.format_number`). An input is a number (the
+picture (:func:`autograd.see.formula.format_number`). An input is a number (the
 slider spans -5..5, or wider for a larger number, in steps of 0.1) or a tuple
 ``(value, low, high)`` or ``(value, low, high, step)``.
 
@@ -28,15 +28,13 @@ from __future__ import annotations
 import inspect
 import math
 import numbers
-import sys
-import types
 from collections.abc import Callable
 from typing import Any
 
+from ..core.engine import Value, topological_order
+from ..core.extras import need
 from .display import html_text
 from .draw import THEME_CSS, Highlight, check_style, draw_dot, node_sizes, render_many, svg_markup
-from .engine import Value, topological_order
-from .extras import need
 from .formula import format_number, local_numbers, wrap_name
 
 __all__ = ["explore", "Explorer"]
@@ -226,15 +224,3 @@ def explore(fn: Callable[..., Any], /, *, color: str | None = "grad", rankdir: s
                             f"{', '.join(specs)}; give one input per parameter, by name") from None
     _widgets()
     return Explorer(fn, specs, color=color, rankdir=rankdir)
-
-
-class _CallableModule(types.ModuleType):
-    """This module, callable as :func:`explore`. Why: ``autograd.explore`` is the function, but once
-    Python has imported this module it sets the package's attribute of that name to the module;
-    a call then still does what it says."""
-
-    def __call__(self, fn: Callable[..., Any], /, **kwargs: Any) -> Explorer:
-        return explore(fn, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -16,8 +16,8 @@ from __future__ import annotations
 import itertools
 from typing import Any, Callable, Sequence
 
-from .engine import Value, grad
-from .grad_mode import no_grad
+from ..core.engine import Value, grad
+from ..core.grad_mode import no_grad
 
 __all__ = ["gradcheck", "GradcheckError"]
 

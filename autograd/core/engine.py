@@ -24,7 +24,7 @@ from .ops import Op, pow_const
 __all__ = ["Value", "apply", "grad", "topological_order", "local_derivatives", "gc_paused", "make_node",
            "recording"]
 
-# True while ops record the graph, False inside no_grad (autograd.grad_mode), or a watcher (anomaly
+# True while ops record the graph, False inside no_grad (autograd.core.grad_mode), or a watcher (anomaly
 # mode, the replay) that makes each node, ``.node(op, parents)``, and may see each backward edge, ``.edge``.
 recording: contextvars.ContextVar[Any] = contextvars.ContextVar("chainrule_recording", default=True)
 
@@ -59,7 +59,7 @@ class Value:
 
     ``Value(data, _children=(), _op='', label='')``, in micrograd's order. ``grad`` is d(output)/d(this),
     0.0 until ``backward()``; ``_prev`` holds the parents in argument order (``x * x`` has ``(x, x)``);
-    ``_op`` is the op that made it (``''``: a leaf). Free attributes may be set (see autograd.handmade)."""
+    ``_op`` is the op that made it (``''``: a leaf). Free attributes may be set (see core.handmade)."""
 
     __slots__ = ("data", "grad", "label", "_prev", "_op", "__dict__")
 
@@ -77,12 +77,12 @@ class Value:
 
     def item(self) -> float: return float(self.data)  # the number held (PyTorch's name for it)
 
-    def draw(self, **options: Any) -> Any:  # the graph as a picture: autograd.draw.draw_dot
-        return importlib.import_module("autograd.draw").draw_dot(self, **options)
-    def formula(self, **options: Any) -> Any:  # the expression as text and LaTeX: autograd.formula.formula
-        return importlib.import_module("autograd.formula").formula(self, **options)
-    def _repr_html_(self) -> str:  # in Jupyter: a small box, as graphs draw it (autograd.display)
-        return importlib.import_module("autograd.display").value_html(self)
+    def draw(self, **options: Any) -> Any:  # the graph as a picture: autograd.see.draw.draw_dot
+        return importlib.import_module("autograd.see.draw").draw_dot(self, **options)
+    def formula(self, **options: Any) -> Any:  # the expression as text and LaTeX: see.formula
+        return importlib.import_module("autograd.see.formula").formula(self, **options)
+    def _repr_html_(self) -> str:  # in Jupyter: a small box, as graphs draw it (autograd.see.display)
+        return importlib.import_module("autograd.see.display").value_html(self)
 
     _apply_op = staticmethod(lambda op, *args: apply(op, *args))  # how a call ``op(v)`` reaches the engine
 

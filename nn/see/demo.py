@@ -1,6 +1,6 @@
 """The demo: train micrograd's network on the moons and write seven pictures of what happened.
 
-    chainrule demo --out demo-output      # or: python -m nn.demo
+    chainrule demo --out demo-output      # or: python -m nn.see.demo
 
 It is a subcommand of the ``chainrule`` command, added from here (the ``nn``
 package registers it under the ``chainrule.commands`` entry point), so the
@@ -20,8 +20,8 @@ from typing import Any
 import nn
 from autograd import Value, no_grad
 from autograd.cli import RunError, positive_int, render_graph, write_file
-from autograd.extras import MissingExtraError, need
-from autograd.formula import format_number
+from autograd.core.extras import MissingExtraError, need
+from autograd.see.formula import format_number
 
 __all__ = ["add_command", "run_demo", "DemoResult", "DEMO_FILES", "main"]
 
@@ -95,8 +95,8 @@ def run_demo(out_dir: Path, *, steps: int = 100, progress: bool = True, seed: in
     pass becomes a step-by-step player, and the chain rule for one of its weights
     is written out, path by path, for the loss on that point.
     """
-    from autograd.draw import render_svg
-    from autograd.player import play
+    from autograd.see.draw import render_svg
+    from autograd.see.player import play
     from nn import plot
 
     X, y = nn.data.make_moons(DEMO_SAMPLES, noise=0.1, seed=seed)
@@ -246,7 +246,7 @@ def _chain_rule_page(model: Any, neuron: Any, x: Sequence[float], label: float) 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m nn.demo [--out DIR]``: the same as ``chainrule demo``."""
+    """``python -m nn.see.demo [--out DIR]``: the same as ``chainrule demo``."""
     from autograd.cli import main as chainrule
 
     return chainrule(["demo", *(sys.argv[1:] if argv is None else argv)], commands=[add_command])

@@ -18,9 +18,9 @@ backward itself, one edge at a time.
 
 Every local derivative comes from the op table (``op.local``), evaluated on
 the numbers of the graph and, for the symbolic form, on stand-ins named after
-the inputs. Nodes are called by :func:`autograd.formula.node_names`, the names
+the inputs. Nodes are called by :func:`autograd.see.formula.node_names`, the names
 ``draw_dot`` and the player draw in their boxes, and numbers are written by
-:func:`autograd.formula.format_number`, as in the pictures.
+:func:`autograd.see.formula.format_number`, as in the pictures.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from .engine import Value, grad
+from ..core.engine import Value, grad
 from .formula import (
     Formula,
     format_number,

@@ -3,7 +3,7 @@
     with no_grad():
         y = x * 2          # a leaf: no graph, nothing to backpropagate (an update step, an evaluation)
 
-Both work as decorators too (``@no_grad()``). The switch is :data:`autograd.engine.recording`, a
+Both work as decorators too (``@no_grad()``). The switch is :data:`autograd.core.engine.recording`, a
 context variable, so a block in one thread or asyncio task leaves every other one recording."""
 
 from __future__ import annotations

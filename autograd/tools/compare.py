@@ -21,8 +21,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .engine import Value
-from .extras import need
+from ..core.engine import Value
+from ..core.extras import need
 
 __all__ = ["compare_torch", "Comparison"]
 

@@ -13,7 +13,7 @@ active edge is drawn in red, the parent whose gradient just changed is filled
 in yellow, and the caption writes the product the chain rule adds,
 ``upstream × local = contribution``. Nodes are called by the names drawn in
 their boxes, and numbers are written as in every other picture
-(:func:`autograd.formula.format_number`).
+(:func:`autograd.see.formula.format_number`).
 
 The graph is shown at its natural size (text 13 px and more), in a scrolling
 view with zoom in, zoom out, fit and 100% buttons; the left and right arrow
@@ -40,10 +40,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from ..core.engine import Value
+from ..core.extras import MissingExtraError
 from .draw import THEME_CSS, Highlight, check_style, dot_text, draw_dot, node_sizes, render_many, svg_markup
-from .engine import Value
 from .explain import Step, backward_steps
-from .extras import MissingExtraError
 from .formula import check_flags, format_number, graph_order, node_names, symbolic_local, wrap_name
 
 __all__ = ["play", "Player"]
@@ -171,7 +171,7 @@ def _dot_string(text: str) -> str:
 class Player:
     """A backward pass as an HTML player. Jupyter displays it inline; ``save`` writes a page or an animation.
 
-    ``steps`` holds the :class:`autograd.explain.Step` records, one per frame
+    ``steps`` holds the :class:`autograd.see.explain.Step` records, one per frame
     after the first; ``frames`` holds the SVG picture of each frame, ``sources``
     its DOT text and ``captions`` what the caption says (``caption_text(k)`` as
     plain text).

@@ -20,8 +20,8 @@ import math
 import numbers
 from typing import Any, Callable
 
-from .engine import Value
-from .extras import need
+from ..core.engine import Value
+from ..core.extras import need
 from .formula import format_number, grad_number
 
 __all__ = ["plot_derivative"]

@@ -25,8 +25,8 @@ import math
 import numbers
 from typing import Mapping
 
-from .engine import Value
-from .formula import graph_order, local_numbers
+from ..core.engine import Value
+from ..see.formula import graph_order, local_numbers
 
 __all__ = ["jvp"]
 

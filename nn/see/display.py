@@ -14,8 +14,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from autograd.display import html_table
-from autograd.display import shown as number  # a number as every picture writes it, else its repr
+from autograd.see.display import html_table
+from autograd.see.display import shown as number  # a number as every picture writes it, else its repr
 
 __all__ = ["module_html", "ParameterTable", "history_html", "sparkline"]
 

@@ -55,20 +55,18 @@ import sys
 from contextlib import ContextDecorator, contextmanager
 from typing import Any, Iterator
 
-from . import engine
-from .engine import Value
+from ..core import engine
+from ..core.engine import Value
 
 __all__ = ["detect_anomaly", "AnomalyError"]
 
 # Frames whose file lies in one of these directories belong to the library, not the user.
-_LIBRARY_DIRS = tuple(
-    os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), pkg) + os.sep
-    for pkg in ("autograd", "nn")
-)
+_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # autograd/tools/ -> top
+_LIBRARY_DIRS = tuple(os.path.join(_ROOT, pkg) + os.sep for pkg in ("autograd", "nn"))
 
 # The engine's own files: a line in them says nothing about which library call made a node.
-_CORE_FILES = tuple(os.sep + os.path.join("autograd", f)
-                    for f in ("engine.py", "ops.py", "layers.py", "anomaly.py"))
+_CORE_FILES = tuple(os.path.join(_ROOT, "autograd", *f.split("/"))
+                    for f in ("core/engine.py", "core/ops.py", "core/layers.py", "tools/anomaly.py"))
 
 _MAX_SHOWN = 8  # inputs listed in a message (a dot node may have hundreds)
 

@@ -17,10 +17,10 @@ wider and deeper for a larger one, all on one scale for the whole network (so
 layers can be compared: vanishing gradients show as faint columns of edges).
 ``show='grad'`` does the same with each weight's gradient. Hovering over an
 edge or a neuron in Jupyter names it and gives its numbers, written as every
-picture writes them (:func:`autograd.formula.format_number`).
+picture writes them (:func:`autograd.see.formula.format_number`).
 
 It draws :class:`nn.Neuron`, :class:`nn.Layer`, :class:`nn.MLP` and any module
-whose ``layers`` are ``nn.Layer`` s. The result is a :class:`autograd.draw.Graph`
+whose ``layers`` are ``nn.Layer`` s. The result is a :class:`autograd.see.draw.Graph`
 laid out by Graphviz's ``neato`` with every position fixed, so the same model
 always gives the same picture.
 """
@@ -32,9 +32,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from autograd import Value, no_grad
-from autograd.formula import format_number, grad_number
+from autograd.see.formula import format_number, grad_number
 
-from .module import Layer, Module, Neuron
+from ..module import Layer, Module, Neuron
 
 __all__ = ["draw_network", "network_layers"]
 
@@ -93,7 +93,7 @@ def draw_network(
     Display it in Jupyter as a cell's last expression, or save it with
     ``.render(outfile='network.png', cleanup=True)``. Needs Graphviz.
     """
-    from autograd.draw import Graph, dot_text  # Graphviz's Python package: loaded when a picture is made
+    from autograd.see.draw import Graph, dot_text  # Graphviz's Python package: loaded when a picture is made
 
     layers = network_layers(model)
     if show not in ("weight", "grad"):
