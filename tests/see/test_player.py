@@ -1,0 +1,320 @@
+"""play: a self-contained HTML player whose frames agree with backward_steps."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+
+import pytest
+
+from autograd import Value, backward_steps, play
+from autograd.see.draw import DotNotFoundError
+from autograd.see.formula import format_number
+from tests.support.lecture import lecture_L
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+
+
+def captions(page: str) -> list[dict]:
+    data = re.search(r'<script type="application/json" class="cr-data">(.*?)</script>', page, re.S)
+    assert data is not None
+    return json.loads(data.group(1).replace("<\\/", "</"))
+
+
+def test_one_frame_per_step_and_captions_agree() -> None:
+    L = lecture_L()[0]
+    player = play(L)
+    steps = list(backward_steps(L))
+    assert len(player.steps) == len(steps) == 6
+    assert len(player.frames) == len(steps) + 1
+    page = player._repr_html_()
+    assert page.count('class="cr-frame"') == len(steps) + 1
+    caps = captions(page)
+    assert caps[0]["step"] == 0 and "L.grad" in caps[0]["intro"]
+    for cap, s in zip(caps[1:], steps):
+        assert cap["child"] == s.child.label and cap["parent"] == s.parent.label
+        assert cap["upstream"] == format_number(s.upstream)
+        assert cap["local"] == format_number(s.local)
+        assert cap["contribution"] == format_number(s.contribution)
+        assert cap["after"] == format_number(s.parent_grad)
+    assert caps[1]["rule"] == "f = -2" and caps[1]["derivative"] == "∂L/∂d"
+
+
+def test_frames_highlight_the_active_edge_and_the_new_grad() -> None:
+    player = play(lecture_L()[0])
+    first, third = player.frames[0], player.frames[3]
+    assert first.startswith("<svg") and first.rstrip().endswith("</svg>")
+    assert "#c0392b" not in first  # no active edge before backward starts
+    assert "#ffe28a" in first  # the output's gradient, 1, is the first one filled in
+    # step 3: d passes its gradient to e; e's box is filled and now shows grad -2
+    assert third.count('stroke="#c0392b"') >= 2  # the edge and its arrowhead
+    filled = re.findall(r'<title>(n\d+)</title>\s*<polygon fill="#ffe28a"', third)
+    assert filled == ["n2"]  # e, the third Value in topological order
+    assert "grad &#45;2<" in third  # in the one number format of every tool (Graphviz writes - as &#45;)
+
+
+def test_page_is_self_contained(tmp_path) -> None:
+    path = play(lecture_L()[0]).save(tmp_path / "player.html")
+    page = open(path, encoding="utf-8").read()
+    assert page.startswith("<!DOCTYPE html>")
+    assert "<script src" not in page and "<link" not in page and "@import" not in page
+    for url in re.findall(r'(?:src|href)="([^"]+)"', page):
+        assert not url.startswith(("http:", "https:", "//")), url
+    assert all(cls in page for cls in ("cr-prev", "cr-next", "cr-play", "cr-slider", "cr-upstream",
+                                       "cr-local", "cr-contribution"))
+
+
+def test_player_options_and_errors(monkeypatch, tmp_path) -> None:
+    L = lecture_L()[0]
+    with pytest.raises(ValueError, match="6 steps, more than max_steps=3"):
+        play(L, max_steps=3)
+    with pytest.raises(TypeError, match="play: output must be a Value"):
+        play(1.0)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="interval"):
+        play(L, interval=0)
+    with pytest.raises(TypeError, match="Player.save: path"):
+        play(L).save(3)  # type: ignore[arg-type]
+    assert "blue for grad" in play(L, color="grad").frames[-1]  # the colour key of color='grad'
+    assert "blue for grad" not in play(L).frames[-1]
+    for rankdir, wide in (("LR", True), ("TB", False)):
+        size = re.search(r'<svg width="(\d+)pt" height="(\d+)pt"', play(L, rankdir=rankdir).frames[0])
+        assert size is not None and (int(size.group(1)) > int(size.group(2))) == wide
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(DotNotFoundError, match="apt-get install graphviz"):
+        play(L)
+
+
+@pytest.mark.browser
+def test_player_in_a_real_browser(tmp_path) -> None:
+    """Open the saved page in headless Chromium, press Next three times, read the caption."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"the browser test needs Chromium at {CHROMIUM}; `make test` installs it")
+    from playwright.sync_api import sync_playwright
+
+    L = lecture_L()[0]
+    path = play(L).save(tmp_path / "player.html")
+    steps = list(backward_steps(L))
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1300, "height": 520})
+            requests: list[str] = []
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(f"file://{path}")
+            assert page.inner_text(".cr-counter") == "step 0 / 6"
+            assert page.is_visible(".cr-intro") and not page.is_visible(".cr-product")
+            for k in range(1, 4):
+                page.click(".cr-next")
+                s = steps[k - 1]
+                assert page.inner_text(".cr-counter") == f"step {k} / 6"
+                assert page.inner_text(".cr-product .cr-child") == s.child.label
+                assert page.inner_text(".cr-product .cr-parent") == s.parent.label
+                assert float(page.inner_text(".cr-upstream")) == s.upstream
+                assert float(page.inner_text(".cr-local")) == s.local
+                assert float(page.inner_text(".cr-contribution")) == s.contribution
+                assert float(page.inner_text(".cr-after")) == s.parent_grad
+                visible = page.locator(".cr-frame:visible")
+                assert visible.count() == 1 and visible.get_attribute("data-frame") == str(k)
+            assert page.input_value(".cr-slider") == "3"
+            page.screenshot(path=str(tmp_path / "player.png"))
+            page.click(".cr-prev")
+            assert page.inner_text(".cr-counter") == "step 2 / 6"
+            page.fill(".cr-slider", "6")
+            assert page.inner_text(".cr-counter") == "step 6 / 6"
+            assert float(page.inner_text(".cr-after")) == steps[-1].parent_grad
+            assert all(u.startswith("file://") for u in requests), requests  # nothing fetched from the net
+        finally:
+            browser.close()
+
+
+def neuron() -> tuple[Value, list[Value]]:
+    """One relu neuron, built op by op with the names nn gives: the graph the demo plays."""
+    x1, x2 = Value(0.5, label="x1"), Value(-1.5, label="x2")
+    w0, w1 = Value(0.8, label="layers.0.neurons.3.w.0"), Value(-0.6, label="layers.0.neurons.3.w.1")
+    b = Value(0.1, label="layers.0.neurons.3.b")
+    z = w0 * x1 + w1 * x2 + b
+    z.label = "z"
+    out = z.relu()
+    out.label = "layers.0.neurons.3"
+    return out, [x1, x2, w0, w1, b]
+
+
+def box_texts(svg: str) -> list[str]:
+    return [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+
+
+def test_captions_name_nodes_as_their_boxes_do() -> None:
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    f = (a * b) * (a + b)  # the product and the sum have no labels
+    f.label = "f"
+    player = play(f)
+    for k, cap in enumerate(player.captions[1:], start=1):
+        drawn = box_texts(player.frames[k])
+        assert cap["child"] in drawn and cap["parent"] in drawn, (cap, drawn)
+    assert {c["parent"] for c in player.captions[1:]} >= {"a * b", "a + b"}
+    assert player.caption_text(1) == ("step 1 / 6: f → a * b:  ∂f/∂(a * b) = a + b = 5\n"
+                                      "upstream × local = contribution:  1 × 5 = 5;   a * b.grad: 0 → 5")
+
+
+def test_an_animation_frame_writes_its_caption_in_two_lines() -> None:
+    """The GIF's caption is a Graphviz label: each line its own, and no line break drawn as a symbol."""
+    from autograd.see.player import _dot_string
+
+    a, b = Value(2.0, label="a"), Value(3.0, label="b\nc")
+    player = play((a * b).tanh())
+    for k in range(len(player.frames)):
+        text = _dot_string(player.caption_text(k))
+        assert text.count("\\l") == 2 and "␊" not in text.replace("b␊c", ""), text  # the label's own: shown
+    assert "b␊c" in _dot_string(player.caption_text(1)) + _dot_string(player.caption_text(2))
+
+
+def test_every_frame_has_the_same_layout() -> None:
+    player = play(neuron()[0])
+
+    def boxes(svg: str) -> list[tuple[str, str]]:
+        return re.findall(r"<title>(n\d+)</title>\s*<polygon [^>]*points=\"([^\"]+)\"", svg)
+    first = boxes(player.frames[0])
+    assert len(first) == 10 and all(boxes(svg) == first for svg in player.frames)  # nothing moves
+    sizes = {re.findall(r'<svg width="(\d+)pt" height="(\d+)pt"', svg)[0] for svg in player.frames}
+    assert len(sizes) == 1
+
+
+def test_gif_apng_and_png_frames_for_slides(tmp_path) -> None:
+    from PIL import Image
+
+    player = play(lecture_L()[0], interval=0.5)
+    gif = player.save(tmp_path / "backward.gif")
+    with Image.open(gif) as im:
+        assert im.format == "GIF" and im.n_frames == 7 and im.info["loop"] == 0
+        size = im.size
+        durations = []
+        for k in range(im.n_frames):
+            im.seek(k)
+            durations.append(im.info["duration"])
+            assert im.size == size
+    assert durations == [500] * 6 + [1500]  # the finished pass stays up longer
+    assert 1400 < size[0] < 2200 and 300 < size[1] < 600  # 110 dpi: boxes' text about 17 px tall
+    with Image.open(player.save(tmp_path / "backward.png")) as im:
+        assert im.format == "PNG" and getattr(im, "is_animated", False)
+        assert im.n_frames == 7 and im.size == size
+    paths = player.save_frames(tmp_path / "frames", dpi=55)
+    assert [os.path.basename(p) for p in paths] == [f"step_{k:03d}.png" for k in range(7)]
+    with Image.open(paths[3]) as im:
+        assert abs(im.size[0] - size[0] / 2) < 40  # half the dpi, half the width
+        top = im.convert("L").crop((0, 0, im.size[0], 30))
+        assert top.getextrema()[0] < 100  # the caption is written above the graph
+
+
+def test_save_refuses_what_it_cannot_write(tmp_path, monkeypatch) -> None:
+    import sys
+
+    player = play(lecture_L()[0])
+    with pytest.raises(ValueError, match=r"must end in .html, .gif or .png"):
+        player.save(tmp_path / "backward.svg")
+    with pytest.raises(ValueError, match="dpi must be a number from 20 to 600"):
+        player.save(tmp_path / "backward.gif", dpi=0)
+    with pytest.raises(TypeError, match="Player.save_frames: folder"):
+        player.save_frames(3)  # type: ignore[arg-type]
+    monkeypatch.setitem(sys.modules, "PIL", None)  # as if Pillow were not installed
+    with pytest.raises(ImportError, match=r'pip install "chainrule\[plot\]"'):
+        player.save(tmp_path / "backward.gif")
+    assert list(tmp_path.iterdir()) == []  # a refused call writes nothing
+
+
+def test_labels_cannot_break_the_page() -> None:
+    a = Value(2.0, label="<!--<script>")
+    b = a * Value(3.0, label="</script><script>window.pwned = 1</script>")
+    b.label = "&amp;"
+    player = play(b)
+    page = player._repr_html_()
+    data = re.search(r'<script type="application/json" class="cr-data">(.*?)</script>', page, re.S)
+    assert data is not None and "<" not in data.group(1) and ">" not in data.group(1)
+    assert page.count("<script") == 2 and page.count("</script>") == 2  # the player's own two, no more
+    assert {"<!--<script>", "&amp;"} <= set(box_texts(player.frames[0]))  # the boxes show the labels as text
+    assert "&amp;amp;.grad" in page  # and so does the caption
+
+
+FILTER = "() => getComputedStyle(document.querySelector('.cr-graph svg')).filter"
+FONT_PX = """() => Array.from(document.querySelectorAll('.cr-frame'))
+  .filter(f => f.style.display !== 'none')
+  .flatMap(f => Array.from(f.querySelectorAll('svg text')))
+  .map(t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a)"""
+
+
+def shot(page, tmp_path, name: str) -> None:
+    """A screenshot into tmp_path, and into $CHAINRULE_SCREENSHOTS when that is set (to look at)."""
+    page.screenshot(path=str(tmp_path / f"{name}.png"))
+    keep = os.environ.get("CHAINRULE_SCREENSHOTS")
+    if keep:
+        os.makedirs(keep, exist_ok=True)
+        page.screenshot(path=os.path.join(keep, f"{name}.png"))
+
+
+@pytest.mark.browser
+def test_player_is_readable_zooms_steps_by_keyboard_and_follows_the_theme(tmp_path) -> None:
+    """The one-neuron graph at 1280x720: natural size, text >= 12 px, zoom, arrows, light and dark."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"the browser test needs Chromium at {CHROMIUM}; `make test` installs it")
+    from playwright.sync_api import sync_playwright
+
+    out, _ = neuron()
+    path = play(out).save(tmp_path / "neuron.html")
+    evil = Value(1.0, label="</script><script>window.pwned = 1</script><!--")
+    evil_path = play(evil * 2.0).save(tmp_path / "evil.html")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 720}, color_scheme="light")
+            page.goto(f"file://{path}")
+            sizes = page.evaluate(FONT_PX)
+            assert len(sizes) > 30 and min(sizes) >= 12.0, sorted(sizes)[:5]  # edge labels included
+            svg = page.locator(".cr-frame[data-frame='0'] svg")
+            natural = float(svg.get_attribute("width").removesuffix("pt")) * 4 / 3  # type: ignore[union-attr]
+            assert svg.bounding_box()["width"] == pytest.approx(natural, abs=1)  # type: ignore[index]
+            assert page.evaluate(FILTER) == "none"
+            shot(page, tmp_path, "player_light")
+
+            page.click(".cr-zoom-in")
+            assert page.inner_text(".cr-zoom-level") == "125%"
+            assert svg.bounding_box()["width"] == pytest.approx(natural * 1.25, abs=1)  # type: ignore[index]
+            page.click(".cr-zoom-fit")
+            view = page.locator(".cr-graph").bounding_box()
+            assert svg.bounding_box()["width"] <= view["width"]  # type: ignore[index]
+            page.click(".cr-zoom-reset")
+            assert page.inner_text(".cr-zoom-level") == "100%"
+
+            page.click(".cr-caption")  # the keys work once the reader is on the page
+            for k in (1, 2, 3):
+                page.keyboard.press("ArrowRight")
+                assert page.inner_text(".cr-counter") == f"step {k} / 9"
+            page.keyboard.press("ArrowLeft")
+            assert page.inner_text(".cr-counter") == "step 2 / 9"
+            page.keyboard.press("+")
+            assert page.inner_text(".cr-zoom-level") == "125%"
+            page.keyboard.press("0")
+            assert page.inner_text(".cr-zoom-level") == "100%"
+            steps = list(backward_steps(out))
+            assert page.inner_text(".cr-product .cr-parent") == steps[1].parent_name
+            shot(page, tmp_path, "player_light_step2")
+
+            dark = browser.new_page(viewport={"width": 1280, "height": 720}, color_scheme="dark")
+            dark.goto(f"file://{path}")
+            assert "invert" in dark.evaluate(FILTER)  # the graph shown inverted, its hues kept
+            fg = dark.evaluate("() => getComputedStyle(document.querySelector('.cr-caption')).color")
+            assert fg == "rgb(230, 237, 243)"  # light text on the dark theme's panels
+            dark.click(".cr-next")
+            shot(dark, tmp_path, "player_dark")
+
+            page.goto(f"file://{evil_path}")
+            page.click(".cr-next")
+            assert page.inner_text(".cr-counter") == "step 1 / 2"  # the hostile label runs nothing
+            assert page.evaluate("() => window.pwned") is None
+            assert evil.label in page.inner_text(".cr-caption")
+        finally:
+            browser.close()
