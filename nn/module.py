@@ -44,9 +44,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Self
 
 from autograd import Value, dot, dots
+from autograd.core.checks import memory_available
 from autograd.core.engine import apply, gc_paused
 from autograd.core.ops import RELU, SIGMOID, SOFTPLUS, TANH, Op
-from autograd.see.formula import memory_available
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS", "make_rng"]
 

@@ -35,6 +35,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from ..core.checks import memory_available
 from ..core.engine import Value, local_derivatives, recording, topological_order
 from ..core.grad_mode import enable_grad
 from ..core.ops import ADD, ATOM, MUL, Op, fmt
@@ -42,7 +43,7 @@ from ..core.ops import ADD, ATOM, MUL, Op, fmt
 __all__ = [
     "Formula", "formula", "format_number", "SIGNIFICANT_DIGITS", "node_names", "node_latex_names",
     "local_numbers", "symbolic_local", "latex_name", "wrap_name", "writer", "graph_order", "printable",
-    "grad_number", "memory_available", "check_flags",
+    "grad_number", "check_flags",
 ]
 
 _ATOM = ATOM  # the precedence of names, numbers and function calls: never wrapped in parentheses
@@ -163,15 +164,6 @@ def check_flags(where: str, **flags: Any) -> None:
         if not isinstance(given, bool):
             raise TypeError(f"{where}: {flag} must be True or False, got {type(given).__name__}: "
                             f"{given!r:.40}")
-
-
-def memory_available() -> int | None:
-    """The bytes the system says can still be allocated (Linux's MemAvailable), or None elsewhere."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as f:
-            return next(int(line.split()[1]) * 1024 for line in f if line.startswith("MemAvailable:"))
-    except (OSError, StopIteration, ValueError, IndexError):
-        return None
 
 
 def latex_name(label: str) -> str:

@@ -59,7 +59,7 @@ def _imports(name: str, path: Path) -> list[tuple[str, list[str]]]:
 #: Each module's layer; a module may import modules of lower layers only (``__init__`` files gather
 #: their package and are left out). ops <- engine <- tools <- cli; nn above all of autograd.
 LAYERS = {
-    "autograd.core.ops": 0, "autograd.core.extras": 0,
+    "autograd.core.ops": 0, "autograd.core.extras": 0, "autograd.core.checks": 0,
     "autograd.core.handmade": 1,
     "autograd.core.engine": 2, "autograd.core.grad_mode": 2.5,
     "autograd.core.copying": 3, "autograd.core.layers": 3, "autograd.see.formula": 3,
