@@ -251,7 +251,7 @@ for name, size, lr, epochs in METHODS:
     seen, losses, (m_end, b_end) = train_batches(size, lr, epochs)
     plt.semilogy([s / N for s in seen], losses, label=f"{name} ({size}/batch, lr {lr}): {len(losses) - 1} updates")
     print(f"{name:10s} batch size {size:2d}, lr {lr}, {epochs} epochs   updates: {len(losses) - 1:4d}   "
-          f"final MSE: {losses[-1]:.4f}   m = {m_end:.3f}, b = {b_end:.3f}")
+          f"final MSE: {losses[-1]:.4g}   m = {m_end:.3f}, b = {b_end:.3f}")
 plt.xlabel("epochs (passes through the data)"); plt.ylabel("full-data MSE (log scale)")
 plt.legend(); plt.title("the same data, three ways to cut it"); plt.show()
 #%% md

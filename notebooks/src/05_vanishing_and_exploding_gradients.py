@@ -145,7 +145,7 @@ def train(model, lr=0.01, steps=10, clip=None, verbose=True):
             if verbose:
                 print(f"step {step}: {type(e).__name__}: {e}")
             break
-        size = math.sqrt(sum(p.grad * p.grad for p in params))   # inf once the squares overflow
+        size = math.hypot(*(p.grad for p in params))   # the L2 norm, without squares that could overflow
         losses.append(loss.data)
         if verbose:
             print(f"step {step}: loss {loss.data:10.4g}   gradient size {size:10.4g}")
@@ -236,11 +236,11 @@ def descend(make_optimizer, steps=500, start=(-1.5, 2.0)):
     for _ in range(steps):
         try:
             loss = rosenbrock(x, y)
-        except OverflowError:
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        except OverflowError:   # a number too large for a float
             break
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
         path.append((x.data, y.data))
     return path
 

@@ -241,7 +241,7 @@ print("training accuracy first at 95%: full BPTT", first_epoch(h_full["accuracy"
       *[f"| bptt_steps={k} {first_epoch(hist['accuracy'])}" for k, (hist, _) in results.items()])
 #%% md
 With the full gradient the network learns the task within a few epochs. A window of 6 steps,
-just long enough, learns it too, but takes several times as many epochs (printed above). A window of 3 steps never gets a gradient
+just long enough, learns it too, but takes more than twice as many epochs (printed above). A window of 3 steps never gets a gradient
 from the step that matters: its training accuracy wanders (it fits some training sequences
 through whatever the constant state happens to carry), but on new sequences it is barely better
 than guessing. Truncation

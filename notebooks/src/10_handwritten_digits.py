@@ -100,7 +100,7 @@ p = np.exp(np.array([v.data for v in z]) - nn.losses.logsumexp([v.data for v in 
 print("softmax p      :", p)
 print("p - [1, 0, 0]  :", p - [1, 0, 0])
 print("backward gives :", np.array([v.grad for v in z]))
-loss.draw(edge_labels=True)
+loss.draw(edge_labels=True, rankdir="TB")
 #%% md
 Follow z0 in the picture. It reaches the loss along two paths: through the chain of `logaddexp`
 nodes, where the product of the edge derivatives is its softmax probability p_0, and directly
