@@ -251,6 +251,13 @@ optimizers = {
 }
 paths = {name: descend(make) for name, make in optimizers.items()}
 
+def f_at(point):
+    """f at a point of a path, inf where it no longer fits in a float."""
+    try:
+        return rosenbrock(*point)
+    except OverflowError:
+        return math.inf
+
 fig, (top, bottom) = plt.subplots(2, 1, figsize=(6.5, 8.5), gridspec_kw={"height_ratios": [3, 2]})
 xs = [-2 + 4 * i / 150 for i in range(151)]
 ys = [-1 + 4 * j / 150 for j in range(151)]
@@ -261,7 +268,7 @@ styles = [dict(ls="-", lw=3.5), dict(ls="-", lw=2), dict(ls="--", lw=1.5, marker
 for i, (name, path) in enumerate(paths.items()):   # each later path drawn thinner, over the ones before
     top.plot([p[0] for p in path], [p[1] for p in path], color=f"C{i}", label=name, **styles[i])
     top.plot(*path[-1], "o", color=f"C{i}", markersize=8, markeredgecolor="k", zorder=5)   # where it ended
-    bottom.semilogy([rosenbrock(*p) for p in path], color=f"C{i}", label=name, **styles[i])
+    bottom.semilogy([f_at(p) for p in path], color=f"C{i}", label=name, **styles[i])
 top.set_xlim(-2, 2); top.set_ylim(-1, 3)
 top.set_title(f"{len(paths[next(iter(paths))]) - 1} steps from (-1.5, 2); dots: where each ended"); top.legend()
 bottom.set_title("f along the way"); bottom.set_xlabel("step"); bottom.legend()
@@ -269,7 +276,7 @@ plt.tight_layout(); plt.show()
 for name, path in paths.items():
     x_end, y_end = path[-1]
     stopped = f"   (stopped after {len(path) - 1} steps: overflow)" if len(path) < 501 else ""
-    print(f"{name:24s} ends at ({x_end:.3g}, {y_end:.3g}), f = {rosenbrock(x_end, y_end):.3g}{stopped}")
+    print(f"{name:24s} ends at ({x_end:.3g}, {y_end:.3g}), f = {f_at(path[-1]):.3g}{stopped}")
 #%% md
 With these settings, momentum and Adam reach the neighbourhood of `(1, 1)` while plain SGD is
 still creeping along the valley floor. Settings matter: no optimizer wins for every learning
@@ -278,7 +285,7 @@ rate, and each can be made to fail.
 **Try this:** give SGD a larger learning rate: change `lr=0.001)` in its line to `lr=0.002)`.
 It gets much faster and ends near `(1, 1)`. Then try `lr=0.0025)`: one step jumps across the
 narrow valley to a point where the walls are steeper still, the next jump is larger, and the
-numbers overflow within a few dozen steps, as in section 4. Try `momentum=0.99`, or Adam with
+numbers overflow within ten steps, as in section 4. Try `momentum=0.99`, or Adam with
 `lr=0.01`.
 
 ## Summary
