@@ -135,7 +135,8 @@ CLAIMS: list[Claim] = [
      lambda t: round(100 * number(r"test accuracy (0\.\d+)\n", t)) in (96, 97, 98)),
     ("10_handwritten_digits",
      "It ends a little below the training accuracy",
-     lambda t: 0 < number(r"training accuracy (\S+), test", t) - number(r"test accuracy (0\.\d+)\n", t) < 0.05),
+     lambda t: 0 < number(r"training accuracy (\S+), test", t)
+     - number(r"test accuracy (0\.\d+)\n", t) < 0.05),
 ]
 
 
@@ -151,7 +152,8 @@ def _stops_at_first_non_finite(text: str) -> bool:
     return len(rows) > 1 and finite[-1] is False and all(finite[:-1])
 
 
-@pytest.mark.parametrize("name, sentence, check", CLAIMS, ids=[f"{c[0][:2]}-{i}" for i, c in enumerate(CLAIMS)])
+@pytest.mark.parametrize("name, sentence, check", CLAIMS,
+                         ids=[f"{c[0][:2]}-{i}" for i, c in enumerate(CLAIMS)])
 def test_prose_agrees_with_output(name: str, sentence: str, check: Callable[[str], bool]) -> None:
     assert " ".join(sentence.split()) in lessons.markdown(name), f"{name} no longer says: {sentence}"
     text = lessons.text(lessons.executed(name).nb)

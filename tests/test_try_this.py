@@ -52,7 +52,8 @@ def test_01_slope_at_another_point() -> None:
 
 
 def test_01_sign_of_a_grad() -> None:
-    says(L01, 'change `a = Value(2.0, label="a")` to `a = Value(0.5, label="a")` and re-run from there to here')
+    says(L01, 'change `a = Value(2.0, label="a")` to `a = Value(0.5, label="a")` '
+              "and re-run from there to here")
     says(L01, "`∂L/∂a` always has the sign opposite to `a * b + c`")
     build = cell_with(L01, 'a = Value(2.0, label="a")')
     run = run_cells(L01, {build: [('a = Value(2.0, label="a")', 'a = Value(0.5, label="a")')]},
@@ -66,7 +67,8 @@ def test_01_sign_of_a_grad() -> None:
 
 def test_01_cube_has_three_paths() -> None:
     says(L01, "predict `x.grad` before you run this in a new cell")
-    block = re.search(r"```python\n(x = Value\(3\.0.*?)```", "\n".join(s for k, s in lessons.cells(L01)), re.S)
+    prose = "\n".join(s for k, s in lessons.cells(L01))
+    block = re.search(r"```python\n(x = Value\(3\.0.*?)```", prose, re.S)
     assert block, "the Try this of z = x * x * x has no code block"
     run = run_cells(L01, extra=(block.group(1), "explain(z, x)"))
     text = printed(run)
@@ -85,7 +87,8 @@ def test_02_negative_x_first_failure() -> None:
 
 
 def test_02_derivatives_of_another_function() -> None:
-    says(L02, 'replace the first line of that cell with `NAME, FUNCTION = "sigmoid(x)", lambda x: x.sigmoid()`')
+    says(L02, "replace the first line of that cell with "
+              '`NAME, FUNCTION = "sigmoid(x)", lambda x: x.sigmoid()`')
     plot = cell_with(L02, 'NAME, FUNCTION = "tanh(x)"')
     run = run_cells(L02, {plot: [('NAME, FUNCTION = "tanh(x)", lambda x: x.tanh()',
                                   'NAME, FUNCTION = "sigmoid(x)", lambda x: x.sigmoid()')]}, upto=plot)
@@ -106,7 +109,8 @@ def test_02_which_zero_raises_in_backward() -> None:
 
 
 def test_03_another_start_same_bottom() -> None:
-    says(L03, "in a new cell, `path = train(0.05, 200, m0=4.5, b0=1.5)`, then run the picture cell above again")
+    says(L03, "in a new cell, `path = train(0.05, 200, m0=4.5, b0=1.5)`, "
+              "then run the picture cell above again")
     picture = cell_with(L03, 'loss_map("gradient descent, lr = 0.05")')
     run = run_cells(L03, upto=picture, extra=(
         "path = train(0.05, 200, m0=4.5, b0=1.5)", lessons.cells(L03)[picture][1],
@@ -177,8 +181,8 @@ def test_05_larger_sgd_steps(lr: str) -> None:
 
 def test_06_the_bug_without_zeroing() -> None:
     name = "06_micrograd_lecture"
-    says(name, "build a fresh network, `n = MLP(3, [4, 4, 1])`, and run the training loop above again without "
-               "the two lines that set `p.grad = 0.0`")
+    says(name, "build a fresh network, `n = MLP(3, [4, 4, 1])`, and run the training loop above "
+               "again without the two lines that set `p.grad = 0.0`")
     loop = cell_with(name, "for k in range(20):")
     code = lessons.cells(name)[loop][1]
     buggy = code.replace("    for p in n.parameters():\n        p.grad = 0.0\n", "")
@@ -192,8 +196,8 @@ def test_06_the_bug_without_zeroing() -> None:
 
 def test_07_sigmoid_layers() -> None:
     name = "07_the_layer_equations"
-    says(name, 'change `ACTIVATION = "tanh"` to `ACTIVATION = "sigmoid"`, `np.tanh(z)` to `1 / (1 + np.exp(-z))` '
-               "and `1 - a ** 2` to `a * (1 - a)`")
+    says(name, 'change `ACTIVATION = "tanh"` to `ACTIVATION = "sigmoid"`, '
+               "`np.tanh(z)` to `1 / (1 + np.exp(-z))` and `1 - a ** 2` to `a * (1 - a)`")
     first = cell_with(name, 'ACTIVATION = "tanh"')
     text = printed(run_cells(name, {first: [('ACTIVATION = "tanh"', 'ACTIVATION = "sigmoid"'),
                                             ("np.tanh(z)", "1 / (1 + np.exp(-z))"),
@@ -219,8 +223,8 @@ def test_10_uniform_start() -> None:
     says(name, 'change `model = nn.MLP(64, [64, 10], init="xavier", seed=0)` to `init="uniform"`')
     train = cell_with(name, line)
     text = printed(run_cells(name, {train: [(line, line.replace('"xavier"', '"uniform"'))]},
-                             only=[0, 1, cell_with(name, "load_digits(test_size"), cell_with(name, "one epoch in the"),
-                                   train]))
+                             only=[0, 1, cell_with(name, "load_digits(test_size"),
+                                   cell_with(name, "one epoch in the"), train]))
     uniform = number(r"test accuracy (0\.\d+)\n", text)
     xavier = number(r"test accuracy (0\.\d+)\n", lessons.text(lessons.executed(name).nb))
     assert uniform < xavier
