@@ -264,8 +264,8 @@ What to look for:
   they keep jittering around the bottom;
 * batch descent is smooth but slow per epoch.
 
-**Try this:** in `METHODS`, give batch descent 100 epochs instead of 10 (100 updates, twice as many as
-mini-batch descent makes in 10 epochs): does it catch up? Lower the stochastic learning rate to
+**Try this:** in `METHODS`, give batch descent 100 epochs instead of 10 (100 updates, twice as
+many as mini-batch descent makes in 10 epochs): does it catch up? Lower the stochastic learning rate to
 `0.01`: are its steps still jagged? Try a batch size of 20.
 
 ## What carries over to real networks

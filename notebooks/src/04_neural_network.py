@@ -55,14 +55,15 @@ for name, p in model.named_parameters()[:3]:
 One prediction is one big expression. Drawn with one box per neuron (`collapse="neuron"`), it
 shows how the two inputs flow through both hidden layers into the score. Between two hidden
 layers of 16 there are 16 x 16 = 256 edges, too many to tell apart, so the picture is of the
-same network with 4 neurons per hidden layer. (We wrap the inputs in labelled Values so that
+same kind of network with 2 neurons per hidden layer, drawn from top to bottom (its weights, and
+so its score, are its own). (We wrap the inputs in labelled Values so that
 each appears once in the picture; the model accepts plain numbers too.)
 #%% code
 x1, x2 = Value(X[0][0], label="x1"), Value(X[0][1], label="x2")
 score = model([x1, x2])
 print("score for the first point:", score.data, " label:", y[0])
-small = nn.MLP(2, [4, 4, 1], seed=0)
-draw_dot(small([x1, x2]), collapse="neuron")
+small = nn.MLP(2, [2, 2, 1], seed=0)
+draw_dot(small([x1, x2]), collapse="neuron", rankdir="TB")
 #%% md
 ## The loss
 

@@ -133,7 +133,9 @@ at every step, and stop at the first number that is no longer finite (overflow).
 Xd, yd = nn.data.make_moons(40, noise=0.1, seed=0)
 
 def train(model, lr=0.01, steps=10, clip=None, verbose=True):
-    """Full-batch gradient descent on the MSE; returns the losses. Stops at the first number that is not finite."""
+    """Full-batch gradient descent on the MSE; returns the losses.
+
+    Stops at the first number that is not finite."""
     params = model.parameters()
     losses = []
     for step in range(steps):

@@ -442,7 +442,7 @@ The predictions have moved toward the targets `[1, -1, -1, 1]`.
 **Try this:** make the bug the lecture finds at this point. In a new cell, build a fresh
 network, `n = MLP(3, [4, 4, 1])`, and run the training loop above again without the two lines
 that set `p.grad = 0.0`. Gradients from earlier steps pile up, the steps grow, and the loss no
-longer falls steadily: it jumps up and down. (Re-running the loop on the network that has
+longer falls steadily: in the first steps it jumps up and down. (Re-running the loop on the network that has
 already trained is gentler: it sits near a minimum, where the gradients are small.)
 
 ## The same network from `nn`

@@ -160,7 +160,7 @@ it has two matrices of partial derivatives, and backpropagation uses both at eve
   and on to the layer below. It is the step of the recursion.
 * **with respect to its parameters**, `J_par = da[l]/dW[l]`: this one turns the gradient at the
   layer's output into the gradient the update needs, `dL/dW[l] = J_par^T dL/da[l]`. It is
-  mostly zeros: neuron i's output depends on row i of `W` and on nothing else.
+  mostly zeros: neuron i's output depends on row i of `W` and on `b[i]`, and on no other parameter.
 
 `autograd.jacobian(outputs, inputs)` computes a Jacobian with the engine, one backward sweep per
 output (each sweep gives one row). Here it is for the middle layer, fed with leaf Values so
@@ -243,7 +243,7 @@ its own, straight from the loss, would multiply by all the weight matrices betwe
 and the output again: `1 + 2 + ... + (L - 1)` products.
 #%% code
 def matrix_products(depth, reuse):
-    """Products with a weight matrix (W^T delta) needed for the deltas of every layer of a depth-layer network."""
+    """Products with a weight matrix (W^T delta) for the deltas of every layer of a depth-layer network."""
     return depth - 1 if reuse else sum(depth - l for l in range(1, depth + 1))
 
 for depth in (3, 10, 50):

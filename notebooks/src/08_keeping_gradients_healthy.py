@@ -31,8 +31,8 @@ plt.rcParams.update({"figure.dpi": 100, "font.size": 11})
 The data are 32 moons. The network: 25 hidden layers of 16 sigmoid neurons each (the first
 from the 2 inputs, then `DEPTH = 24` more from 16 to 16), then one linear output neuron. They
 start with Xavier's scale, the usual one for sigmoid and tanh; lesson 5 showed that no starting
-scale saves a deep sigmoid network. `nn.Sequential` stacks any blocks the way `nn.MLP` stacks layers; we use it so
-that later we can put other blocks between the layers.
+scale saves a deep sigmoid network. `nn.Sequential` stacks any blocks the way `nn.MLP` stacks
+layers; we use it so that later we can put other blocks between the layers.
 
 We measure what lesson 5 measured: after one backward pass of the mean squared error, the size
 (L2 norm) of the gradient of each layer's weights and biases.
@@ -68,10 +68,9 @@ norms = layer_gradients(plain)
 print(f"gradient norm of hidden layer 1: {norms[0]:.2g}, of hidden layer {HIDDEN}: {norms[-2]:.2g} "
       f"(10^{math.log10(norms[0] / norms[-2]):.0f} of it)")
 #%% md
-The first hidden layer's gradient is some fifteen orders of magnitude smaller than the last
+The first hidden layer's gradient is some sixteen orders of magnitude smaller than the last
 one's (the power of ten printed above): after 25 layers of slopes below 0.25, almost nothing is
-left. Gradient descent would change those
-weights by nothing at all.
+left. Gradient descent would change those weights by nothing at all.
 
 ## 2. Residual connections
 
@@ -153,9 +152,9 @@ print(f"the residual network's gradient is above layer norm's at {residual_above
 factor = max(max(1 / g, g) for kind in KINDS[1:] for run in profiles[kind] for g in (v / run[-2] for v in run[:-1]))
 print(f"residual, layer norm and batch norm: every hidden layer within a factor of {factor:.0f} of the last")
 #%% md
-The plain network's curve falls by fifteen orders of magnitude from right to left. The three
+The plain network's curve falls by about sixteen orders of magnitude from right to left. The three
 others stay flat: every hidden layer's gradient is within a few tens of the last hidden layer's
-(the factor printed above), all the way down to the first, instead of fifteen orders of
+(the factor printed above), all the way down to the first, instead of sixteen orders of
 magnitude. Two details to notice:
 
 * the residual network's gradients are larger than layer norm's at most layers (the count is
@@ -170,8 +169,7 @@ magnitude. Two details to notice:
 ### Does it train?
 
 Healthy gradients are what let the first layers learn. 150 epochs of Adam on the plain, the
-residual and the layer norm network
-(the batch replay, `vectorize=True`, makes this quick; batch norm is left out because in
+residual and the layer norm network (the batch replay, `vectorize=True`, makes this quick; batch norm is left out because in
 training mode it needs the whole batch, which the replay of one example at a time cannot
 express):
 #%% code
@@ -189,15 +187,17 @@ ax.set_xlabel("epoch"); ax.set_ylabel("training accuracy"); ax.set_ylim(0.4, 1.0
 ax.set_title(f"the same {HIDDEN} sigmoid layers, plain and with two remedies"); plt.show()
 #%% md
 The plain network never leaves 50%: it answers the same for every point. With the skip
-connections or the layer normalisation, the same 25 sigmoid layers learn. (A deep sigmoid network is
-still a poor choice for 32 points; the point here is only that it can now learn at all.)
+connections or the layer normalisation, the same 25 sigmoid layers learn. (A deep sigmoid
+network is still a poor choice for 32 points; the point here is only that it can now learn at
+all.)
 
 ## 5. When gradients explode
 
 The opposite failure: lesson 5's network with 8 relu layers of 12 neurons, started with
 micrograd's uniform weights, which make every layer amplify its input. Its first gradient has
-a norm of about 150 (printed below, at the end of the section), and plain gradient descent with a learning rate of 0.01 turns that into a
-step that makes the next gradient larger still, until the numbers overflow.
+a norm of about 150 (printed at the end of the section), and plain gradient descent with a
+learning rate of 0.01 turns that into a step that makes the next gradient larger still, until
+the numbers overflow.
 
 Two remedies that act on training rather than on the architecture:
 

@@ -35,13 +35,14 @@ At step t the cell reads the input `x_t` and the previous state `h_{t-1}` and co
 
 starting from `h_0 = 0`. `nn.RNN(nin, nhidden)` runs an `nn.RNNCell` over the whole sequence
 and reads the answer from the last state with a linear layer, `y = W_out h_T + b_out`. The
-same weights serve every step: the Values `cell.neurons.0.wh.1` and the others appear once in
+same weights serve every step: the Values `cell.neurons.0.wh.0` and the others appear once in
 the model and at every step in the graph.
 
-Here is the whole graph of a tiny one, 2 hidden neurons, on a sequence of 3 numbers. Read it
-from top to bottom: each step's two `tanh` nodes feed the next step's `dot` nodes.
+Here is the whole graph of a tiny one, 1 hidden neuron, on a sequence of 3 numbers. Read it
+from top to bottom: each step's `tanh` node feeds the next step's `dot` node, and the same
+weights feed every step.
 #%% code
-tiny = nn.RNN(1, 2, seed=0)
+tiny = nn.RNN(1, 1, seed=0)
 loss = (tiny([0.5, -1.0, 0.8]) - 1.0) ** 2
 loss.backward()
 print(len(tiny.parameters()), "parameters; the graph has", len(topological_order(loss)), "nodes")
@@ -240,12 +241,12 @@ def first_epoch(accuracy, level=0.95):
 print("training accuracy first at 95%: full BPTT", first_epoch(h_full["accuracy"]),
       *[f"| bptt_steps={k} {first_epoch(hist['accuracy'])}" for k, (hist, _) in results.items()])
 #%% md
-With the full gradient the network learns the task within a few epochs. A window of 6 steps,
-just long enough, learns it too, but takes more than twice as many epochs (printed above). A window of 3 steps never gets a gradient
-from the step that matters: its training accuracy wanders (it fits some training sequences
-through whatever the constant state happens to carry), but on new sequences it is barely better
-than guessing. Truncation
-is safe when the window is at least as long as the dependencies the network must learn.
+With the full gradient the network learns the task within about ten epochs. A window of 6
+steps, just long enough, learns it too, but takes more than twice as many epochs (printed
+above). A window of 3 steps never gets a gradient from the step that matters: its training
+accuracy wanders (it fits some training sequences through whatever the constant state happens
+to carry), but on new sequences it is barely better than guessing. Truncation is safe when
+the window is at least as long as the dependencies the network must learn.
 
 ## Summary
 

@@ -39,8 +39,8 @@ threadpool_limits(1);
 
 `nn.data.load_digits()` reads the digits that scikit-learn keeps on disk (nothing is downloaded).
 They are the test part of a larger collection (UCI's "optical recognition of handwritten
-digits"): each one was written on a form by one of 13 people, scanned as a 32 x 32 black and white image,
-and then shrunk to 8 x 8 by counting the black pixels in each 4 x 4 block. So a digit is 64
+digits"): each one was written on a form by one of 13 people, scanned as a 32 x 32 black and
+white image, and then shrunk to 8 x 8 by counting the black pixels in each 4 x 4 block. So a digit is 64
 numbers from 0 to 16; `load_digits` divides them by 16, which puts every pixel between 0 (paper)
 and 1 (ink). It shuffles the images with a fixed seed and keeps a quarter of them apart as a
 **test set**: images the network never trains on, so that its accuracy on them tells us how well
