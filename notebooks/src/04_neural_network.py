@@ -119,8 +119,10 @@ model.draw()
 nn.draw_network(model, show="grad")
 #%% md
 **Try this:** make the task harder with `noise=0.25`, or the network smaller with
-`nn.MLP(2, [4, 1], seed=0)`, and re-run from the data cell. How does the boundary change? Try
-a constant learning rate, `lr=1.0`, and compare the loss curve. To drive the training yourself,
+`nn.MLP(2, [4, 1], seed=0)`, and re-run from the data cell down to here. How does the boundary
+change? Try a constant learning rate, `lr=1.0`, and compare the loss curve. (The section below
+rebuilds the original network by hand, so its comparison with `history` holds only for the
+original settings.) To drive the training yourself,
 `nn.playground(model, X, y, loss="hinge", epochs=200)` shows the same pictures with **Play**,
 **Pause** and **Step** buttons, and a switch between weights and gradients on the edges.
 
