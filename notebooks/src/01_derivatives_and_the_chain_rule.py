@@ -18,8 +18,7 @@ import matplotlib.pyplot as plt
 from autograd import Value, backward_steps, draw_dot, explain, explore, play, plot_derivative
 
 random.seed(0)
-plt.rcParams["figure.figsize"] = (6, 3.6)
-plt.rcParams["figure.dpi"] = 80
+plt.rcParams.update({"figure.figsize": (6, 3.6), "figure.dpi": 100, "font.size": 11})
 #%% md
 ## A derivative is a slope
 
@@ -42,9 +41,10 @@ print(f"slope of f at x = {x0}: about {slope:.4f}")
 Calculus says the exact slope is `x**2 - 1`, which is 3 at `x = 2`. Drawing the line with that
 slope through the point, it just touches the curve: the **tangent**.
 #%% code
+exact = x0**2 - 1   # the derivative of f, worked out by hand
 plt.plot(grid, [f(x) for x in grid], label="f")
 near = [x0 - 1, x0 + 0.5]
-plt.plot(near, [f(x0) + slope * (x - x0) for x in near], "C3", label=f"slope {slope:.3f}")
+plt.plot(near, [f(x0) + exact * (x - x0) for x in near], "C3", label=f"tangent, exact slope {exact:g}")
 plt.plot([x0], [f(x0)], "ko")
 plt.axhline(0, color="gray", lw=0.5); plt.legend(); plt.show()
 #%% md
@@ -58,17 +58,18 @@ bottom of the bumps.
 
 How small should `h` be? Smaller is more accurate, up to a point: below about `1e-8` the two
 values of `f` agree in almost all their digits, and subtracting them leaves mostly rounding
-noise. Watch the error against the exact answer, 3:
+noise. Watch the error against the exact answer, `exact = x0**2 - 1`:
 #%% code
 for h in [1e-1, 1e-2, 1e-3, 1e-5, 1e-8, 1e-11, 1e-14]:
     est = (f(x0 + h) - f(x0)) / h
-    print(f"h = {h:.0e}   estimate = {est:.12f}   error = {abs(est - 3):.1e}")
+    print(f"h = {h:.0e}   estimate = {est:.12f}   error = {abs(est - exact):.1e}")
 #%% md
 So nudging works, but it is approximate, and it costs one extra evaluation of the whole
 function *per input*. A network has thousands of weights. Backpropagation gets every
 derivative exactly, in one backward sweep, with the chain rule.
 
-**Try this:** change `x0` to `1.0`. What slope do you get, and what does the tangent look like?
+**Try this:** change `x0, h = 2.0, 0.001` to `x0, h = 1.0, 0.001` and re-run from there to here.
+What slope do you get, and what does the tangent look like?
 
 ## Values: numbers that remember
 
@@ -87,10 +88,11 @@ print("L was made by", repr(L._op), "from", L._prev)
 print(L.formula())
 #%% md
 Those records form a **computation graph**: boxes for Values, small ovals for operations,
-arrows from inputs to results. `L.draw()` draws it (the same as `draw_dot(L)`). Every `grad`
+arrows from inputs to results. `L.draw()` draws it (the same as `draw_dot(L)`; `rankdir="TB"` lays it out top to bottom, so that
+it fits the page). Every `grad`
 is still 0 because we have not asked for any derivative yet.
 #%% code
-L.draw()
+L.draw(rankdir="TB")
 #%% md
 ## The chain rule, one node at a time
 
@@ -122,12 +124,12 @@ def L_of(a, b, c):
     return (a * b + c) ** 2
 
 h = 1e-6
-print("finite difference:", (L_of(2.0 + h, -3.0, 1.0) - L_of(2.0, -3.0, 1.0)) / h)
+print("finite difference:", (L_of(a.data + h, b.data, c.data) - L_of(a.data, b.data, c.data)) / h)
 print("chain rule:       ", a.grad)
 #%% md
 Now the graph shows a gradient in every box:
 #%% code
-draw_dot(L)
+draw_dot(L, rankdir="TB")
 #%% md
 `backward()` does the same walk for you, in an order that guarantees each node has received
 its whole gradient before passing it on. It gives the same numbers:
@@ -137,13 +139,16 @@ for node in (a, b, c, u, v, L):
 L.backward()
 print("a.grad =", a.grad, "  b.grad =", b.grad, "  c.grad =", c.grad)
 #%% md
-**Try this:** change `a` to `Value(0.5, label="a")` and re-run this section. Predict the sign
-of `a.grad` before you look.
+**Try this:** in the cell that builds the graph, change `a = Value(2.0, label="a")` to
+`a = Value(0.5, label="a")` and re-run from there to here. Predict the sign of `a.grad` before
+you look. (The chain rule above gives `a.grad = 2v * 1 * b = 2(a*b + c) * b`.)
 
 Or let the computer re-run it for you: `explore` gives every input a slider, and each time one
 moves it runs the forward pass and `backward()` again and redraws the graph, with every value,
-every gradient and the local derivative on every edge. Drag `a` through 0 and watch the sign of
-`∂L/∂a` (the line above the graph) follow the sign of `a * b + c`.
+every gradient and the local derivative on every edge. Drag `a` from 2 down to 0 and watch
+`∂L/∂a` (the line above the graph) change sign at `a = 1/3`, where `a * b + c` crosses zero.
+Since `∂L/∂a = 2(a*b + c) * b` and `b = -3` is negative, `∂L/∂a` always has the sign opposite to
+`a * b + c`.
 #%% code
 def squared(a, b, c):
     L = (a * b + c) ** 2
@@ -158,7 +163,7 @@ With `edge_labels=True` the drawing writes each edge's local derivative: `∂/�
 from `a` into the `*` is how fast the product moves when `a` moves, which is `b`. These are the
 numbers that `_backward()` multiplied by.
 #%% code
-draw_dot(L, edge_labels=True)
+draw_dot(L, edge_labels=True, rankdir="TB")
 #%% md
 Read off a gradient from the picture: follow the arrows from `a` to `L` and multiply the edge
 labels you pass. `explain` writes that out: every path, every factor, the product, and the
@@ -222,8 +227,18 @@ x.grad = 0.0
 y.backward()
 print("after resetting and one backward():", x.grad)
 #%% md
-**Try this:** build `z = x * x * x` and predict `x.grad` at `x = 3` before running `backward()`.
-How many paths does `explain(z, x)` list?
+**Try this:** predict `x.grad` before you run this in a new cell, then check how many paths
+`explain(z, x)` lists:
+
+```python
+x = Value(3.0, label="x")
+z = x * x * x
+z.backward()
+print(x.grad)
+```
+
+(A fresh `x`: the `x` above still holds the gradient of its last `backward()`, and this one
+would add to it.)
 
 ## Summary
 

@@ -21,8 +21,7 @@ import autograd
 from autograd import Value, dot, grad, gradcheck, no_grad, ops
 
 random.seed(0)
-plt.rcParams["figure.figsize"] = (6, 3.6)
-plt.rcParams["figure.dpi"] = 80
+plt.rcParams.update({"figure.figsize": (6, 3.6), "figure.dpi": 100, "font.size": 11})
 #%% md
 ## 1. Every operation
 
@@ -75,8 +74,10 @@ print(autograd.exp(0.7), "   a float in, a float out")
 print(autograd.exp(x), "   a Value in, a Value out")
 print(1 / x + 2 * x - 1)
 #%% md
-**Try this:** change `X0` to `-0.7` and re-run the table. Which op fails first, and why? (The
-last section shows what such errors say.)
+**Try this:** change `X0, Y0 = 0.7, 1.3` to `X0, Y0 = -0.7, 1.3` and re-run the table. The loop
+stops at the first op that cannot take a negative `x`. Which one is it? Its message speaks of
+`pow`: why? (Hint: read what the op is for, in the paragraph above the table. The last section
+shows what such errors say.)
 
 ## 2. `gradcheck`: do the derivatives agree with plain arithmetic?
 
@@ -144,7 +145,8 @@ print("y' as a formula: ", dy.formula())
 print("y'' as a formula:", d2y.formula())
 #%% md
 That is enough to plot a function together with its first and second derivatives, all
-computed by the engine. Here is `tanh`, the activation of the classic neuron:
+computed by the engine. Here is `tanh`, the activation of the classic neuron (its name and the
+function are set on the first line, and the title and legend use them):
 #%% code
 def derivatives(f, x0):
     """f(x0), f'(x0) and f''(x0), computed by the engine."""
@@ -154,18 +156,21 @@ def derivatives(f, x0):
     (d2,) = grad(d1, [x])
     return y.data, d1.data, d2
 
+NAME, FUNCTION = "tanh(x)", lambda x: x.tanh()
 grid = [-4 + 8 * i / 200 for i in range(201)]
-curves = list(zip(*[derivatives(lambda x: x.tanh(), g) for g in grid]))
-for values, name in zip(curves, ["f(x) = tanh(x)", "f'(x)", "f''(x)"]):
+curves = list(zip(*[derivatives(FUNCTION, g) for g in grid]))
+for values, name in zip(curves, [f"f(x) = {NAME}", "f'(x)", "f''(x)"]):
     plt.plot(grid, values, label=name)
-plt.axhline(0, color="gray", lw=0.5); plt.legend(); plt.title("tanh and two derivatives, from the engine")
+plt.axhline(0, color="gray", lw=0.5); plt.legend(); plt.title(f"{NAME} and two derivatives, from the engine")
 plt.show()
 #%% md
 Read the picture: where `tanh` is steepest (at 0), `f'` peaks and `f''` crosses zero; far from
 0, `tanh` is flat, so `f'` is almost 0. That flatness is what starves deep networks of
 gradient (lesson 5).
 
-**Try this:** replace `x.tanh()` with `x.sigmoid()`, `x.sin()` or `(x * x).exp() / 10`.
+**Try this:** replace the first line of that cell with
+`NAME, FUNCTION = "sigmoid(x)", lambda x: x.sigmoid()`, then with `x.sin()` or
+`(x * x).exp() / 10` in the same way.
 
 ## 5. Forward mode and reverse mode
 
@@ -248,8 +253,9 @@ for code in [
     show(code)
 #%% md
 Most are domain errors: `log` is defined for positive inputs only, `sqrt` for non-negative
-ones, and a negative number has no real cube root when the exponent is the float `1/3`. The
-`exp` error says where floats run out: a little above 709.
+ones. `-8` does have a real cube root, `-2`, but `** (1/3)` is not a cube root: the float `1/3`
+is not exactly a third, and a negative number raised to a non-integer power has no real value,
+so `pow` refuses it. The `exp` error says where floats run out: a little above 709.
 
 Errors can also appear in the **backward** pass, when the forward value is fine but its local
 derivative is not. `sqrt(0)` is 0, but its slope there is infinite:
@@ -262,8 +268,10 @@ try:
 except ArithmeticError as e:
     print(f"{type(e).__name__}: {e}")
 #%% md
-**Try this:** which of these raise, and which simply give a number? `Value(0.0).relu()`,
-`abs(Value(0.0))`, `Value(0.0) ** 2`, `Value(0.0) ** 0.5`. Predict first, then run them.
+**Try this:** the four forward passes `Value(0.0).relu()`, `abs(Value(0.0))`, `Value(0.0) ** 2`
+and `Value(0.0) ** 0.5` all give 0. Which of them raise in the backward pass, and which give a
+gradient? Predict first, then run each with `show`, for example
+`show("(Value(0.0) ** 0.5).backward()")`.
 #%% md
 ## 7. Adding an op of your own: `define_op`
 
@@ -308,4 +316,4 @@ print("formula:", formula(z), "   jvp:", jvp(z, {x: 1.0}), "   grad:", x.grad)
 tape = trace(lambda v: swish(v[0]) * 2 + 1, 1)
 print("replayed on a batch:", tape(np.array([[1.5], [0.0], [-2.0]])))
 print("parsed from text:", parse("swish(a) * 2 + 1").evaluate({"a": 1.5}).data)
-z.draw(edge_labels=True)
+z.draw(edge_labels=True, rankdir="TB")

@@ -20,8 +20,7 @@ import matplotlib.pyplot as plt
 from autograd import Value
 
 random.seed(0)
-plt.rcParams["figure.figsize"] = (6, 3.6)
-plt.rcParams["figure.dpi"] = 80
+plt.rcParams.update({"figure.figsize": (6, 3.6), "figure.dpi": 100, "font.size": 11})
 #%% md
 ## Some data with a line hidden in it
 
@@ -117,23 +116,31 @@ Here is the engine's training loop. Two details matter:
 * the update changes `.data` directly: it is not part of the computation we differentiate.
 #%% code
 def train(lr, steps, m0=0.0, b0=0.0):
-    """Full-batch gradient descent with the engine; returns the path of (m, b, loss)."""
+    """Full-batch gradient descent with the engine.
+
+    Returns the path of (m, b, loss): path[k] is where the k-th step landed (path[0] the start).
+    Stops early if the loss overflows.
+    """
     m, b = Value(m0, label="m"), Value(b0, label="b")
     path = []
-    for _ in range(steps):
-        loss = sum((m * x + b - y) ** 2 for x, y in zip(xs, ys)) / N   # forward + loss
+    for step in range(steps + 1):
+        try:
+            loss = sum((m * x + b - y) ** 2 for x, y in zip(xs, ys)) / N   # forward + loss
+        except OverflowError:                                               # too large for a float
+            path.append((m.data, b.data, math.inf))
+            break
         path.append((m.data, b.data, loss.data))
+        if step == steps or not math.isfinite(loss.data):
+            break
         m.grad = b.grad = 0.0                                           # forget old gradients
         loss.backward()                                                 # backward
         m.data -= lr * m.grad                                           # update
         b.data -= lr * b.grad
-        if not math.isfinite(loss.data):
-            break
     return path
 
 path = train(lr=0.05, steps=200)
 m_fit, b_fit, final_loss = path[-1]
-print(f"after {len(path)} steps: m = {m_fit:.4f}, b = {b_fit:.4f}, MSE = {final_loss:.4f}")
+print(f"after {len(path) - 1} steps: m = {m_fit:.4f}, b = {b_fit:.4f}, MSE = {final_loss:.4f}")
 #%% md
 The walk on the loss map: each dot is one step. The steps are long where the bowl is steep
 and get shorter as the slope flattens near the bottom.
@@ -148,8 +155,11 @@ plt.plot(grid, [m_fit * x + b_fit for x in grid], "C3", label=f"fitted: y = {m_f
 plt.plot(grid, [TRUE_M * x + TRUE_B for x in grid], "k--", label="hidden line")
 plt.legend(); plt.show()
 #%% md
-**Try this:** start somewhere else, e.g. `train(0.05, 200, m0=4.5, b0=1.5)`, and plot the
-path. Does it still end at the same place? (For a bowl like this one there is only one bottom.)
+The engine's 200 steps land exactly where the 200 steps with the gradient by hand did.
+
+**Try this:** start somewhere else: in a new cell, `path = train(0.05, 200, m0=4.5, b0=1.5)`, then
+run the picture cell above again. Does it still end at the same place? (For a bowl like this one
+there is only one bottom.)
 
 ## The learning rate: too small, about right, too large
 
@@ -171,13 +181,14 @@ runs = {
     "lr = 0.005 (too small)": 0.005,
     "lr = 0.05": 0.05,
     f"lr = {0.95 * LIMIT:.3f} (just below the limit)": 0.95 * LIMIT,
-    f"lr = {1.05 * LIMIT:.3f} (just above: diverges)": 1.05 * LIMIT,
+    f"lr = {1.05 * LIMIT:.3f} (just above)": 1.05 * LIMIT,
 }
 for name, lr in runs.items():
     losses = [p[2] for p in train(lr, steps=60)]
     plt.semilogy(losses, label=name)
-    print(f"{name:40s} loss after {len(losses)} steps: {losses[-1]:.4g}")
-plt.xlabel("step"); plt.ylabel("MSE (log scale)"); plt.legend(fontsize=8)
+    verdict = "diverges" if not losses[-1] < losses[0] else "goes down"
+    print(f"{name:40s} loss after {len(losses) - 1} steps: {losses[-1]:.4g}  ({verdict}; 2/c = {LIMIT:.3f})")
+plt.xlabel("step"); plt.ylabel("MSE (log scale)"); plt.legend()
 plt.title("the same problem, four learning rates"); plt.show()
 #%% md
 Just below the limit the loss still goes down, though at first more slowly than with `0.05`:
@@ -190,9 +201,11 @@ loss_map("lr just above the limit: each jump lands higher")
 plt.plot([p[0] for p in bad], [p[1] for p in bad], ".-", color="C3")
 plt.xlim(-1, 5); plt.ylim(-4, 2); plt.show()
 #%% md
-**Try this:** change `1.05` to `1.5` or `3` and watch how quickly the loss blows up; change the
-data range in `xs` (say `uniform(-1, 10)`) and see how the limit `2/c` moves. Wider inputs make
-the bowl steeper in the `m` direction, so the learning rate must shrink.
+**Try this:** change `1.05` to `1.5` or `3` in the cell above and watch how quickly the loss
+blows up. Then change the data range in the data cell, `uniform(-1.0, 3.0)` to
+`uniform(-1.0, 10.0)`, and re-run the notebook from there: see how the limit `2/c` moves. Wider
+inputs make the bowl steeper in the `m` direction, so the learning rate must shrink: the limit
+falls below 0.05, and every run with `lr = 0.05` now diverges.
 
 ## Batch, stochastic and mini-batch gradient descent
 
@@ -204,8 +217,8 @@ a pass over the whole dataset for every single step. Two cheaper options:
   most real training does.
 
 One **epoch** is one pass through the data, however it is cut up. Below, the three methods each
-get the same number of epochs and the same learning rate, and we record the loss on the full
-dataset after every update.
+get the same number of epochs and the same learning rate (each has its own row in `METHODS`, so
+you can change them one by one), and we record the loss on the full dataset after every update.
 #%% code
 def train_batches(batch_size, lr, epochs, seed=0):
     rng = random.Random(seed)
@@ -216,22 +229,31 @@ def train_batches(batch_size, lr, epochs, seed=0):
         rng.shuffle(order)
         for start in range(0, N, batch_size):
             batch = order[start:start + batch_size]
-            loss = sum((m * xs[i] + b - ys[i]) ** 2 for i in batch) / len(batch)
-            m.grad = b.grad = 0.0
-            loss.backward()
-            m.data -= lr * m.grad
-            b.data -= lr * b.grad
-            seen.append(seen[-1] + len(batch))
-            losses.append(mse(m.data, b.data))
+            try:
+                loss = sum((m * xs[i] + b - ys[i]) ** 2 for i in batch) / len(batch)
+                m.grad = b.grad = 0.0
+                loss.backward()
+                m.data -= lr * m.grad
+                b.data -= lr * b.grad
+                seen.append(seen[-1] + len(batch))
+                losses.append(mse(m.data, b.data))
+            except OverflowError:   # diverged: the numbers no longer fit in a float
+                return seen, losses + [math.inf], (m.data, b.data)
     return seen, losses, (m.data, b.data)
 
-EPOCHS, LR = 10, 0.05
-for name, size in [("batch (all 40 points)", N), ("mini-batch (8 points)", 8), ("stochastic (1 point)", 1)]:
-    seen, losses, (m_end, b_end) = train_batches(size, LR, EPOCHS)
-    plt.semilogy([s / N for s in seen], losses, label=f"{name}: {len(losses) - 1} updates")
-    print(f"{name:22s} updates: {len(losses) - 1:4d}   final MSE: {losses[-1]:.4f}   m = {m_end:.3f}, b = {b_end:.3f}")
+METHODS = [  # name, batch size, learning rate, epochs
+    ("batch", N, 0.05, 10),
+    ("mini-batch", 8, 0.05, 10),
+    ("stochastic", 1, 0.05, 10),
+]
+plt.figure(figsize=(6, 4.2))
+for name, size, lr, epochs in METHODS:
+    seen, losses, (m_end, b_end) = train_batches(size, lr, epochs)
+    plt.semilogy([s / N for s in seen], losses, label=f"{name} ({size}/batch, lr {lr}): {len(losses) - 1} updates")
+    print(f"{name:10s} batch size {size:2d}, lr {lr}, {epochs} epochs   updates: {len(losses) - 1:4d}   "
+          f"final MSE: {losses[-1]:.4g}   m = {m_end:.3f}, b = {b_end:.3f}")
 plt.xlabel("epochs (passes through the data)"); plt.ylabel("full-data MSE (log scale)")
-plt.legend(fontsize=8); plt.title(f"same data, same lr = {LR}, {EPOCHS} epochs"); plt.show()
+plt.legend(); plt.title("the same data, three ways to cut it"); plt.show()
 #%% md
 What to look for:
 
@@ -242,8 +264,9 @@ What to look for:
   they keep jittering around the bottom;
 * batch descent is smooth but slow per epoch.
 
-**Try this:** give batch descent 100 epochs instead of 10; lower the stochastic learning rate
-to `0.01`; try a batch size of 20.
+**Try this:** in `METHODS`, give batch descent 100 epochs instead of 10 (100 updates, twice as
+many as mini-batch descent makes in 10 epochs): does it catch up? Lower the stochastic learning rate to
+`0.01`: are its steps still jagged? Try a batch size of 20.
 
 ## What carries over to real networks
 

@@ -17,19 +17,24 @@ import nn
 from autograd import Value, draw_dot, no_grad
 
 random.seed(0)
-plt.rcParams["figure.dpi"] = 80
+plt.rcParams.update({"figure.dpi": 100, "font.size": 11})
 #%% md
 ## The data
 
 Two interleaved half circles ("moons"), with labels -1 and +1. No straight line separates
 them, so a linear model like lesson 3's cannot classify them; a network with hidden layers can.
+In every picture of this lesson, as everywhere in chainrule, **blue is class +1** (and positive
+numbers) and **red is class -1** (and negative numbers).
 #%% code
 X, y = nn.data.make_moons(100, noise=0.1, seed=0)
 print(len(X), "points; the first three:", [[round(v, 3) for v in x] for x in X[:3]], "labels", y[:3])
 
 plt.figure(figsize=(5, 4))
-plt.scatter([x[0] for x in X], [x[1] for x in X], c=y, cmap="coolwarm", s=22, edgecolors="k", linewidths=0.5)
-plt.title("make_moons(100, noise=0.1)"); plt.show()
+for label, colour in ((1.0, "tab:blue"), (-1.0, "tab:red")):
+    points = [x for x, t in zip(X, y) if t == label]
+    plt.scatter([x[0] for x in points], [x[1] for x in points], color=colour, s=22, edgecolors="k",
+                linewidths=0.5, label=f"class {label:+.0f}")
+plt.legend(); plt.title("make_moons(100, noise=0.1)"); plt.show()
 #%% md
 ## The model
 
@@ -48,14 +53,17 @@ for name, p in model.named_parameters()[:3]:
     print(name, p)
 #%% md
 One prediction is one big expression. Drawn with one box per neuron (`collapse="neuron"`), it
-shows how the two inputs flow through both hidden layers into the score. (We wrap the inputs in
-labelled Values so that each appears once in the picture; the model accepts plain numbers
-too.)
+shows how the two inputs flow through both hidden layers into the score. Between two hidden
+layers of 16 there are 16 x 16 = 256 edges, too many to tell apart, so the picture is of the
+same kind of network with 2 neurons per hidden layer, drawn from top to bottom (its weights, and
+so its score, are its own). (We wrap the inputs in labelled Values so that
+each appears once in the picture; the model accepts plain numbers too.)
 #%% code
 x1, x2 = Value(X[0][0], label="x1"), Value(X[0][1], label="x2")
 score = model([x1, x2])
 print("score for the first point:", score.data, " label:", y[0])
-draw_dot(score, collapse="neuron")
+small = nn.MLP(2, [2, 2, 1], seed=0)
+draw_dot(small([x1, x2]), collapse="neuron", rankdir="TB")
 #%% md
 ## The loss
 
@@ -74,9 +82,10 @@ print("loss before training:", loss.data)
 `backward()`, optimizer step. The optimizer here is plain gradient descent (`SGD`) whose
 learning rate shrinks in a straight line from 1.0 to 0.1 over the 100 epochs: big steps
 first, careful steps near the end. With `live=True` it draws the training as it goes, every few
-epochs: the plane shaded by the class the network predicts (blue where the score is above 0), the
-loss and the accuracy per epoch, and the network itself, one edge per weight (blue for a positive
-weight, red for a negative one, wider for a larger one). Watch the boundary bend around the moons.
+epochs: the plane shaded by the class the network predicts (blue where the score is above 0,
+class +1; red where it is below, class -1), the loss and the accuracy per epoch, and the network
+itself, one edge per weight (blue for a positive weight, red for a negative one, wider for a
+larger one). Watch the boundary bend around the moons.
 #%% code
 opt = nn.optim.SGD(model.parameters(), lr=nn.optim.LinearDecay(1.0, 0.1, steps=100))
 history = nn.fit(model, X, y, loss="hinge", l2=1e-4, optimizer=opt, epochs=100, seed=0, live=True)
@@ -95,8 +104,8 @@ print(f"accuracy after training: {correct}/{len(X)} = {correct / len(X):.0%}")
 #%% md
 ## What the network learned
 
-Every point of the plane gets a score; shading the plane by its sign shows the **decision
-boundary**, the curve where the score crosses zero.
+Every point of the plane gets a score; shading the plane by its sign (blue for +1, red for -1)
+shows the **decision boundary**, the curve where the score crosses zero.
 #%% code
 nn.plot.decision_boundary(model, X, y);
 #%% md
@@ -110,8 +119,10 @@ model.draw()
 nn.draw_network(model, show="grad")
 #%% md
 **Try this:** make the task harder with `noise=0.25`, or the network smaller with
-`nn.MLP(2, [4, 1], seed=0)`, and re-run from the data cell. How does the boundary change? Try
-a constant learning rate, `lr=1.0`, and compare the loss curve. To drive the training yourself,
+`nn.MLP(2, [4, 1], seed=0)`, and re-run from the data cell down to here. How does the boundary
+change? Try a constant learning rate, `lr=1.0`, and compare the loss curve. (The section below
+rebuilds the original network by hand, so its comparison with `history` holds only for the
+original settings.) To drive the training yourself,
 `nn.playground(model, X, y, loss="hinge", epochs=200)` shows the same pictures with **Play**,
 **Pause** and **Step** buttons, and a switch between weights and gradients on the edges.
 
@@ -192,8 +203,8 @@ nn.plot.decision_boundary(big, X_big, y_big, resolution=50);
 With this much noise the moons overlap where they meet: in the picture a few points of each
 colour sit in the other colour's region, which is why the accuracy stops short of 100%.
 
-**Try this:** change `vectorize=True` to `False` in the cell above and time a few epochs
-yourself (set `epochs=3`).
+**Try this:** in the training cell two cells up (the one with `epochs=300`), change
+`vectorize=True` to `False` and `epochs=300` to `epochs=3`, and time those 3 epochs yourself.
 #%% md
 ## Save and load
 

@@ -22,8 +22,7 @@ import nn
 from autograd import AnomalyError, Value, detect_anomaly, grad
 
 random.seed(0)
-plt.rcParams["figure.figsize"] = (6.5, 3.8)
-plt.rcParams["figure.dpi"] = 80
+plt.rcParams.update({"figure.figsize": (6.5, 3.8), "figure.dpi": 100, "font.size": 11})
 #%% md
 ## 1. How steep is each activation?
 
@@ -75,14 +74,15 @@ def compare(setups, title):
             plt.semilogy(range(1, DEPTH + 2), run, "o-", color=f"C{i}", alpha=0.7,
                          label=label if k == 0 else None, markersize=3)
     plt.xlabel("layer (1 = next to the input)"); plt.ylabel("gradient norm (log scale)")
-    plt.title(title); plt.legend(fontsize=8); plt.show()
+    plt.title(title); plt.legend(); plt.show()
+    for label, runs in norms.items():
+        ratios = [run[0] / run[-1] for run in runs]
+        print(f"{label}: first layer / last layer = {min(ratios):.2g} to {max(ratios):.2g}, "
+              f"last layer's gradient {min(run[-1] for run in runs):.2g} to {max(run[-1] for run in runs):.2g}")
     return norms
 
-norms = compare([("sigmoid", "sigmoid", "uniform"), ("tanh", "tanh", "uniform"), ("relu", "relu", "uniform")],
-                "micrograd's uniform init, three seeds each")
-for label, runs in norms.items():
-    ratios = [run[0] / run[-1] for run in runs]
-    print(f"{label}: first layer / last layer = {min(ratios):.2g} to {max(ratios):.2g}")
+uniform = compare([("sigmoid", "sigmoid", "uniform"), ("tanh", "tanh", "uniform"), ("relu", "relu", "uniform")],
+                  "micrograd's uniform init, three seeds each")
 #%% md
 Read the plot from right to left, the way backpropagation travels. With sigmoid, the
 gradient shrinks at every layer, and the first layer gets only a tiny fraction of what the last
@@ -97,23 +97,30 @@ A layer with `n` inputs adds up `n` products. If each weight is drawn with varia
 sum's variance is about `n * v` times the inputs' variance. To keep signals (and gradients)
 the same size from layer to layer, `v` should shrink as `1/n`:
 
-* **Xavier (Glorot)** initialisation: variance `2 / (fan_in + fan_out)`, made for tanh and
-  sigmoid, which behave like the identity near 0;
+* **Xavier (Glorot)** initialisation: variance `2 / (fan_in + fan_out)`, made for tanh, which
+  behaves like the identity near 0 (slope 1, output 0). Sigmoid does not: near 0 it is about
+  `1/2 + x/4`, a slope of a quarter, and its outputs are all positive;
 * **He** initialisation: variance `2 / fan_in`, twice as large, because relu zeroes half of its
   inputs and so halves the variance.
 
 `nn.MLP(..., init="xavier")` and `init="he"` do this:
 #%% code
-norms = compare([("sigmoid, xavier", "sigmoid", "xavier"), ("tanh, xavier", "tanh", "xavier"),
-                 ("relu, he", "relu", "he")],
-                "matched initialisation, three seeds each")
-for label, runs in norms.items():
-    ratios = [run[0] / run[-1] for run in runs]
-    print(f"{label}: first layer / last layer = {min(ratios):.2g} to {max(ratios):.2g}")
+matched = compare([("sigmoid, xavier", "sigmoid", "xavier"), ("tanh, xavier", "tanh", "xavier"),
+                   ("relu, he", "relu", "he")],
+                  "Xavier for sigmoid and tanh, He for relu, three seeds each")
+
+def median_ratio(runs):
+    return sorted(run[0] / run[-1] for run in runs)[len(runs) // 2]
+
+print(f"sigmoid: the first layer's share is {median_ratio(uniform['sigmoid']) / median_ratio(matched['sigmoid, xavier']):.0f}"
+      " times smaller with Xavier than with the uniform start (medians of the three seeds)")
 #%% md
 tanh with Xavier and relu with He keep the gradient within a small factor of the same size all
-the way down: the network can train every layer. Sigmoid still vanishes: a better starting scale cannot fix a
-slope that is at most a quarter. This is one reason deep networks moved from sigmoid to relu.
+the way down: the network can train every layer. Sigmoid gets *worse* with Xavier, by the factor
+printed above: for 16 inputs and 16 outputs Xavier's weights (variance 1/16) are smaller than
+the uniform ones (variance 1/3), so every layer multiplies the gradient by smaller weights as well
+as by a slope of at most a quarter. No starting scale fixes that slope: this is one reason deep
+networks moved from sigmoid to relu (and lesson 8 shows two changes to the network that do help).
 
 **Try this:** set `DEPTH = 16` and re-run this section. Which curves change the most?
 
@@ -121,12 +128,14 @@ slope that is at most a quarter. This is one reason deep networks moved from sig
 
 Now a network whose gradients are too *large*: 8 hidden relu layers of 12 neurons, micrograd's
 uniform start, plain gradient descent. We print the loss and the size of the whole gradient
-after every step, and stop at the first number that is no longer finite (overflow).
+at every step, and stop at the first number that is no longer finite (overflow).
 #%% code
 Xd, yd = nn.data.make_moons(40, noise=0.1, seed=0)
 
 def train(model, lr=0.01, steps=10, clip=None, verbose=True):
-    """Full-batch gradient descent on the MSE; returns the losses. Stops when the numbers overflow."""
+    """Full-batch gradient descent on the MSE; returns the losses.
+
+    Stops at the first number that is not finite."""
     params = model.parameters()
     losses = []
     for step in range(steps):
@@ -138,16 +147,16 @@ def train(model, lr=0.01, steps=10, clip=None, verbose=True):
             if verbose:
                 print(f"step {step}: {type(e).__name__}: {e}")
             break
-        size = math.sqrt(sum(p.grad * p.grad for p in params))   # inf once the squares overflow
+        size = math.hypot(*(p.grad for p in params))   # the L2 norm, without squares that could overflow
+        losses.append(loss.data)
+        if verbose:
+            print(f"step {step}: loss {loss.data:10.4g}   gradient size {size:10.4g}")
+        if not (math.isfinite(loss.data) and math.isfinite(size)):
+            break   # no step can be taken with an infinite or undefined gradient
         if clip is not None:
             nn.optim.clip_grad_norm(params, clip)
         for p in params:
             p.data -= lr * p.grad
-        losses.append(loss.data)
-        if verbose:
-            print(f"step {step}: loss {loss.data:10.4g}   gradient size {size:10.4g}")
-        if not math.isfinite(loss.data):
-            break
     return losses
 
 def deep_relu(init="uniform"):
@@ -194,7 +203,7 @@ for name, losses in runs.items():
     plt.semilogy(range(len(finite)), finite, "o-", markersize=3, label=name)
     print(f"{name:24s} loss {losses[0]:.4g} -> {losses[-1]:.4g} after {len(losses)} steps")
 plt.ylim(0.3, 1000)   # the run without a fix leaves the top of the plot
-plt.xlabel("step"); plt.ylabel("loss (log scale)"); plt.legend(fontsize=8)
+plt.xlabel("step"); plt.ylabel("loss (log scale)"); plt.legend()
 plt.title("the same deep relu network, four ways"); plt.show()
 clipped = runs["clipping, max_norm = 1"]
 print(f"with clipping: loss {clipped[0]:.4g} -> {clipped[-1]:.4g}")
@@ -222,14 +231,18 @@ def rosenbrock(x, y):
     return (1 - x) ** 2 + 100 * (y - x ** 2) ** 2
 
 def descend(make_optimizer, steps=500, start=(-1.5, 2.0)):
+    """The path of (x, y) over the steps; it ends early if the numbers overflow."""
     x, y = Value(start[0], label="x"), Value(start[1], label="y")
     opt = make_optimizer([x, y])
     path = [(x.data, y.data)]
     for _ in range(steps):
-        loss = rosenbrock(x, y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+        try:
+            loss = rosenbrock(x, y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        except OverflowError:   # a number too large for a float
+            break
         path.append((x.data, y.data))
     return path
 
@@ -240,29 +253,42 @@ optimizers = {
 }
 paths = {name: descend(make) for name, make in optimizers.items()}
 
-fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+def f_at(point):
+    """f at a point of a path, inf where it no longer fits in a float."""
+    try:
+        return rosenbrock(*point)
+    except OverflowError:
+        return math.inf
+
+fig, (top, bottom) = plt.subplots(2, 1, figsize=(6.5, 8.5), gridspec_kw={"height_ratios": [3, 2]})
 xs = [-2 + 4 * i / 150 for i in range(151)]
 ys = [-1 + 4 * j / 150 for j in range(151)]
-left.contour(xs, ys, [[rosenbrock(a, b) for a in xs] for b in ys],
-             levels=[0.5, 2, 8, 30, 100, 300, 1000], colors="gray", linewidths=0.6)
-left.plot([1], [1], "k*", markersize=12)
-for i, (name, path) in reversed(list(enumerate(paths.items()))):   # SGD drawn last, on top
-    left.plot([p[0] for p in path], [p[1] for p in path], "-", color=f"C{i}", lw=2.5 - 0.6 * i, label=name)
-    left.plot(*path[-1], "o", color=f"C{i}", markersize=7, markeredgecolor="k")   # where it ended
-    right.semilogy([rosenbrock(*p) for p in path], color=f"C{i}", label=name)
-left.set_title("500 steps from (-1.5, 2); dots: where each ended"); left.legend(fontsize=8)
-right.set_title("f along the way"); right.set_xlabel("step"); right.legend(fontsize=8)
-plt.show()
+top.contour(xs, ys, [[rosenbrock(a, b) for a in xs] for b in ys],
+            levels=[0.5, 2, 8, 30, 100, 300, 1000], colors="gray", linewidths=0.6)
+top.plot([1], [1], "k*", markersize=12)
+styles = [dict(ls="-", lw=3.5), dict(ls="-", lw=2), dict(ls="--", lw=1.5, marker=".", markevery=20)]
+for i, (name, path) in enumerate(paths.items()):   # each later path drawn thinner, over the ones before
+    top.plot([p[0] for p in path], [p[1] for p in path], color=f"C{i}", label=name, **styles[i])
+    top.plot(*path[-1], "o", color=f"C{i}", markersize=8, markeredgecolor="k", zorder=5)   # where it ended
+    bottom.semilogy([f_at(p) for p in path], color=f"C{i}", label=name, **styles[i])
+top.set_xlim(-2, 2); top.set_ylim(-1, 3)
+top.set_title(f"{len(paths[next(iter(paths))]) - 1} steps from (-1.5, 2); dots: where each ended"); top.legend()
+bottom.set_title("f along the way"); bottom.set_xlabel("step"); bottom.legend()
+plt.tight_layout(); plt.show()
 for name, path in paths.items():
     x_end, y_end = path[-1]
-    print(f"{name:24s} ends at ({x_end:.3f}, {y_end:.3f}), f = {rosenbrock(x_end, y_end):.3g}")
+    stopped = f"   (stopped after {len(path) - 1} steps: overflow)" if len(path) < 501 else ""
+    print(f"{name:24s} ends at ({x_end:.3g}, {y_end:.3g}), f = {f_at(path[-1]):.3g}{stopped}")
 #%% md
 With these settings, momentum and Adam reach the neighbourhood of `(1, 1)` while plain SGD is
 still creeping along the valley floor. Settings matter: no optimizer wins for every learning
 rate, and each can be made to fail.
 
-**Try this:** give SGD a larger learning rate (`0.003`, then `0.004`): it gets faster, then
-starts bouncing off the valley walls. Try `momentum=0.99`, or Adam with `lr=0.01`.
+**Try this:** give SGD a larger learning rate: change `lr=0.001)` in its line to `lr=0.002)`.
+It gets much faster and ends near `(1, 1)`. Then try `lr=0.0025)`: one step jumps across the
+narrow valley to a point where the walls are steeper still, the next jump is larger, and the
+numbers overflow within ten steps, as in section 4. Try `momentum=0.99`, or Adam with
+`lr=0.01`.
 
 ## Summary
 
@@ -270,8 +296,8 @@ starts bouncing off the valley walls. Try `momentum=0.99`, or Adam with `lr=0.01
   explode.
 * Sigmoid's slope is at most 0.25, which is why deep sigmoid networks starve their early layers;
   relu passes gradients through unchanged where it is active.
-* Xavier (tanh, sigmoid) and He (relu) initialisation keep signals the same size from layer to
-  layer.
+* Xavier (tanh) and He (relu) initialisation keep signals the same size from layer to layer;
+  no starting scale saves a deep sigmoid network.
 * Clipping, a lower learning rate and a better start all tame an exploding run; anomaly mode
   tells you where the first infinity or NaN appeared.
 * Momentum and Adam turn the same gradients into better steps than plain SGD on badly shaped

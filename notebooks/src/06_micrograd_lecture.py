@@ -12,7 +12,9 @@ from autograd import Value, draw_dot
 
 Everything below is written the way the lecture writes it (the same names, the same examples,
 the same training loop) and only the imports come from this library. Where chainrule
-behaves differently from the lecture's first drafts, the notebook says so.
+behaves differently from the lecture's first drafts, the notebook says so. One change to the
+pictures: the lecture draws its graphs from left to right; here `draw_dot(..., rankdir="TB")`
+draws them from top to bottom, so that they fit the width of the page.
 #%% code
 import math
 import random
@@ -23,7 +25,7 @@ import numpy as np
 from autograd import Value, draw_dot
 
 random.seed(1337)
-plt.rcParams["figure.dpi"] = 80
+plt.rcParams.update({"figure.dpi": 100, "font.size": 11})
 #%% md
 ## A derivative, numerically
 
@@ -76,7 +78,7 @@ L
 #%% code
 d._prev, d._op
 #%% code
-draw_dot(L)
+draw_dot(L, rankdir="TB")
 #%% md
 ## Backpropagation by hand
 
@@ -92,7 +94,7 @@ a.grad = e.grad * b.data   # dL/da = dL/de * de/da = dL/de * b
 b.grad = e.grad * a.data
 print(a.grad, b.grad, c.grad, d.grad, e.grad, f.grad)
 #%% code
-draw_dot(L)
+draw_dot(L, rankdir="TB")
 #%% md
 Check one of them numerically, the lecture's way: rebuild the expression with `a` nudged by
 `h` and compare.
@@ -157,7 +159,7 @@ x2w2 = x2*w2; x2w2.label = 'x2*w2'
 x1w1x2w2 = x1w1 + x2w2; x1w1x2w2.label = 'x1*w1 + x2*w2'
 n = x1w1x2w2 + b; n.label = 'n'
 o = n.tanh(); o.label = 'o'
-draw_dot(o)
+draw_dot(o, rankdir="TB")
 #%% md
 The lecture first fills in these gradients by hand, as above. Then it gives every node a
 `_backward` function that does one node's share of the chain rule, and calls them one by one,
@@ -180,7 +182,7 @@ Those are -1.5, 1, 0.5 and 0, up to rounding in the last digits: a float carries
 significant digits, so `o` comes out a hair away from `1/sqrt(2)`, and `1 - o**2` a hair away
 from 0.5.
 #%% code
-draw_dot(o)
+draw_dot(o, rankdir="TB")
 #%% md
 `w2.grad` is 0 because `x2` is 0: however much `w2` changes, `x2*w2` stays 0, so the output
 does not notice.
@@ -234,7 +236,7 @@ a = Value(3.0, label='a')
 b = a + a   ; b.label = 'b'
 b.backward()
 print('a.grad', a.grad, '(b = 2a, so db/da = 2)')
-draw_dot(b)
+draw_dot(b, rankdir="TB")
 #%% code
 a = Value(-2.0, label='a')
 b = Value(3.0, label='b')
@@ -244,7 +246,7 @@ f = d * e    ; f.label = 'f'
 
 f.backward()
 print('a.grad', a.grad, ' b.grad', b.grad)
-draw_dot(f)
+draw_dot(f, rankdir="TB")
 #%% md
 Check: `f = (a*b)(a+b)`, so `df/da = b(a+b) + ab = -3` and `df/db = a(a+b) + ab = -8`.
 
@@ -274,7 +276,7 @@ o = (e - 1) / (e + 1)
 o.label = 'o'
 o.backward()
 print('x1.grad', x1.grad, ' w1.grad', w1.grad, ' x2.grad', x2.grad, ' w2.grad', w2.grad)
-draw_dot(o)
+draw_dot(o, rankdir="TB")
 #%% md
 (The numbers match the single-`tanh` neuron up to floating-point rounding in the last digits.)
 
@@ -335,7 +337,7 @@ edge with its local derivative they run the closure once with an upstream gradie
 read what it adds to each input (and put every gradient back afterwards):
 #%% code
 o, _ = neuron(tanh)
-draw_dot(o, edge_labels=True)
+draw_dot(o, edge_labels=True, rankdir="TB")
 #%% md
 What a hand-written closure cannot do is compute a derivative of a derivative: it works with
 plain floats. The library's own way to add an op, `autograd.define_op` (lesson 2), asks for
@@ -437,8 +439,11 @@ ypred
 #%% md
 The predictions have moved toward the targets `[1, -1, -1, 1]`.
 
-**Try this:** run the loop again without `p.grad = 0.0` (the bug the lecture finds at this
-point). Gradients from earlier steps pile up, the steps grow, and training gets erratic.
+**Try this:** make the bug the lecture finds at this point. In a new cell, build a fresh
+network, `n = MLP(3, [4, 4, 1])`, and run the training loop above again without the two lines
+that set `p.grad = 0.0`. Gradients from earlier steps pile up, the steps grow, and the loss no
+longer falls steadily: in the first steps it jumps up and down. (Re-running the loop on the network that has
+already trained is gentler: it sits near a minimum, where the gradients are small.)
 
 ## The same network from `nn`
 

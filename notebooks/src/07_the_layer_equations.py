@@ -23,7 +23,7 @@ import numpy as np
 import nn
 from autograd import Value, grad, jacobian, jvp, topological_order
 
-plt.rcParams["figure.dpi"] = 80
+plt.rcParams.update({"figure.dpi": 100, "font.size": 11})
 np.set_printoptions(precision=4, suppress=True)
 #%% md
 ## 1. A network as matrices
@@ -36,9 +36,15 @@ weights) and a bias vector `b[l]`. With `a[0] = x`, the forward pass of every la
     a[l] = tanh(z[l])                the activations, passed to the next layer
 
 `nn.inspect.layer_gradients(model)` gathers the scalar Values of each layer into those
-matrices, so we can copy them into NumPy.
+matrices, so we can copy them into NumPy. The NumPy code below names the activation `sigma` and
+its slope `sigma_slope`, written with the activation's output `a` (for tanh, `1 - a**2`), so
+that both are defined in one place, the first three lines.
 #%% code
-model = nn.MLP(3, [4, 3, 2], activation="tanh", output_activation="tanh", init="xavier", seed=1)
+ACTIVATION = "tanh"
+def sigma(z): return np.tanh(z)             # the activation, in NumPy
+def sigma_slope(a): return 1 - a ** 2       # its derivative, from its output a = sigma(z)
+
+model = nn.MLP(3, [4, 3, 2], activation=ACTIVATION, output_activation=ACTIVATION, init="xavier", seed=1)
 W = [np.array(layer.W) for layer in nn.inspect.layer_gradients(model)]
 b = [np.array(layer.b) for layer in nn.inspect.layer_gradients(model)]
 for l, (Wl, bl) in enumerate(zip(W, b), 1):
@@ -56,7 +62,7 @@ y = np.array([0.3, -0.6])
 a, z = [x], [None]
 for Wl, bl in zip(W, b):
     z.append(Wl @ a[-1] + bl)
-    a.append(np.tanh(z[-1]))
+    a.append(sigma(z[-1]))
 
 out = model(list(x))
 print("NumPy a[3]:  ", a[-1])
@@ -82,9 +88,9 @@ The recursion is where the work of the layers already done is reused: `delta[2]`
 #%% code
 L = len(W)
 delta = [None] * (L + 1)
-delta[L] = 2 * (a[L] - y) / len(y) * (1 - a[L] ** 2)          # tanh'(z) = 1 - tanh(z)**2 = 1 - a**2
+delta[L] = 2 * (a[L] - y) / len(y) * sigma_slope(a[L])     # tanh'(z) = 1 - tanh(z)**2 = 1 - a**2
 for l in range(L - 1, 0, -1):
-    delta[l] = (W[l].T @ delta[l + 1]) * (1 - a[l] ** 2)     # W[l] in Python is the book's W[l+1]
+    delta[l] = (W[l].T @ delta[l + 1]) * sigma_slope(a[l])   # W[l] in Python is the book's W[l+1]
 dW = {l: np.outer(delta[l], a[l - 1]) for l in range(1, L + 1)}
 db = {l: delta[l] for l in range(1, L + 1)}
 for l in range(1, L + 1):
@@ -126,11 +132,11 @@ N = X.shape[1]
 
 A = [X]
 for Wl, bl in zip(W, b):
-    A.append(np.tanh(Wl @ A[-1] + bl[:, None]))
+    A.append(sigma(Wl @ A[-1] + bl[:, None]))
 D = [None] * (L + 1)
-D[L] = 2 * (A[L] - Y) / Y.size * (1 - A[L] ** 2)   # the MSE is a mean over all 2 x 8 numbers
+D[L] = 2 * (A[L] - Y) / Y.size * sigma_slope(A[L])   # the MSE is a mean over all 2 x 8 numbers
 for l in range(L - 1, 0, -1):
-    D[l] = (W[l].T @ D[l + 1]) * (1 - A[l] ** 2)
+    D[l] = (W[l].T @ D[l + 1]) * sigma_slope(A[l])
 
 loss = nn.losses.mse([model(list(col)) for col in X.T], [list(col) for col in Y.T])
 model.zero_grad()
@@ -154,7 +160,7 @@ it has two matrices of partial derivatives, and backpropagation uses both at eve
   and on to the layer below. It is the step of the recursion.
 * **with respect to its parameters**, `J_par = da[l]/dW[l]`: this one turns the gradient at the
   layer's output into the gradient the update needs, `dL/dW[l] = J_par^T dL/da[l]`. It is
-  mostly zeros: neuron i's output depends on row i of `W` and on nothing else.
+  mostly zeros: neuron i's output depends on row i of `W` and on `b[i]`, and on no other parameter.
 
 `autograd.jacobian(outputs, inputs)` computes a Jacobian with the engine, one backward sweep per
 output (each sweep gives one row). Here it is for the middle layer, fed with leaf Values so
@@ -165,30 +171,30 @@ inputs = [Value(v, label=f"a1.{j}") for j, v in enumerate(a[1])]
 outs = layer(inputs)
 J_in = np.array(jacobian(outs, inputs))
 J_par = np.array(jacobian(outs, layer.parameters()))
-formula = np.diag(1 - a[2] ** 2) @ W[1]
+formula = np.diag(sigma_slope(a[2])) @ W[1]
 print("J_in from the engine:\n", J_in)
 print(f"largest difference from diag(tanh'(z)) W: {np.abs(J_in - formula).max():.1e}")
 print(f"J_in is {J_in.shape[0]} x {J_in.shape[1]}, J_par is {J_par.shape[0]} x {J_par.shape[1]} "
       f"with {np.count_nonzero(J_par)} non-zero entries of {J_par.size}")
 
-fig, (left, right) = plt.subplots(1, 2, figsize=(11, 2.8), gridspec_kw={"width_ratios": [1, 4]})
+fig, (left, right) = plt.subplots(1, 2, figsize=(9.5, 3), gridspec_kw={"width_ratios": [1, 4]})
 for ax, J, title in [(left, J_in, "with respect to the input a[1]"),
-                     (right, J_par, "with respect to the parameters (w then b, neuron by neuron)")]:
+                     (right, J_par, "with respect to the parameters (w, b of each neuron)")]:
     m = np.abs(J).max()
-    im = ax.imshow(J, cmap="RdBu_r", vmin=-m, vmax=m, aspect="auto")
-    ax.set_title(title, fontsize=10); ax.set_ylabel("output a[2][i]")
+    im = ax.imshow(J, cmap="RdBu", vmin=-m, vmax=m, aspect="auto")
+    ax.set_title(title, fontsize=10); ax.set_ylabel("output a[2][i]", fontsize=10)
     ax.set_yticks(range(J.shape[0]))
 right.set_xlabel("parameter, in the order of layer.parameters()")
 left.set_xlabel("input j")
 fig.colorbar(im, ax=right, fraction=0.03)
-fig.suptitle("the two Jacobians of layer 2 (red > 0, blue < 0, white = 0)", fontsize=11)
+fig.suptitle("the two Jacobians of layer 2 (blue > 0, red < 0, white = 0)", fontsize=11)
 plt.tight_layout(); plt.show()
 #%% md
 The block on the right shows the sparsity: each output (row) has its own strip of 4 weights and
 a bias, and zeros elsewhere. Multiplying the upstream gradient by these two matrices is all a
 layer does in the backward pass; chained over the layers, it gives the recursion of section 2.
 #%% code
-a1 = [Value(v, label=f"a1.{j}") for j, v in enumerate(np.tanh(W[0] @ X[:, 0] + b[0]))]
+a1 = [Value(v, label=f"a1.{j}") for j, v in enumerate(sigma(W[0] @ X[:, 0] + b[0]))]
 a2 = layer(a1)                                   # layer 2 on the first example of the batch
 single = nn.losses.mse(model.layers[2](a2), list(Y[:, 0]))
 dL_da2 = np.array(grad(single, a2))              # the gradient arriving at layer 2's output
@@ -230,14 +236,15 @@ print(f"reverse mode: 1 sweep, {nodes} node visits, {1000 * reverse_time:.1f} ms
 print(f"forward mode: {P} sweeps, {P * nodes} node visits, {1000 * forward_time:.0f} ms")
 print(f"the two agree to {agree:.1e}; forward mode did {P}x the work")
 #%% md
-Inside reverse mode, the recursion saves work a second time. To get every layer's delta, the
-recursion multiplies by one matrix per layer, reusing the delta of the layer above. Computing
-each layer's delta on its own, straight from the loss, would multiply by all the matrices
-between that layer and the loss again: `1 + 2 + ... + L` products instead of `L`.
+Inside reverse mode, the recursion saves work a second time. The output delta needs no weight
+matrix; every layer below it gets its delta from the delta of the layer above with one product
+by a weight matrix, `W^T delta`: `L - 1` products for `L` layers. Computing each layer's delta on
+its own, straight from the loss, would multiply by all the weight matrices between that layer
+and the output again: `1 + 2 + ... + (L - 1)` products.
 #%% code
 def matrix_products(depth, reuse):
-    """Matrix-vector products needed for the deltas of every layer of a depth-layer network."""
-    return depth if reuse else sum(depth - l + 1 for l in range(1, depth + 1))
+    """Products with a weight matrix (W^T delta) for the deltas of every layer of a depth-layer network."""
+    return depth - 1 if reuse else sum(depth - l for l in range(1, depth + 1))
 
 for depth in (3, 10, 50):
     print(f"{depth:3d} layers: {matrix_products(depth, True):5d} products with the recursion, "
@@ -247,10 +254,12 @@ for depth in (3, 10, 50):
 
 Last, a bigger network on real data: `MLP(2, [16, 16, 1])` on 64 moons, after one backward
 pass. Here is `dL/dW` of its middle layer, 16 neurons by 16 inputs, with `dL/db` as a last
-column. On the left, the gradient from a single example: an outer product `delta a^T`, so every
-row is a multiple of the same row of inputs (vertical stripes, brighter or dimmer row by row). On
-the right, the mean over the batch: a sum of 64 such outer products. Its rows are no longer
-multiples of one another (its rank is 16, not 1), although a few inputs still dominate.
+column. At the top, the gradient from a single example: an outer product `delta a^T`, so every
+row is a multiple of the same row of inputs (vertical stripes, brighter or dimmer row by row).
+Below, the mean over the batch: a sum of 64 such outer products. Its rows are no longer exact
+multiples of one another (its rank is 16, not 1), yet it is close to rank 1: measured by its
+singular values, everything beyond the first is small (printed below the ranks), because the
+64 examples' deltas and inputs mostly point the same way. So the stripes survive the averaging.
 #%% code
 Xm, ym = nn.data.make_moons(64, noise=0.1, seed=0)
 moons = nn.MLP(2, [16, 16, 1], activation="tanh", init="xavier", seed=0)
@@ -264,20 +273,23 @@ def middle_gradient(examples, targets):
 one, batch = middle_gradient(Xm[:1], ym[:1]), middle_gradient(Xm, ym)
 print("rank of the one-example gradient:", np.linalg.matrix_rank(one[:, :-1]),
       "  rank of the batch gradient:", np.linalg.matrix_rank(batch[:, :-1]))
-fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
+singular = np.linalg.svd(batch[:, :-1], compute_uv=False)
+print("the batch gradient's singular values, relative to the largest:",
+      " ".join(f"{v:.2g}" for v in singular[:5] / singular[0]), "...")
+fig, axes = plt.subplots(2, 1, figsize=(6.5, 10))
 for ax, G, title in [(axes[0], one, "one example: delta a^T"), (axes[1], batch, "mean over 64 examples")]:
     m = np.abs(G).max()
-    im = ax.imshow(G, cmap="RdBu_r", vmin=-m, vmax=m)
+    im = ax.imshow(G, cmap="RdBu", vmin=-m, vmax=m)
     ax.axvline(15.5, color="k", lw=1)
     ax.set_xticks(list(range(0, 16, 3)) + [16], [str(j) for j in range(0, 16, 3)] + ["b"])
     ax.set_xlabel("input j (a neuron of layer 1), then the bias")
     ax.set_ylabel("neuron i of layer 2")
     ax.set_title(title)
     fig.colorbar(im, ax=ax, fraction=0.046, label="dL/dW[i][j]")
-fig.suptitle("dL/dW of the middle layer of MLP(2, [16, 16, 1]); red > 0, blue < 0", fontsize=11)
+fig.suptitle("dL/dW of the middle layer of MLP(2, [16, 16, 1])\nblue > 0, red < 0", fontsize=11)
 plt.tight_layout(); plt.show()
 #%% md
-Each red or blue cell says which way that one weight should move (gradient descent subtracts
+Each blue or red cell says which way that one weight should move (gradient descent subtracts
 it) and how strongly. A whole row lights up or dims together in the one-example picture: a
 neuron with a large delta asks all of its weights to change, in proportion to its inputs.
 
@@ -294,5 +306,7 @@ neuron with a large delta asks all of its weights to change, in proportion to it
 * Reverse mode needs one sweep for one loss, however many parameters; forward mode one per
   parameter. The recursion reuses each delta, so the work grows with the depth, not its square.
 
-**Try this:** change the activations to `"sigmoid"` and the derivative in the NumPy code to
-`a * (1 - a)`; the comparison should stay below 1e-12.
+**Try this:** in the first cell of section 1, change `ACTIVATION = "tanh"` to
+`ACTIVATION = "sigmoid"`, `np.tanh(z)` to `1 / (1 + np.exp(-z))` and `1 - a ** 2` to
+`a * (1 - a)`, and run the notebook again: every comparison with `backward()` should stay below
+1e-12.

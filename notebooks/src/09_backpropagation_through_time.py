@@ -22,8 +22,9 @@ import numpy as np
 
 import nn
 from autograd import topological_order
+from IPython.display import display
 
-plt.rcParams["figure.dpi"] = 80
+plt.rcParams.update({"figure.dpi": 100, "font.size": 11})
 np.set_printoptions(precision=4, suppress=True)
 #%% md
 ## 1. A recurrent cell, unrolled
@@ -34,17 +35,18 @@ At step t the cell reads the input `x_t` and the previous state `h_{t-1}` and co
 
 starting from `h_0 = 0`. `nn.RNN(nin, nhidden)` runs an `nn.RNNCell` over the whole sequence
 and reads the answer from the last state with a linear layer, `y = W_out h_T + b_out`. The
-same weights serve every step: the Values `cell.neurons.0.wh.1` and the others appear once in
+same weights serve every step: the Values `cell.neurons.0.wh.0` and the others appear once in
 the model and at every step in the graph.
 
-Here is the whole graph of a tiny one, 2 hidden neurons, on a sequence of 3 numbers. Read it
-from left to right: each step's two `tanh` nodes feed the next step's `dot` nodes.
+Here is the whole graph of a tiny one, 1 hidden neuron, on a sequence of 3 numbers. Read it
+from top to bottom: each step's `tanh` node feeds the next step's `dot` node, and the same
+weights feed every step.
 #%% code
-tiny = nn.RNN(1, 2, seed=0)
+tiny = nn.RNN(1, 1, seed=0)
 loss = (tiny([0.5, -1.0, 0.8]) - 1.0) ** 2
 loss.backward()
 print(len(tiny.parameters()), "parameters; the graph has", len(topological_order(loss)), "nodes")
-loss.draw()
+loss.draw(rankdir="TB")
 #%% md
 ## 2. BPTT written out
 
@@ -98,11 +100,18 @@ weights, and `+=` (lesson 1: a value used twice receives a gradient along both p
 summing over the steps.
 
 The drawing below is the same graph with each time step collapsed into one box
-(`nn.inspect.draw_unrolled`). Each box shows the step's input, the size of its state and the
-size of the gradient that reached it, `|dL/dh_t|`; the deeper the blue, the larger. The cell's
-weights are drawn once, with a dotted arrow to every step that uses them.
+(`nn.inspect.draw_unrolled`), from top to bottom. Each box shows the step's input, the size of
+its state and the size of the gradient that reached it, `|dL/dh_t|`, shaded blue on a scale of
+powers of ten that spans six of them. Here the ten gradients are all within a factor of a few of
+each other (printed below the picture), so the ten boxes are almost the same blue: the gradient
+barely fades over these ten steps. The cell's weights are drawn once, with a dotted arrow to
+every step that uses them.
 #%% code
-nn.inspect.draw_unrolled(rnn, run, loss)
+picture = nn.inspect.draw_unrolled(rnn, run, loss)
+picture.attr(rankdir="TB")   # top to bottom, to fit the page
+display(picture)
+norms = run.grad_norms()
+print(f"|dL/dh_t| from {min(norms):.2g} to {max(norms):.2g}: a factor of {max(norms) / min(norms):.1f}")
 #%% md
 ## 3. How the gradient changes with the distance in time
 
@@ -140,8 +149,9 @@ for scale, g in by_scale.items():
     print(f"W_h x {scale}: |dL/dh| at distance 0: {g[0]:.3g}, at distance 15: {g[-1]:.3g} "
           f"(ratio {g[-1] / g[0]:.2g})")
 #%% md
-Halved, the gradient from the end shrinks by a factor of about two per step and is some 40,000
-times smaller 15 steps back: it **vanishes with the distance**. As initialised it fades slowly;
+Halved, the gradient from the end shrinks by a factor of about two per step and is tens of
+thousands of times smaller 15 steps back (the ratio printed above): it **vanishes with the
+distance**. As initialised it fades slowly;
 doubled it grows, the recurrent form of an exploding gradient (lesson 8's remedies apply).
 
 So a recurrent network learns short dependencies easily and long ones with difficulty: the
@@ -198,7 +208,9 @@ for k in (None, 6, 3):
 The gradient reaching the states before the window is exactly zero, and the graph is shorter.
 Drawn per step (the dashed red arrow is the cut; white boxes got no gradient):
 #%% code
-nn.inspect.draw_unrolled(model, run, loss)
+picture = nn.inspect.draw_unrolled(model, run, loss)
+picture.attr(rankdir="TB")
+picture
 #%% md
 That is the trade: less memory and less work per step, but no gradient for anything further
 back than `k` steps. For our task the sign to remember is the 6th from the end, so a window of
@@ -222,13 +234,19 @@ for k, (hist, acc) in results.items():
 plt.axhline(0.5, color="gray", ls=":", lw=1)
 plt.xlabel("epoch"); plt.ylabel("training accuracy"); plt.ylim(0.3, 1.02)
 plt.title(f"recall the sign {LAG} steps from the end"); plt.legend(); plt.show()
+
+def first_epoch(accuracy, level=0.95):
+    return next((f"epoch {i + 1}" for i, a in enumerate(accuracy) if a >= level), "never")
+
+print("training accuracy first at 95%: full BPTT", first_epoch(h_full["accuracy"]),
+      *[f"| bptt_steps={k} {first_epoch(hist['accuracy'])}" for k, (hist, _) in results.items()])
 #%% md
-With the full gradient the network learns the task within a few epochs. A window of 6 steps,
-just long enough, learns it too, a little later. A window of 3 steps never gets a gradient
-from the step that matters: its training accuracy wanders (it fits some training sequences
-through whatever the constant state happens to carry), but on new sequences it is barely better
-than guessing. Truncation
-is safe when the window is at least as long as the dependencies the network must learn.
+With the full gradient the network learns the task within about ten epochs. A window of 6
+steps, just long enough, learns it too, but takes more than twice as many epochs (printed
+above). A window of 3 steps never gets a gradient from the step that matters: its training
+accuracy wanders (it fits some training sequences through whatever the constant state happens
+to carry), but on new sequences it is barely better than guessing. Truncation is safe when
+the window is at least as long as the dependencies the network must learn.
 
 ## Summary
 
@@ -242,5 +260,7 @@ is safe when the window is at least as long as the dependencies the network must
 * Truncated BPTT (`bptt_steps=k`) cuts the graph to the last k steps: cheaper, and exactly zero
   gradient beyond the window, so it learns only dependencies that fit in k steps.
 
-**Try this:** set `LAG = 8` (the first sign) with `nhidden = 16`; try `bptt_steps=5` on the
-task above.
+**Try this:** in the training cell of section 5, change `for k in (6, 3):` to
+`for k in (6, 5):`. A window of 5 steps ends one step short of the sign to remember: does it
+learn the task? Then set `LAG = 8` (the first sign) and give the networks 16 hidden neurons,
+`nn.RNN(1, 16, ...)`.

@@ -29,7 +29,7 @@ import autograd
 import nn
 from autograd import Value, no_grad, topological_order
 
-plt.rcParams["figure.dpi"] = 80
+plt.rcParams.update({"figure.dpi": 100, "font.size": 11})
 np.set_printoptions(precision=3, suppress=True)
 # NumPy's matrix products may run on several threads. For matrices this small, on a machine busy
 # with other work, the threads mostly wait for each other: one thread is faster.
@@ -38,8 +38,9 @@ threadpool_limits(1);
 ## 1. The data
 
 `nn.data.load_digits()` reads the digits that scikit-learn keeps on disk (nothing is downloaded).
-Each one was written on a form by one of 43 people, scanned as a 32 x 32 black and white image,
-and then shrunk to 8 x 8 by counting the black pixels in each 4 x 4 block. So a digit is 64
+They are the test part of a larger collection (UCI's "optical recognition of handwritten
+digits"): each one was written on a form by one of 13 people, scanned as a 32 x 32 black and
+white image, and then shrunk to 8 x 8 by counting the black pixels in each 4 x 4 block. So a digit is 64
 numbers from 0 to 16; `load_digits` divides them by 16, which puts every pixel between 0 (paper)
 and 1 (ink). It shuffles the images with a fixed seed and keeps a quarter of them apart as a
 **test set**: images the network never trains on, so that its accuracy on them tells us how well
@@ -76,8 +77,9 @@ answer, the **cross-entropy**:
     loss = -log p_c = log(e^(z_0) + ... + e^(z_9)) - z_c.
 
 The first term is the **log-sum-exp** of the logits. Its derivative is the softmax itself, so
-dloss/dz_j = p_j - 1 for the right digit and p_j for the others: backward pushes the right
-logit up and every other down, each in proportion to how much probability it takes.
+dloss/dz_j = p_j - 1 for the right digit and p_j for the others: backward pushes every wrong
+logit down in proportion to the probability it takes, p_j, and the right logit up in proportion
+to the probability it is missing, 1 - p_c.
 
 Written naively, e^(z_j) overflows for a logit above about 710. The log-sum-exp of two numbers
 has a safe form: pull out the larger one, m = max(a, b), and
@@ -98,7 +100,7 @@ p = np.exp(np.array([v.data for v in z]) - nn.losses.logsumexp([v.data for v in 
 print("softmax p      :", p)
 print("p - [1, 0, 0]  :", p - [1, 0, 0])
 print("backward gives :", np.array([v.grad for v in z]))
-loss.draw(edge_labels=True)
+loss.draw(edge_labels=True, rankdir="TB")
 #%% md
 Follow z0 in the picture. It reaches the loss along two paths: through the chain of `logaddexp`
 nodes, where the product of the edge derivatives is its softmax probability p_0, and directly
@@ -122,8 +124,10 @@ the replay runs on arrays, each item making its own choice.
 ## 3. The scalar engine on one epoch
 
 The model: 64 inputs, one hidden layer of 64 relu neurons, 10 linear outputs. The weights start
-with Xavier's scale (lesson 5): with micrograd's uniform start between -1 and 1, the sums of 64
-inputs are so large that training is slower and ends less accurate.
+with Xavier's scale, variance `2 / (fan_in + fan_out)` (lesson 5 matched relu with He's, twice as
+large, which matters in deep stacks of relu layers; this network has one). With micrograd's
+uniform start between -1 and 1, the sums of 64 inputs are so large that training ends less
+accurate (a "Try this" at the end compares them).
 #%% code
 model = nn.MLP(64, [64, 10], init="xavier", seed=0)
 print(model, "with", len(model.parameters()), "parameters")
@@ -260,8 +264,8 @@ print(f"100 epochs in {total:.1f} s of CPU time, {1000 * per_epoch:.0f} ms per e
       f" an epoch about {scalar_epoch / per_epoch:.0f} times faster than in the scalar engine")
 print(f"training accuracy {history['accuracy'][-1]:.3f}, test accuracy {test_accuracy[-1]:.3f}")
 for level in (0.9, 0.95):
-    first = next(i + 1 for i, a in enumerate(test_accuracy) if a >= level)
-    print(f"test accuracy first reached {level:.0%} after epoch {first}")
+    first = next((f"after epoch {i + 1}" for i, a in enumerate(test_accuracy) if a >= level), "never")
+    print(f"test accuracy first reached {level:.0%}: {first}")
 #%% md
 (The training accuracy that `fit` reports is measured on the predictions made during each epoch,
 before that epoch's step; the test accuracy is measured after it.)
@@ -270,7 +274,7 @@ The loss falls quickly for the first twenty or so steps and then more slowly; th
 passes 90% early (the epochs are printed above) and then creeps up. It ends a little below the
 training accuracy: the network reads the digits it trained on better than new ones, as expected.
 #%% code
-fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
+fig, (left, right) = plt.subplots(2, 1, figsize=(6.5, 6.5))
 epochs = range(1, history.epochs + 1)
 left.plot(epochs, history.loss)
 left.set_yscale("log"); left.set_xlabel("epoch"); left.set_ylabel("cross-entropy (log scale)")
@@ -334,7 +338,8 @@ not how often it is right.
   of the table (`logaddexp` here, `relu` or `abs` elsewhere), the same decision is made per example.
 * The test set is the honest measure: the network reads about 97 of every 100 unseen digits.
 
-**Try this:** start from micrograd's initialisation (`init="uniform"`) and compare the test
+**Try this:** start from micrograd's initialisation: in the training cell of section 5, change
+`model = nn.MLP(64, [64, 10], init="xavier", seed=0)` to `init="uniform"` and compare the test
 accuracy; use 16 or 128 hidden neurons; add `l2=1e-4` to `nn.fit`. With mini-batches
 (`batch_size=64`, shuffled every epoch) each batch has new targets, so `fit` computes their loss
 in the scalar engine (the model itself is still replayed): time an epoch and compare.
