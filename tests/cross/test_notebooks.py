@@ -14,9 +14,10 @@ import re
 import sys
 from pathlib import Path
 
-import lessons
 import nbformat
 import pytest
+
+from tests.support import lessons
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"

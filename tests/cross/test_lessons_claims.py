@@ -8,10 +8,10 @@ Two classes of error, each tested over every lesson:
   of code that changes a number fails here until the sentence is updated). Numbers that the
   prose only refers to ("printed above") are checked the same way.
 * **a figure too small to read or too wide for a notebook column.** Every matplotlib figure a
-  lesson shows is measured while it is drawn (tests/lessons.py): every text at least
+  lesson shows is measured while it is drawn (tests/support/lessons.py): every text at least
   MIN_TEXT_PX pixels high, every picture, PNG or SVG, at most COLUMN_PX wide.
 
-The lessons are run once per session by tests/lessons.py, shared with test_notebooks.py.
+The lessons are run once per session by tests/support/lessons.py, shared with test_notebooks.py.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ import math
 import re
 from collections.abc import Callable
 
-import lessons
 import pytest
+
+from tests.support import lessons
 
 pytestmark = pytest.mark.slow
 

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 
 _spec = importlib.util.spec_from_file_location("notebook_build", NOTEBOOKS / "build.py")

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import re
 
-import lessons
 import pytest
-from lessons import cell_with, run_cells
+
+from tests.support import lessons
+from tests.support.lessons import cell_with, run_cells
 
 pytestmark = pytest.mark.slow
 
