@@ -1,8 +1,13 @@
-"""chainrule against micrograd 0.1.0 and PyTorch, side by side: ``make bench`` (``python bench/run.py``).
+"""chainrule against microgpt's Value, micrograd 0.1.0 and PyTorch, side by side: ``make bench``.
 
 It installs micrograd 0.1.0 from PyPI into ``bench/.envs/micrograd`` (and into
 ``bench/.envs/micrograd-3.X`` for every other CPython the project supports that the
-machine has), then runs the workloads of ``bench/workloads.py``, ``bench/floor.py``
+machine has), microgpt's engine (``strands-microgpt`` 0.1.0, no dependencies, into
+``bench/.envs/microgpt``; only its standard-library ``engine.py`` is loaded), and an
+earlier commit's ``autograd`` and ``nn`` (``git archive``, into
+``bench/.envs/pinned-<commit>``; ``--pinned``, default 507c22a) so that the fused step
+and the replay are measured at that commit in the same run, and a regression shows.
+Then it runs the workloads of ``bench/workloads.py``, ``bench/floor.py``
 and ``bench/scale.py``, each run in a fresh process, implementations alternating,
 for several rounds. It prints the tables of medians and ratios (``bench/report.py``
 writes them) and saves them, with the machine and the interpreter, to
@@ -17,7 +22,7 @@ PyTorch is optional: it is used when the project's Python can import it, when
 ``bench/.envs/torch`` has it, or when asked for with ``make bench TORCH=1``
 (``--torch``), which installs ``torch==2.13.0`` into ``bench/.envs/torch``.
 
-    python bench/run.py [--rounds 3] [--quick] [--torch] [--no-write] [--report]
+    python bench/run.py [--rounds 3] [--quick] [--torch] [--pinned 507c22a] [--no-write] [--report]
 
 ``--quick`` is one round with fewer steps (a smoke run, a couple of minutes);
 ``--report`` re-renders the tables from the last saved results without measuring.
@@ -27,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import io
 import json
 import os
 import platform
@@ -34,6 +40,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import time
 import tomllib
 from typing import Any
@@ -47,6 +54,8 @@ RESULTS_JSON = os.path.join(ENVS, "results.json")
 OURS = sys.executable
 MICROGRAD_VERSION = "0.1.0"
 TORCH_VERSION = "2.13.0"
+MICROGPT_REQUIREMENT = "strands-microgpt==0.1.0"
+PINNED_DEFAULT = "507c22a"  # before the open-core refactor: issue 22's reference for the fused step
 # One BLAS thread in every child: PyTorch runs on one thread, and so does NumPy's matrix product.
 CHILD_ENV = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
 SWEEP_WIDTHS = (16, 64, 256)
@@ -97,6 +106,51 @@ def env_python(name: str, requirement: str, module: str, base: str = sys.executa
         say(f"could not install {requirement}: {e}")
         return None
     return py
+
+
+def microgpt_engine() -> str | None:
+    """Install microgpt's engine (strands-microgpt, without its dependencies) into ``bench/.envs/microgpt``.
+
+    None if it could not be installed (the microgpt rows are then skipped, saying why)."""
+    import workloads
+
+    if os.path.exists(workloads.MICROGPT_ENGINE):
+        return workloads.MICROGPT_ENGINE
+    say(f"installing {MICROGPT_REQUIREMENT} (no dependencies) into bench/.envs/microgpt ...")
+    target = os.path.join(ENVS, "microgpt")
+    try:
+        subprocess.run([OURS, "-m", "pip", "install", "--quiet", "--no-deps", "--target", target,
+                        MICROGPT_REQUIREMENT], check=True)
+    except (OSError, subprocess.CalledProcessError) as e:
+        say(f"could not install {MICROGPT_REQUIREMENT}: {e}")
+        return None
+    return workloads.MICROGPT_ENGINE if os.path.exists(workloads.MICROGPT_ENGINE) else None
+
+
+def pinned_source(commit: str) -> tuple[str, str] | str:
+    """``autograd`` and ``nn`` of ``commit``, extracted into ``bench/.envs/pinned-<hash>``: (folder, hash).
+
+    Made at run time from this checkout's history (``git archive``), never committed; a string
+    says why not (no git, an unknown commit)."""
+    try:
+        out = subprocess.run(["git", "-C", ROOT, "rev-parse", "--verify", "--quiet", f"{commit}^{{commit}}"],
+                             capture_output=True, text=True)
+    except OSError as e:
+        return f"git is not available ({e})"
+    if out.returncode != 0:
+        return f"commit {commit!r} is not in this checkout's history"
+    full = out.stdout.strip()
+    folder = os.path.join(ENVS, f"pinned-{full[:12]}")
+    if not os.path.isdir(os.path.join(folder, "autograd")):
+        say(f"extracting autograd and nn at {full[:12]} into {os.path.relpath(folder, ROOT)} ...")
+        tar = subprocess.run(["git", "-C", ROOT, "archive", "--format=tar", full, "autograd", "nn"],
+                             capture_output=True)
+        if tar.returncode != 0:
+            return f"git archive {full[:12]} failed: {tar.stderr.decode(errors='replace').strip()}"
+        shutil.rmtree(folder, ignore_errors=True)
+        with tarfile.open(fileobj=io.BytesIO(tar.stdout)) as t:
+            t.extractall(folder, filter="data")
+    return folder, full
 
 
 def can_import(py: str, module: str) -> bool:
@@ -170,6 +224,17 @@ def demo_jobs(mg: str, ours: str, quick: bool, short: bool = False) -> list[Job]
     return jobs
 
 
+def measure_gpt(a: argparse.Namespace) -> dict[str, list[dict[str, Any]]]:
+    """microgpt's training step, its code unchanged: on its own Value, on chainrule's, and with its
+    linear layers fused (``workloads.run_gpt``), collector on and off, alternating; every process
+    one warm-up step and then 8 timed steps (3 with ``--quick``)."""
+    steps = "3" if a.quick else "8"
+    jobs: list[Job] = [(f"{impl}/{gc}", OURS, "workloads",
+                        ["gpt", "--impl", impl, "--gc", gc, "--warmup", "1", "--steps", steps])
+                       for gc in ("on", "off") for impl in report.GPT_IMPLS]
+    return alternate(jobs, a.rounds, "microgpt's GPT step")
+
+
 def merged(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """The runs of one job in one record: their step times joined, the rest from the last run."""
     out = dict(runs[-1])
@@ -179,11 +244,33 @@ def merged(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def measure_demo(a: argparse.Namespace, mg: str, torch_py: str | None, has_trace: bool) -> dict[str, Any]:
+def measure_demo(a: argparse.Namespace, mg: str, torch_py: str | None, has_trace: bool,
+                 microgpt: str | None, pinned: str | None) -> dict[str, Any]:
+    """The demo step of every implementation, alternating in one block of processes: micrograd,
+    chainrule's paths, the same user code on microgpt's Value, and the pinned commit's fused
+    step and replay (``pinned:`` keys, run from its folder with ``--src``)."""
     jobs = demo_jobs(mg, OURS, a.quick)
+    steps = "5" if a.quick else "10"
+
+    def beside(key: str, job: Job) -> None:  # right after the job it is compared with: the same moment
+        jobs.insert(next(i for i, j in enumerate(jobs) if j[0] == key) + 1, job)
+
+    for gc in ("on", "off"):
+        if microgpt:
+            beside(f"chainrule-micrograd-style/{gc}", (f"microgpt-micrograd-style/{gc}", OURS, "workloads", [
+                "step", "--impl", "microgpt-micrograd-style", "--gc", gc, "--warmup", "1", "--steps", steps]))
+        if pinned:
+            beside(f"chainrule/{gc}", (f"pinned:chainrule/{gc}", OURS, "workloads", [
+                "step", "--impl", "chainrule", "--gc", gc, "--warmup", "1", "--steps", steps,
+                "--src", pinned]))
+    # The replay, collector on only: it builds no graph a step, and with the collector off the
+    # gc.collect() between its 0.3 ms steps (2-4 ms) leaves the caches cold, which is all that column
+    # would measure.
     if has_trace:
-        jobs.append(("chainrule-trace/on", OURS, "workloads",
-                     ["step", "--impl", "chainrule-trace", "--warmup", "1", "--steps", "50"]))
+        trace = ["step", "--impl", "chainrule-trace", "--warmup", "1", "--steps", "50"]
+        jobs.append(("chainrule-trace/on", OURS, "workloads", trace))
+        if pinned:
+            jobs.append(("pinned:chainrule-trace/on", OURS, "workloads", [*trace, "--src", pinned]))
     if torch_py:
         jobs += [("torch-scalar/on", torch_py, "workloads",
                   ["step", "--impl", "torch-scalar", "--warmup", "1", "--steps", "1" if a.quick else "3"]),
@@ -225,17 +312,20 @@ def loss_agreement(demo: dict[str, Any], steps: int) -> dict[str, list[float]]:
     starts from the same data and initial weights. micrograd's come from its collector-off runs,
     which have as many steps as chainrule's (its collector-on runs have fewer)."""
     keys = {"micrograd": "micrograd/off", **{impl: f"{impl}/on" for impl in report.DEMO_IMPLS},
-            "chainrule-trace": "chainrule-trace/on"}
+            **{impl: f"{impl}/on" for impl in ("chainrule-trace", "microgpt-micrograd-style",
+                                                "pinned:chainrule", "pinned:chainrule-trace")}}
     return {impl: demo[key]["losses"][:steps] for impl, key in keys.items() if key in demo}
 
 
-def measure_engine(a: argparse.Namespace, mg: str, demo: dict[str, Any]) -> dict[str, Any]:
+def measure_engine(a: argparse.Namespace, mg: str, demo: dict[str, Any],
+                   microgpt: str | None) -> dict[str, Any]:
     """Loss agreement (from the demo runs), memory, dropped graphs, depth, backward per node, cycles,
     profile, floor."""
     out: dict[str, Any] = {"agree": loss_agreement(demo, 4 if a.quick else 10)}
     say("memory per node")
     out["memory"] = {impl: run(py, "workloads", "memory", "--impl", impl, "-n", "100000")
-                     for impl, py in (("micrograd", mg), ("chainrule", OURS))}
+                     for impl, py in (("micrograd", mg), ("chainrule", OURS), ("microgpt", OURS))
+                     if impl != "microgpt" or microgpt}
     say("graphs dropped without backward()")
     out["drop"] = {f"{impl}/{gc}": run(py, "workloads", "drop", "--impl", impl, "--gc", gc,
                                        "--passes", passes)
@@ -300,6 +390,8 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="one round, fewer steps (a smoke run)")
     ap.add_argument("--torch", action="store_true", default=os.environ.get("TORCH", "") not in ("", "0"),
                     help="install PyTorch into bench/.envs/torch and add its rows (TORCH=1)")
+    ap.add_argument("--pinned", default=os.environ.get("PINNED") or PINNED_DEFAULT,
+                    help="the earlier commit measured in the same run (PINNED=...; default %(default)s)")
     ap.add_argument("--no-write", action="store_true", help="do not write bench/RESULTS.md")
     ap.add_argument("--report", action="store_true",
                     help="re-render the tables from bench/.envs/results.json, measuring nothing")
@@ -340,16 +432,34 @@ def measure_all(a: argparse.Namespace) -> dict[str, Any]:
         if torch_py is None:
             torch_note = f"skipped: torch=={TORCH_VERSION} could not be installed"
     has_trace = can_import(OURS, "autograd.replay")
-    results: dict[str, Any] = {"demo": measure_demo(a, mg, torch_py, has_trace)}
-    results.update(measure_engine(a, mg, results["demo"]))
+    microgpt = microgpt_engine()
+    pinned = pinned_source(a.pinned)
+    pinned_dir = pinned[0] if isinstance(pinned, tuple) else None
+    results: dict[str, Any] = {"demo": measure_demo(a, mg, torch_py, has_trace, microgpt, pinned_dir)}
+    if pinned_dir:  # a run that imported this checkout instead would compare it with itself
+        for key, r in results["demo"].items():
+            if key.startswith("pinned:") and not r["source"].startswith(pinned_dir):
+                raise SystemExit(f"{key} imported chainrule from {r['source']}, not from {pinned_dir}")
+    results["gpt"] = measure_gpt(a) if microgpt else {}
+    if microgpt:
+        say("profile of microgpt's GPT step, on each Value")
+        results["gpt_profile"] = {impl: run(OURS, "workloads", "gpt", "--impl", impl, "--warmup", "1",
+                                            "--steps", "2", "--top", "10")
+                                  for impl in ("chainrule", "microgpt")}
+    results.update(measure_engine(a, mg, results["demo"], microgpt))
     results["pythons"] = measure_pythons(a)
     results["scale"] = measure_scale(a, torch_py, has_trace)
     results["meta"] = {
         "machine": machine(), "interpreter": interpreter(OURS), "python_path": OURS,
         "micrograd": MICROGRAD_VERSION, "torch": torch_note if torch_py is None else TORCH_VERSION,
+        "microgpt": MICROGPT_REQUIREMENT if microgpt else
+                    f"skipped: {MICROGPT_REQUIREMENT} could not be installed",
+        "pinned": ({"commit": pinned[1], "asked": a.pinned} if isinstance(pinned, tuple)
+                   else {"asked": a.pinned, "skipped": pinned}),
         "has_trace": has_trace, "rounds": a.rounds, "other_rounds": a.other_rounds, "quick": a.quick,
         "command": f"make bench{' TORCH=1' if a.torch else ''} (python bench/run.py"
-                   f"{' --quick' if a.quick else ''})",
+                   f"{' --quick' if a.quick else ''}"
+                   f"{'' if a.pinned == PINNED_DEFAULT else ' --pinned ' + a.pinned})",
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "seconds": time.time() - started, "load": os.getloadavg(),
     }
