@@ -173,7 +173,7 @@ def _pair_row(label: str, against: str, base: tuple[float, float], ours: tuple[f
 
 
 def issue22_table(results: dict[str, Any]) -> str:
-    demo, gpt, meta = results["demo"], results.get("gpt", {}), results["meta"]
+    demo, gpt, meta = results.get("engines") or results["demo"], results.get("gpt", {}), results["meta"]
     steps = len(next(iter(gpt.values()))[0]["cpu"]) if gpt else 0
 
     def g(impl: str) -> tuple[float, float]:  # a GPT implementation, collector on and off
@@ -643,7 +643,14 @@ def why_missed(results: dict[str, Any], scale: Scale | None) -> list[str]:
 
 def issue22_notes(results: dict[str, Any]) -> list[str]:
     gpt, pinned = results.get("gpt", {}), results["meta"].get("pinned", {})
-    out = []
+    rounds = results["meta"].get("engine_rounds", results["meta"]["rounds"])
+    out = [para(f"""
+        - Engine against engine: the rows with issue 22's targets come from a block of processes of their
+        own, run first: every implementation they compare, {rounds} fresh process(es) each, alternating (the
+        order reversed every other round), the collector on and off. Demo steps: medians of every timed
+        step of those processes; GPT steps: the median over the processes of their timed steps' CPU time
+        together. The machine is shared: look at the load in the header before reading a ratio near its
+        target.""")]
     if gpt:
         first = gpt["microgpt/on"][0]
         out.append(para(f"""
@@ -704,7 +711,8 @@ def header(results: dict[str, Any]) -> str:
             f"Date: {meta['date']}; load average at the end {load} (the machine is shared: CPU times, "
             "medians)  \n"
             f"Command: `{meta['command']}`, {meta['seconds']:.0f} s, {meta['rounds']} round(s) of fresh "
-            f"processes (other Pythons: {meta['other_rounds']})")
+            f"processes (issue 22's block: {meta.get('engine_rounds', meta['rounds'])}; other Pythons: "
+            f"{meta['other_rounds']})")
 
 
 def notes(results: dict[str, Any], scale: Scale | None) -> list[str]:

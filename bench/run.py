@@ -224,15 +224,45 @@ def demo_jobs(mg: str, ours: str, quick: bool, short: bool = False) -> list[Job]
     return jobs
 
 
-def measure_gpt(a: argparse.Namespace) -> dict[str, list[dict[str, Any]]]:
-    """microgpt's training step, its code unchanged: on its own Value, on chainrule's, and with its
-    linear layers fused (``workloads.run_gpt``), collector on and off, alternating; every process
-    one warm-up step and then 8 timed steps (3 with ``--quick``)."""
-    steps = "3" if a.quick else "8"
-    jobs: list[Job] = [(f"{impl}/{gc}", OURS, "workloads",
-                        ["gpt", "--impl", impl, "--gc", gc, "--warmup", "1", "--steps", steps])
-                       for gc in ("on", "off") for impl in report.GPT_IMPLS]
-    return alternate(jobs, a.rounds, "microgpt's GPT step")
+def measure_engines(a: argparse.Namespace, mg: str, has_trace: bool, microgpt: str | None,
+                    pinned: str | None) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
+    """The comparisons with issue 22's targets, in one block of processes of their own, alternating,
+    for ``--engine-rounds`` rounds (7: the machine is shared, and these ratios decide targets).
+
+    microgpt's GPT step, its code unchanged, on its Value, on chainrule's and fused (``workloads.run_gpt``,
+    1 warm-up and 8 timed steps, 3 with ``--quick``); micrograd's demo step as user code on micrograd,
+    chainrule and microgpt's Value; ``nn.MLP`` and the replay here and at the pinned commit (``pinned:``
+    keys, run from its folder with ``--src``); collector on and off (the replay: on). Returns the demo
+    steps merged as :func:`measure_demo` does, and the GPT runs one record per process."""
+    steps, gpt_steps = ("5", "3") if a.quick else ("10", "8")
+    mg_steps = "1" if a.quick else "3"  # micrograd with the collector on: a second a step
+    here_and_pinned = (None, pinned) if pinned else ()
+    jobs: list[Job] = []
+
+    def add(key: str, py: str, *args: str, src: str | None = None) -> None:
+        where = ["--src", src] if src else []
+        jobs.append((f"pinned:{key}" if src else key, py, "workloads", [*args, *where]))
+
+    for gc in ("on", "off"):
+        for impl in report.GPT_IMPLS if microgpt else ():
+            add(f"gpt:{impl}/{gc}", OURS, "gpt", "--impl", impl, "--gc", gc, "--warmup", "1",
+                "--steps", gpt_steps)
+        add(f"micrograd/{gc}", mg, "step", "--impl", "micrograd", "--gc", gc, "--warmup", "1",
+            "--steps", mg_steps if gc == "on" else steps)
+        for impl in ("chainrule-micrograd-style", *(["microgpt-micrograd-style"] if microgpt else [])):
+            add(f"{impl}/{gc}", OURS, "step", "--impl", impl, "--gc", gc, "--warmup", "1", "--steps", steps)
+        for src in here_and_pinned:
+            add(f"chainrule/{gc}", OURS, "step", "--impl", "chainrule", "--gc", gc, "--warmup", "1",
+                "--steps", steps, src=src)
+    # The replay, collector on only: it builds no graph a step, and with the collector off the
+    # gc.collect() between its 0.3 ms steps (2-4 ms) leaves the caches cold, which is all that column
+    # would measure.
+    for src in here_and_pinned if has_trace else ():
+        add("chainrule-trace/on", OURS, "step", "--impl", "chainrule-trace", "--warmup", "1", "--steps", "50",
+            src=src)
+    runs = alternate(jobs, a.engine_rounds, "engine against engine")
+    return ({k: merged(v) for k, v in runs.items() if not k.startswith("gpt:")},
+            {k.removeprefix("gpt:"): v for k, v in runs.items() if k.startswith("gpt:")})
 
 
 def merged(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -244,33 +274,11 @@ def merged(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def measure_demo(a: argparse.Namespace, mg: str, torch_py: str | None, has_trace: bool,
-                 microgpt: str | None, pinned: str | None) -> dict[str, Any]:
-    """The demo step of every implementation, alternating in one block of processes: micrograd,
-    chainrule's paths, the same user code on microgpt's Value, and the pinned commit's fused
-    step and replay (``pinned:`` keys, run from its folder with ``--src``)."""
+def measure_demo(a: argparse.Namespace, mg: str, torch_py: str | None, has_trace: bool) -> dict[str, Any]:
     jobs = demo_jobs(mg, OURS, a.quick)
-    steps = "5" if a.quick else "10"
-
-    def beside(key: str, job: Job) -> None:  # right after the job it is compared with: the same moment
-        jobs.insert(next(i for i, j in enumerate(jobs) if j[0] == key) + 1, job)
-
-    for gc in ("on", "off"):
-        if microgpt:
-            beside(f"chainrule-micrograd-style/{gc}", (f"microgpt-micrograd-style/{gc}", OURS, "workloads", [
-                "step", "--impl", "microgpt-micrograd-style", "--gc", gc, "--warmup", "1", "--steps", steps]))
-        if pinned:
-            beside(f"chainrule/{gc}", (f"pinned:chainrule/{gc}", OURS, "workloads", [
-                "step", "--impl", "chainrule", "--gc", gc, "--warmup", "1", "--steps", steps,
-                "--src", pinned]))
-    # The replay, collector on only: it builds no graph a step, and with the collector off the
-    # gc.collect() between its 0.3 ms steps (2-4 ms) leaves the caches cold, which is all that column
-    # would measure.
     if has_trace:
-        trace = ["step", "--impl", "chainrule-trace", "--warmup", "1", "--steps", "50"]
-        jobs.append(("chainrule-trace/on", OURS, "workloads", trace))
-        if pinned:
-            jobs.append(("pinned:chainrule-trace/on", OURS, "workloads", [*trace, "--src", pinned]))
+        jobs.append(("chainrule-trace/on", OURS, "workloads",
+                     ["step", "--impl", "chainrule-trace", "--warmup", "1", "--steps", "50"]))
     if torch_py:
         jobs += [("torch-scalar/on", torch_py, "workloads",
                   ["step", "--impl", "torch-scalar", "--warmup", "1", "--steps", "1" if a.quick else "3"]),
@@ -306,7 +314,7 @@ def measure_pythons(a: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def loss_agreement(demo: dict[str, Any], steps: int) -> dict[str, list[float]]:
-    """Each engine's losses over the first ``steps`` steps of its demo runs: the agreement with micrograd.
+    """Each engine's losses over the first ``steps`` steps of its demo runs (of both blocks): the agreement.
 
     A demo run records the loss of every step, the untimed first one included, and every process
     starts from the same data and initial weights. micrograd's come from its collector-off runs,
@@ -387,6 +395,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description="chainrule vs micrograd 0.1.0 (and PyTorch) benchmark")
     ap.add_argument("--rounds", type=int, default=3, help="processes per implementation and workload")
     ap.add_argument("--other-rounds", type=int, default=2, help="rounds for the other Pythons' lines")
+    ap.add_argument("--engine-rounds", type=int, default=7,
+                    help="rounds for the comparisons with issue 22's targets (microgpt, the pinned commit)")
     ap.add_argument("--quick", action="store_true", help="one round, fewer steps (a smoke run)")
     ap.add_argument("--torch", action="store_true", default=os.environ.get("TORCH", "") not in ("", "0"),
                     help="install PyTorch into bench/.envs/torch and add its rows (TORCH=1)")
@@ -401,7 +411,7 @@ def main() -> int:
             results = json.load(f)
     else:
         if a.quick:
-            a.rounds, a.other_rounds = 1, 1
+            a.rounds, a.other_rounds, a.engine_rounds = 1, 1, 1
         results = measure_all(a)
         os.makedirs(ENVS, exist_ok=True)
         with open(RESULTS_JSON, "w") as f:
@@ -435,18 +445,18 @@ def measure_all(a: argparse.Namespace) -> dict[str, Any]:
     microgpt = microgpt_engine()
     pinned = pinned_source(a.pinned)
     pinned_dir = pinned[0] if isinstance(pinned, tuple) else None
-    results: dict[str, Any] = {"demo": measure_demo(a, mg, torch_py, has_trace, microgpt, pinned_dir)}
-    if pinned_dir:  # a run that imported this checkout instead would compare it with itself
-        for key, r in results["demo"].items():
-            if key.startswith("pinned:") and not r["source"].startswith(pinned_dir):
-                raise SystemExit(f"{key} imported chainrule from {r['source']}, not from {pinned_dir}")
-    results["gpt"] = measure_gpt(a) if microgpt else {}
+    results: dict[str, Any] = {}
+    results["engines"], results["gpt"] = measure_engines(a, mg, has_trace, microgpt, pinned_dir)
+    for key, r in results["engines"].items():  # a pinned run from this checkout would compare it with itself
+        if key.startswith("pinned:") and pinned_dir and not r["source"].startswith(pinned_dir):
+            raise SystemExit(f"{key} imported chainrule from {r['source']}, not from {pinned_dir}")
+    results["demo"] = measure_demo(a, mg, torch_py, has_trace)
     if microgpt:
         say("profile of microgpt's GPT step, on each Value")
         results["gpt_profile"] = {impl: run(OURS, "workloads", "gpt", "--impl", impl, "--warmup", "1",
                                             "--steps", "2", "--top", "10")
                                   for impl in ("chainrule", "microgpt")}
-    results.update(measure_engine(a, mg, results["demo"], microgpt))
+    results.update(measure_engine(a, mg, {**results["engines"], **results["demo"]}, microgpt))
     results["pythons"] = measure_pythons(a)
     results["scale"] = measure_scale(a, torch_py, has_trace)
     results["meta"] = {
@@ -457,6 +467,7 @@ def measure_all(a: argparse.Namespace) -> dict[str, Any]:
         "pinned": ({"commit": pinned[1], "asked": a.pinned} if isinstance(pinned, tuple)
                    else {"asked": a.pinned, "skipped": pinned}),
         "has_trace": has_trace, "rounds": a.rounds, "other_rounds": a.other_rounds, "quick": a.quick,
+        "engine_rounds": a.engine_rounds,
         "command": f"make bench{' TORCH=1' if a.torch else ''} (python bench/run.py"
                    f"{' --quick' if a.quick else ''}"
                    f"{'' if a.pinned == PINNED_DEFAULT else ' --pinned ' + a.pinned})",
