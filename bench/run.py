@@ -22,7 +22,8 @@ PyTorch is optional: it is used when the project's Python can import it, when
 ``bench/.envs/torch`` has it, or when asked for with ``make bench TORCH=1``
 (``--torch``), which installs ``torch==2.13.0`` into ``bench/.envs/torch``.
 
-    python bench/run.py [--rounds 3] [--quick] [--torch] [--pinned 507c22a] [--no-write] [--report]
+    python bench/run.py [--rounds 3] [--engine-rounds 7] [--quick] [--torch] [--pinned 507c22a]
+                        [--no-write] [--report]
 
 ``--quick`` is one round with fewer steps (a smoke run, a couple of minutes);
 ``--report`` re-renders the tables from the last saved results without measuring.
