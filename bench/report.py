@@ -2,9 +2,11 @@
 
 :func:`render` takes the results (what ``run.py`` saves in ``bench/.envs/results.json``)
 and returns the whole page: the header (machine, interpreter, command), the targets of
-issue 17 with both collector columns, memory and graphs, the per-node floor, the other
-Pythons, the replay at real scale against batched PyTorch, and the notes (what each row
-measures, where the time goes). ``python bench/run.py --report`` re-renders it.
+issue 22 (chainrule against microgpt's ``Value`` and against a pinned earlier commit, with
+whether the numbers agree), the targets of issue 17 with both collector columns, memory and
+graphs, the per-node floor, the other Pythons, the replay at real scale against batched
+PyTorch, and the notes (what each row measures, where the time goes).
+``python bench/run.py --report`` re-renders it.
 """
 
 from __future__ import annotations
@@ -29,6 +31,14 @@ DIGITS_ACCURACY = 0.95
 LOSS_AGREEMENT = 1e-9
 REPLAY_GOAL = f"<= {REPLAY_VS_TORCH:g}x"
 
+# Issue 22: chainrule against microgpt's Value (ratios > 1: chainrule faster), collector on / off.
+GPT_IMPLS = ("microgpt", "chainrule", "chainrule-fused")  # workloads.GPT_IMPLS, in the order they run
+GPT_TARGET = (2.0, 1.5)  # microgpt's code, its class swapped
+GPT_FUSED_TARGET = (6.0, 4.0)  # microgpt's code with its linear layers fused, against the original
+USER_CODE_TARGET = (2.5, 2.0)  # micrograd's demo step as user code
+PINNED_TARGET = 1.0  # at least as fast as at the pinned commit (its time over ours)
+BYTES_PER_NODE_22 = 130
+
 Row = list[str]
 
 
@@ -51,12 +61,14 @@ def times(r: float) -> str:
 
 
 def goal(value: float, target: float, at_least: bool, shown: str) -> str:
-    """``>= 130x: yes``, or ``>= 130x: no (0.40 of it)``; ``shown`` is the target as written."""
+    """``>= 130x: met``, or ``>= 130x: missed (0.40 of it)``; ``shown`` is the target as written."""
+    if value != value:
+        return f"{shown}: not measured"
     ok = value >= target if at_least else value <= target
     if ok:
-        return f"{shown}: yes"
+        return f"{shown}: met"
     part = value / target if at_least else target / value
-    return f"{shown}: no ({part:.2f} of it)"
+    return f"{shown}: missed ({part:.2f} of it)"
 
 
 def para(text: str) -> str:
@@ -134,6 +146,151 @@ def demo_table(results: dict[str, Any]) -> str:
             "plain-Python floor", "micrograd, collector off", "chainrule, collector off", "ratio", "target",
             "floor"]
     return table(head, rows)
+
+
+# --- issue 22: engine against engine ----------------------------------------------------
+
+
+def gpt_cpu(results: dict[str, Any], key: str) -> float:
+    """Median over the processes of the CPU seconds of their timed GPT steps together (8 in a full run)."""
+    runs = results.get("gpt", {}).get(key)
+    return median([sum(r["cpu"]) for r in runs]) if runs else float("nan")
+
+
+def _pair_row(label: str, against: str, base: tuple[float, float], ours: tuple[float, float],
+              targets: tuple[float, float] | None) -> Row:
+    """One row of the issue 22 table: each collector column's two times, their ratio (base / ours,
+    > 1: chainrule faster) and the target met or missed."""
+    row = [label, against]
+    for b, o, t in zip(base, ours, targets or (None, None)):
+        if b != b and o != o:  # a column not measured (the replay's collector off): say so once
+            row += ["not measured", "", "", ""]
+            continue
+        r = b / o
+        row += [ms(b), ms(o), times(r) if r == r else "n/a",
+                goal(r, t, True, f">= {t:g}x") if t is not None else ""]
+    return row
+
+
+def issue22_table(results: dict[str, Any]) -> str:
+    demo, gpt, meta = results.get("engines") or results["demo"], results.get("gpt", {}), results["meta"]
+    steps = len(next(iter(gpt.values()))[0]["cpu"]) if gpt else 0
+
+    def g(impl: str) -> tuple[float, float]:  # a GPT implementation, collector on and off
+        return gpt_cpu(results, f"{impl}/on"), gpt_cpu(results, f"{impl}/off")
+
+    def d(impl: str) -> tuple[float, float]:  # a demo-step implementation, collector on and off
+        return step_cpu(demo, f"{impl}/on"), step_cpu(demo, f"{impl}/off")
+
+    def note(label: str, against: str, text: str) -> Row:
+        return [label, against, text, "", "", "", "", "", "", ""]
+
+    mgpt, mg, user = "microgpt's `Value`", "micrograd 0.1.0", "chainrule-micrograd-style"
+    rows: list[Row] = []
+    if gpt:
+        rows.append(_pair_row(f"microgpt's GPT training step, its code unchanged, class swapped "
+                              f"({steps} steps)", mgpt, g("microgpt"), g("chainrule"), GPT_TARGET))
+        rows.append(note("same, against micrograd 0.1.0", mg,
+                         "n/a: its `Value` has no `exp` or `log`, which microgpt's code calls"))
+    else:
+        rows.append(note("microgpt's GPT training step", mgpt, f"skipped: {meta.get('microgpt')}"))
+    has_mgpt = "microgpt-micrograd-style/on" in demo
+    if has_mgpt:
+        rows.append(_pair_row("micrograd's demo step as user code (`sum(w*x ...)`, hinge loss, SGD)", mgpt,
+                              d("microgpt-micrograd-style"), d(user), USER_CODE_TARGET))
+    rows.append(_pair_row("same, against micrograd 0.1.0 (for scale)", mg, d("micrograd"), d(user), None))
+    if has_mgpt:
+        rows.append(_pair_row("same, microgpt's `Value` against micrograd 0.1.0 (for scale: its "
+                              "\"chainrule\" columns are microgpt's)", mg, d("micrograd"),
+                              d("microgpt-micrograd-style"), None))
+    if gpt:
+        rows.append(_pair_row(f"the same GPT with chainrule's fused paths (its `linear` one `autograd.dots` "
+                              f"call) against microgpt's original ({steps} steps)", mgpt, g("microgpt"),
+                              g("chainrule-fused"), GPT_FUSED_TARGET))
+    pinned = meta.get("pinned", {})
+    at = f"commit {pinned['commit'][:7]}" if "commit" in pinned else "pinned commit"
+    for impl, label in (("chainrule", "fused `nn.MLP` on the demo step"),
+                        ("chainrule-trace", "the replayed demo step (`trace`, then the update per "
+                                            "parameter)")):
+        if f"pinned:{impl}/on" in demo:
+            rows.append(_pair_row(f"{label}, against {at} in the same run", at, d(f"pinned:{impl}"), d(impl),
+                                  (PINNED_TARGET, PINNED_TARGET)))
+        else:
+            rows.append(note(label, at, f"skipped: {pinned.get('skipped', 'not measured')}"))
+    memory = results["memory"]
+    ours = memory["chainrule"]["sum_bytes_per_node"]
+    base = memory["microgpt"]["sum_bytes_per_node"] if "microgpt" in memory else float("nan")
+    rows.append(["bytes per node, `y = y + x` (tracemalloc, 100,000 nodes; the same with either collector)",
+                 mgpt, f"{base:.0f}", f"{ours:.0f}", "",
+                 goal(ours, BYTES_PER_NODE_22, False, f"<= {BYTES_PER_NODE_22}"), "", "", "", ""])
+    head = ["workload (CPU time, medians of alternating fresh processes)", "against", "collector on: theirs",
+            "chainrule", "ratio (> 1: chainrule faster)", "target", "collector off: theirs", "chainrule",
+            "ratio", "target"]
+    return table(head, rows)
+
+
+def _differ(a: list[float], b: list[float]) -> str:
+    """How two loss sequences compare: bit for bit, or the largest difference, relative to the loss."""
+    n = min(len(a), len(b))
+    same = sum(x == y for x, y in zip(a, b))
+    if same == n:
+        return f"identical bit for bit ({n} of {n} steps)"
+    worst = max(abs(x - y) / max(abs(x), 1e-300) for x, y in zip(a, b))
+    return f"{same} of {n} steps identical; the others within {worst:.1e} (relative)"
+
+
+def issue22_numbers(results: dict[str, Any]) -> str:
+    """The losses step by step of the implementations the issue 22 table compares."""
+    gpt, agree, rows = results.get("gpt", {}), results["agree"], []
+    if gpt:
+        ref = gpt["microgpt/on"][0]["losses"]
+        rows.append(["microgpt's GPT: `autograd.Value` against microgpt's `Value` (the same code)",
+                     _differ(gpt["chainrule/on"][0]["losses"], ref),
+                     "microgpt divides as `a * b**-1` (two roundings), chainrule's `/` is one division "
+                     "(with microgpt's `/` made one division, its losses equal chainrule's bit for bit: "
+                     "checked by hand on 2026-12-07); every other op is the same arithmetic in the same "
+                     "order"])
+        rows.append(["microgpt's GPT fused (`dots`) against the same code unfused on `autograd.Value`",
+                     _differ(gpt["chainrule-fused/on"][0]["losses"], gpt["chainrule/on"][0]["losses"]),
+                     "a fused dot sums its products left to right from 0.0, as `sum()` does"])
+        rows.append(["microgpt's GPT fused against microgpt's original",
+                     _differ(gpt["chainrule-fused/on"][0]["losses"], ref), "the division, as above"])
+        for key, runs in gpt.items():  # every process of an implementation starts alike: it must end alike
+            if any(r["losses"] != runs[0]["losses"] for r in runs):
+                rows.append([f"{key}: its processes disagree", "differ", "a bug: the same code and data"])
+    if "microgpt-micrograd-style" in agree:
+        rows.append(["demo step as user code: `autograd.Value` against microgpt's `Value`",
+                     _differ(agree["chainrule-micrograd-style"], agree["microgpt-micrograd-style"]),
+                     "the same graph and the same operations"])
+        rows.append(["same, microgpt's `Value` against micrograd 0.1.0",
+                     _differ(agree["microgpt-micrograd-style"], agree["micrograd"]),
+                     "micrograd keeps parents in a set, so its gradients add up in another order"])
+    for impl, label in (("chainrule", "fused `nn.MLP`"), ("chainrule-trace", "the replay")):
+        if f"pinned:{impl}" in agree:
+            rows.append([f"{label}: this checkout against the pinned commit",
+                         _differ(agree[impl], agree[f"pinned:{impl}"]), ""])
+    return table(["losses step by step", "agreement", "why"], rows)
+
+
+def gpt_profile_table(results: dict[str, Any]) -> list[str]:
+    """cProfile of microgpt's GPT step on chainrule's Value and on its own, side by side."""
+    prof = results.get("gpt_profile")
+    if not prof:
+        return []
+    ours, theirs = prof["chainrule"], prof["microgpt"]
+
+    def cells(t: dict[str, Any] | None) -> Row:
+        return [f"`{t['function']}`", f"{t['ms']:.1f}", f"{t['calls']:,.0f}"] if t else ["", "", ""]
+
+    n = max(len(ours["top"]), len(theirs["top"]))
+    rows = [cells(ours["top"][i] if i < len(ours["top"]) else None)
+            + cells(theirs["top"][i] if i < len(theirs["top"]) else None) for i in range(n)]
+    head = ["chainrule's `Value`: function", "ms per step", "calls per step", "microgpt's `Value`: function",
+            "ms per step", "calls per step"]
+    return ["### Where microgpt's GPT step spends its time", para(f"""
+        cProfile over {ours['steps']} steps after a warm-up, collector on: {ours['total_ms']:.0f} ms a step
+        on chainrule's `Value`, {theirs['total_ms']:.0f} ms on microgpt's (both larger under the profiler
+        than without it); the functions by their own time."""), table(head, rows)]
 
 
 # --- memory, graphs, backward ----------------------------------------------------------
@@ -484,6 +641,55 @@ def why_missed(results: dict[str, Any], scale: Scale | None) -> list[str]:
 # --- the page --------------------------------------------------------------------------
 
 
+def issue22_notes(results: dict[str, Any]) -> list[str]:
+    gpt, pinned = results.get("gpt", {}), results["meta"].get("pinned", {})
+    rounds = results["meta"].get("engine_rounds", results["meta"]["rounds"])
+    out = [para(f"""
+        - Engine against engine: the rows with issue 22's targets come from a block of processes of their
+        own, run first: every implementation they compare, {rounds} fresh process(es) each, alternating (the
+        order reversed every other round), the collector on and off. Demo steps: medians of every timed
+        step of those processes; GPT steps: the median over the processes of their timed steps' CPU time
+        together. The machine is shared: look at the load in the header before reading a ratio near its
+        target.""")]
+    if gpt:
+        first = gpt["microgpt/on"][0]
+        out.append(para(f"""
+            - microgpt's GPT step: microgpt's code as the PyPI package strands-microgpt 0.1.0 ships it
+            (`strands_microgpt/engine.py`, MIT; installed with `pip install --no-deps` into
+            `bench/.envs/microgpt` and loaded alone, since the package's `__init__` imports the Strands
+            SDK), never copied into this repository. Its training loop (`MicroGPT.train_on_docs`) runs
+            unchanged; "class swapped" replaces the module's `Value` by `autograd.Value` before the model
+            is built (every helper looks the class up when it runs), "fused" also replaces its `linear`
+            by one `autograd.dots(w, x)` call, one node per output (the swap the design note measured;
+            lesson 11's model, issue 23, is not written yet). Model: microgpt's defaults, 1 layer, 16
+            embedding dimensions, 4 heads, block size 16, {first['params']:,} parameters, seed 42.
+            Data: {first['docs']} made-up names of 3 to 9 letters drawn from a-z by the bench itself
+            (`workloads.gpt_names`; the vocabulary of 27 tokens that makemore's names.txt gives): only the
+            time of a step counts, and every implementation trains on the same list. Each process runs 1
+            untimed step and then {len(first['cpu'])}; the table gives the median over the processes of
+            those steps' CPU time together."""))
+        out.append(para("""
+            - Is strands' refactor microgpt? Compared with Karpathy's gist (8627fe00): its `Value` has the
+            same slots, operations, local derivatives, recursive topological sort and `zip` loop (only
+            `grad` starts as `0.0`, not `0`, which adds up to the same bits); the model has the same shapes,
+            initialisation (std 0.08), rmsnorm, attention, ReLU MLP and separate `lm_head`; a step is the
+            same forward pass, loss `(1 / n) * sum(losses)`, `backward()` and Adam (0.85, 0.99, 1e-8, learning
+            rate decaying linearly to 0, `p.grad = 0`). It differs outside the graph: the tokenizer looks
+            characters up in a dict (the gist: `uchars.index`), the documents are shuffled when the loop
+            starts, it prints every `log_every` steps (0 here) where the gist prints every step, and the
+            learning rate decays over the steps asked for (9 here, 1,000 in the gist): other numbers for the
+            update to write, the same work. So the step timed is microgpt's step."""))
+    if "commit" in pinned:
+        out.append(para(f"""
+            - Pinned commit {pinned['commit'][:12]} (`--pinned`, `PINNED=` for make; default 507c22a, the
+            commit before the open-core refactor): `git archive` of its `autograd` and `nn` into
+            `bench/.envs/pinned-{pinned['commit'][:12]}` at run time, run by the same `workloads.py` with
+            `--src` (each of those processes reports where it imported chainrule from, and the run stops if
+            it was not there), its processes alternating with this checkout's in the demo block. Target:
+            its time over ours >= 1, at least as fast."""))
+    return out
+
+
 def header(results: dict[str, Any]) -> str:
     meta = results["meta"]
     it = meta["interpreter"]
@@ -493,21 +699,27 @@ def header(results: dict[str, Any]) -> str:
     torch = meta["torch"]
     torch_line = f"PyTorch {torch}, one thread, float64" if torch[:1].isdigit() else f"PyTorch: {torch}"
     load = ", ".join(f"{x:.2f}" for x in meta["load"])
+    p = meta.get("pinned", {})
+    pinned = (f"{p['commit'][:12]} (asked: {p['asked']}), its `autograd` and `nn` from `git archive`"
+              if "commit" in p else f"skipped ({p.get('skipped', 'not measured')})")
     return (f"Machine: {meta['machine']}  \n"
             f"Interpreter: {it['implementation']} {it['version']} ({it.get('compiler', '')}; {build}), "
             f"`{meta['python_path']}`  \n"
             f"micrograd {meta['micrograd']} from PyPI; {torch_line}; NumPy with one BLAS thread  \n"
+            f"microgpt's `Value`: {meta.get('microgpt', 'not measured')} (its `engine.py` alone); "
+            f"pinned commit: {pinned}  \n"
             f"Date: {meta['date']}; load average at the end {load} (the machine is shared: CPU times, "
             "medians)  \n"
             f"Command: `{meta['command']}`, {meta['seconds']:.0f} s, {meta['rounds']} round(s) of fresh "
-            f"processes (other Pythons: {meta['other_rounds']})")
+            f"processes (issue 22's block: {meta.get('engine_rounds', meta['rounds'])}; other Pythons: "
+            f"{meta['other_rounds']})")
 
 
 def notes(results: dict[str, Any], scale: Scale | None) -> list[str]:
     demo = results["demo"]
     mg_collect = median(demo["micrograd/off"]["collect_between_steps"])
     n_mg, n_us = len(demo["micrograd/on"]["cpu"]), len(demo["chainrule/on"]["cpu"])
-    out = [para(f"""
+    out = issue22_notes(results) + [para(f"""
         - Demo step: micrograd's demo (two moons, n = 100, MLP(2, [16, 16, 1]), hinge + 1e-4 L2, forward +
         backward + SGD update), written once (`workloads.demo_step`) and run by every scalar engine from
         the same data and initial weights. Medians of {n_mg} micrograd steps and {n_us} chainrule steps
@@ -565,7 +777,10 @@ def render(results: dict[str, Any]) -> str:
     scale = scale_summary(results["scale"])  # the sweep's and the digits' medians, for three sections
     why = why_missed(results, scale)
     parts = [
-        "# Benchmark: chainrule vs micrograd 0.1.0 and PyTorch", header(results),
+        "# Benchmark: chainrule vs microgpt's Value, micrograd 0.1.0 and PyTorch", header(results),
+        "## Engine against engine (the targets of issue 22)", issue22_table(results),
+        "### The same numbers?", issue22_numbers(results),
+        *gpt_profile_table(results),
         "## The demo step (the targets of issue 17)", demo_table(results),
         "## Memory, graphs, backward", engine_table(results),
         "## The per-node floor (plain Python, this interpreter, this run)", floor_table(results),

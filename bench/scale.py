@@ -32,7 +32,6 @@ import cProfile
 import json
 import math
 import os
-import pstats
 import sys
 import time
 from typing import Any, Callable
@@ -187,19 +186,8 @@ def run_profile(what: str, batch: int, width: int, steps: int, top: int) -> dict
         nn.fit(model, Xtr, ytr, loss="cross_entropy", optimizer=opt, epochs=steps + 2, vectorize=True,
                progress=False, callbacks=[on])
         prof.disable()
-    stats = pstats.Stats(prof)
-    rows = []
-    total = 0.0
-    for (file, line, fn), (_, ncalls, tottime, _, _) in stats.stats.items():  # type: ignore[attr-defined]
-        total += tottime
-        where = fn if file == "~" else f"{os.path.relpath(file, workloads.ROOT)}:{line}({fn})"
-        if where.startswith(".."):
-            where = f"{os.path.basename(file)}:{line}({fn})"
-        rows.append((tottime, ncalls, where))
-    rows.sort(reverse=True)
     return {"what": what, "batch": batch, "width": width, "steps": steps,
-            "total_ms": 1e3 * total / steps,
-            "top": [{"ms": 1e3 * t / steps, "calls": n / steps, "function": w} for t, n, w in rows[:top]]}
+            **workloads.profile_top(prof, steps, top)}
 
 
 def main() -> None:

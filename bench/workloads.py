@@ -18,28 +18,47 @@ with ReLU, hinge loss plus 1e-4 L2, forward + backward + SGD update per step).
     python bench/workloads.py depth --impl micrograd
     python bench/workloads.py cycle --impl chainrule
     python bench/workloads.py profile --impl chainrule-elementary
+    python bench/workloads.py gpt --impl microgpt --steps 8 [--gc off]
+    python bench/workloads.py step --impl chainrule --src bench/.envs/pinned-507c22a
 
 Implementations (``--impl``): ``micrograd``; ``chainrule`` (``nn.MLP``, one
 ``dot`` node per neuron); ``chainrule-elementary`` (``nn.MLP(fused=False)``,
 micrograd's graph node for node); ``chainrule-micrograd-style`` (micrograd's own
 ``nn.py`` code, :class:`MicrogradStyleMLP`, run on ``autograd.Value``: what a user
-following the lecture writes); ``chainrule-trace`` (the batch replay);
-``torch-scalar`` and ``torch-batched``.
+following the lecture writes); ``microgpt-micrograd-style`` (the same code on
+microgpt's ``Value``); ``chainrule-trace`` (the batch replay); ``torch-scalar`` and
+``torch-batched``. ``--src DIR`` imports chainrule's ``autograd`` and ``nn`` from
+``DIR`` instead of this checkout (``run.py`` puts an earlier commit's there, so the
+same workload measures both in one run).
+
+The ``gpt`` workload is microgpt's GPT training step (Karpathy, February 2026), its
+code unchanged, run from the refactor that the PyPI package ``strands-microgpt``
+0.1.0 ships (``strands_microgpt/engine.py``, MIT), which ``run.py`` installs into
+``bench/.envs/microgpt``; nothing of microgpt is copied here. ``--impl microgpt``
+runs it on its own ``Value``; ``chainrule`` swaps the class for ``autograd.Value``
+(the module's ``Value``, which every helper looks up at call time); ``chainrule-fused``
+swaps ``_linear`` too, for one ``autograd.dots`` call (one node per output).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import gc
 import json
 import math
 import os
+import pstats
 import random
 import sys
 import time
 from typing import Any, Callable, Iterator
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+#: Where ``autograd`` and ``nn`` are imported from: this checkout, or ``--src`` (an earlier commit's).
+SOURCE = [ROOT]
+#: microgpt's engine as strands-microgpt 0.1.0 ships it, installed by run.py (``pip install --target``).
+MICROGPT_ENGINE = os.path.join(ROOT, "bench", ".envs", "microgpt", "strands_microgpt", "engine.py")
 SIZES = [2, 16, 16, 1]
 N_POINTS = 100
 ALPHA = 1e-4
@@ -185,9 +204,35 @@ def _set_weights(model: Any, weights: list[float]) -> None:
         p.data = w
 
 
+def _use_source() -> None:
+    """Import chainrule from ``SOURCE`` (before the installed checkout: ``--src`` wins)."""
+    if SOURCE[0] not in sys.path:
+        sys.path.insert(0, SOURCE[0])
+
+
+def microgpt_engine() -> Any:
+    """microgpt's engine module (strands-microgpt's ``engine.py``), loaded by its path.
+
+    The package's ``__init__`` imports the Strands SDK; ``engine.py`` needs only the standard
+    library, so it is loaded alone, as a module of its own, once per process."""
+    import importlib.util
+
+    if "microgpt_engine" in sys.modules:
+        return sys.modules["microgpt_engine"]
+    if not os.path.exists(MICROGPT_ENGINE):
+        raise SystemExit(f"microgpt's engine is not installed at {MICROGPT_ENGINE} (bench/run.py installs "
+                         "strands-microgpt==0.1.0 there)")
+    spec = importlib.util.spec_from_file_location("microgpt_engine", MICROGPT_ENGINE)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["microgpt_engine"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 def _chainrule_model(impl: str, sizes: list[int] | None = None) -> tuple[Any, Any, str]:
     """The chainrule model of ``impl``, its Value class, and a note saying which code it is."""
-    sys.path.insert(0, ROOT)
+    _use_source()
     import autograd
 
     sizes = SIZES if sizes is None else sizes
@@ -212,7 +257,11 @@ def _micrograd_model() -> tuple[Any, Any, str]:
 
 
 def scalar_model(impl: str) -> tuple[Any, Any, str]:
-    """(model, Value class, note) for micrograd or one of chainrule's scalar implementations."""
+    """(model, Value class, note) for micrograd, microgpt's Value or one of chainrule's scalar paths."""
+    if impl == "microgpt-micrograd-style":
+        Value = microgpt_engine().Value
+        how = "micrograd's nn.py code on microgpt's Value"
+        return MicrogradStyleMLP(Value, initial_weights()), Value, how
     return _micrograd_model() if impl == "micrograd" else _chainrule_model(impl)
 
 
@@ -318,8 +367,9 @@ def trace_step(X: list, y: list, sizes: list[int] | None = None,
     model, _, _ = _chainrule_model("chainrule", sizes)
     if weights is not None:
         _set_weights(model, weights)
-    from autograd.replay import trace
+    import autograd
 
+    trace: Any = autograd.trace  # public: an earlier commit (--src) has it too, as a callable module
     tape = trace(model, len(X[0]))
     params = model.parameters()
     Xa, ya = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
@@ -344,7 +394,8 @@ def trace_step(X: list, y: list, sizes: list[int] | None = None,
 # --- the demo step ----------------------------------------------------------------------
 
 
-SCALAR_IMPLS = ("micrograd", "chainrule", "chainrule-elementary", "chainrule-micrograd-style")
+SCALAR_IMPLS = ("micrograd", "chainrule", "chainrule-elementary", "chainrule-micrograd-style",
+                "microgpt-micrograd-style")
 
 
 def make_stepper(impl: str) -> tuple[Callable[[int], float], str]:
@@ -389,7 +440,97 @@ def run_steps(impl: str, steps: int, warmup: int, gc_on: bool) -> dict:
             times.append(dt)
             cpu.append(dc)
     return {"times": times, "cpu": cpu, "losses": losses, "how": how, "gc_enabled": gc.isenabled(),
-            "collect_between_steps": collects[warmup:]}
+            "collect_between_steps": collects[warmup:], "source": _source_of(impl)}
+
+
+def _source_of(impl: str) -> str:
+    """The file the engine of ``impl`` came from (so a run from ``--src`` can be checked to be one)."""
+    module = sys.modules.get("microgpt_engine" if impl.startswith("microgpt") else
+                             "micrograd" if impl == "micrograd" else "autograd")
+    return str(getattr(module, "__file__", "")) if module else ""
+
+
+# --- microgpt's GPT ----------------------------------------------------------------------
+
+
+GPT_NAMES = 64
+GPT_NAMES_SEED = 2026
+
+
+def gpt_names(n: int = GPT_NAMES, seed: int = GPT_NAMES_SEED) -> list[str]:
+    """``n`` made-up lowercase names of 3 to 9 letters (mean 6, as in makemore's names.txt), a-z
+    drawn uniformly, every letter present: microgpt's vocabulary of 27 tokens, no download.
+
+    Only a step's time is measured, and it depends on a name's length and the vocabulary's size,
+    not on which letters a name has; every implementation trains on the same list."""
+    rng = random.Random(seed)
+    alphabet = "abcdefghijklmnopqrstuvwxyz"
+    names = ["".join(rng.choice(alphabet) for _ in range(rng.randint(3, 9))) for _ in range(n)]
+    missing = set(alphabet) - set("".join(names))
+    if missing:  # a seed that leaves a letter out would shrink the vocabulary and the step
+        raise ValueError(f"gpt_names: seed {seed} leaves out {sorted(missing)}; choose another")
+    return names
+
+
+GPT_IMPLS = {
+    "microgpt": "microgpt's code on its own Value",
+    "chainrule": "microgpt's code, its Value swapped for autograd.Value",
+    "chainrule-fused": "microgpt's code on autograd.Value, its _linear one autograd.dots call",
+}
+
+
+def run_gpt(impl: str, steps: int, warmup: int, gc_on: bool, profile: int = 0) -> dict:
+    """Time microgpt's own training loop (``MicroGPT.train_on_docs``) for ``warmup + steps`` steps.
+
+    The model is microgpt's default (1 layer, 16 embedding dimensions, 4 heads, block size 16,
+    seed 42), so every implementation starts from the same weights and trains on the same
+    documents. The loop calls back after each step (forward over one document, loss, backward,
+    Adam); each step's CPU time runs from the previous callback to this one. With the collector
+    off, one ``gc.collect()`` runs in the callback, outside the timing (it finds nothing: neither
+    engine makes reference cycles).
+
+    ``profile``: instead, cProfile the timed steps and return that many functions by their own
+    time (:func:`profile_top`)."""
+    if impl not in GPT_IMPLS:
+        raise SystemExit(f"unknown gpt implementation {impl!r}; choose from {', '.join(GPT_IMPLS)}")
+    engine = microgpt_engine()
+    if impl != "microgpt":
+        _use_source()
+        import autograd
+
+        engine.Value = autograd.Value  # microgpt's helpers look the class up at call time
+        if impl == "chainrule-fused":
+            engine._linear = lambda x, w: autograd.dots(w, x)  # one node per output, summed from 0.0
+    docs = gpt_names()
+    tokenizer = engine.Tokenizer.from_docs(docs)
+    model = engine.MicroGPT(vocab_size=tokenizer.vocab_size)
+    if not gc_on:
+        gc.disable()
+    cpu: list[float] = []
+    wall: list[float] = []
+    collects: list[float] = []
+    start = [time.process_time(), time.perf_counter()]
+    prof = cProfile.Profile() if profile else None
+
+    def after_step(step: int, loss: float) -> None:
+        if prof is not None and step == warmup - 1:  # on from the end of the warm-up to the end
+            prof.enable()
+        elif prof is not None and step == warmup + steps - 1:
+            prof.disable()
+        cpu.append(time.process_time() - start[0])
+        wall.append(time.perf_counter() - start[1])
+        if not gc_on:
+            c = time.process_time()
+            gc.collect()
+            collects.append(time.process_time() - c)
+        start[:] = [time.process_time(), time.perf_counter()]
+
+    losses = model.train_on_docs(docs, tokenizer, num_steps=warmup + steps, log_every=0, callback=after_step)
+    if prof is not None:
+        return {"how": GPT_IMPLS[impl], "steps": steps, **profile_top(prof, steps, profile)}
+    return {"cpu": cpu[warmup:], "times": wall[warmup:], "losses": losses, "how": GPT_IMPLS[impl],
+            "gc_enabled": gc.isenabled(), "collect_between_steps": collects[warmup:],
+            "params": model.num_params, "docs": len(docs), "source": _source_of(impl)}
 
 
 # --- memory, depth, dropped graphs ------------------------------------------------------
@@ -398,8 +539,10 @@ def run_steps(impl: str, steps: int, warmup: int, gc_on: bool) -> dict:
 def _value_class(impl: str) -> Any:
     if impl == "micrograd":
         from micrograd.engine import Value
+    elif impl == "microgpt":
+        Value = microgpt_engine().Value
     else:
-        sys.path.insert(0, ROOT)
+        _use_source()
         from autograd import Value
     return Value
 
@@ -537,8 +680,11 @@ def run_profile(impl: str, steps: int) -> dict:
     backward is split into the topological walk (which also resets the inner gradients) and
     the chain rule; once they change, backward is timed whole, through the public call.
     """
-    sys.path.insert(0, ROOT)
-    import autograd.core.engine as engine
+    _use_source()
+    try:
+        import autograd.core.engine as engine
+    except ImportError:  # a pinned commit from before the folders (autograd/core/) were made
+        import autograd.engine as engine  # type: ignore[no-redef]
 
     X, y = make_moons()
     model, Value, how = _chainrule_model(impl)
@@ -618,6 +764,21 @@ def run_cycle(impl: str) -> dict:
             "nodes": len(graph_nodes(demo_loss(model, X, y, Value))), "how": how}
 
 
+def profile_top(prof: cProfile.Profile, steps: int, top: int) -> dict:
+    """The ``top`` functions of a cProfile run by their own time (``tottime``), per step, with how often
+    each is called per step, and the total per step (larger under the profiler than without it)."""
+    rows, total = [], 0.0
+    for (file, line, fn), (_, ncalls, tottime, _, _) in pstats.Stats(prof).stats.items():  # type: ignore
+        total += tottime
+        where = fn if file == "~" else f"{os.path.relpath(file, ROOT)}:{line}({fn})"
+        if where.startswith(".."):
+            where = f"{os.path.basename(file)}:{line}({fn})"
+        rows.append((tottime, ncalls, where))
+    rows.sort(reverse=True)
+    return {"total_ms": 1e3 * total / steps,
+            "top": [{"ms": 1e3 * t / steps, "calls": n / steps, "function": w} for t, n, w in rows[:top]]}
+
+
 def graph_nodes(root: Any) -> list:
     """Every Value of a graph, once each, ``root`` first (any engine whose nodes list their parents in
     ``_prev``)."""
@@ -632,7 +793,8 @@ def graph_nodes(root: Any) -> list:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("workload", choices=["step", "memory", "drop", "depth", "chain", "cycle", "profile"])
+    ap.add_argument("workload",
+                    choices=["step", "gpt", "memory", "drop", "depth", "chain", "cycle", "profile"])
     ap.add_argument("--impl", required=True)
     ap.add_argument("--steps", type=int, default=3)
     ap.add_argument("--warmup", type=int, default=0)
@@ -640,10 +802,16 @@ def main() -> None:
     ap.add_argument("-n", type=int, default=100_000)
     ap.add_argument("--passes", default="10,100,1000", help="drop: where to read the memory")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--top", type=int, default=0, help="gpt: cProfile, the functions by their own time")
+    ap.add_argument("--src", default=ROOT,
+                    help="import autograd and nn from this folder (an earlier commit's)")
     a = ap.parse_args()
+    SOURCE[0] = os.path.abspath(a.src)
     gc_on = a.gc == "on"
     if a.workload == "step":
         result = run_steps(a.impl, a.steps, a.warmup, gc_on)
+    elif a.workload == "gpt":
+        result = run_gpt(a.impl, a.steps, a.warmup, gc_on, a.top)
     elif a.workload == "memory":
         result = run_memory(a.impl, a.n)
     elif a.workload == "drop":
