@@ -33,9 +33,9 @@ from typing import Any, NoReturn
 
 from . import __version__
 from .core.engine import Value
-from .core.ops import fmt
+from .core.ops import exact_number
 from .parse import MAX_LENGTH, FormulaError, ParsedFormula, function_list, parse
-from .see.formula import format_number as _short  # the one number format of every tool
+from .see.text import format_number
 
 __all__ = ["main", "build_parser", "render_graph", "write_file", "positive_int", "UsageError", "RunError"]
 
@@ -221,7 +221,7 @@ def _read_values(pairs: Sequence[str]) -> dict[str, float]:
         if not math.isfinite(x):
             raise UsageError(f"{pair!r}: the value of {name} must be a finite number, got {text!r}")
         if name in values:
-            raise UsageError(f"{name} is given twice ({name}={fmt(values[name])} and {pair})")
+            raise UsageError(f"{name} is given twice ({name}={exact_number(values[name])} and {pair})")
         values[name] = x
     return values
 
@@ -257,10 +257,10 @@ def _build(formula_text: str, pairs: Sequence[str]) -> tuple[ParsedFormula, Valu
 
 def _summary(formula: ParsedFormula, out: Value) -> list[str]:
     name = f"{out.label} = " if out._prev and out.label else ""
-    lines = [f"{name}{formula.text} = {_short(out.data)}"]
+    lines = [f"{name}{formula.text} = {format_number(out.data)}"]
     if formula.names:
         d = out.label if out._prev and out.label else formula.text
-        grads = ", ".join(f"d{d}/d{n} = {_short(formula.leaves[n].grad)}" for n in formula.names)
+        grads = ", ".join(f"d{d}/d{n} = {format_number(formula.leaves[n].grad)}" for n in formula.names)
         lines.append(f"gradients: {grads}")
     return lines
 
@@ -319,7 +319,7 @@ def _pipe(graph: Any, fmt_: str, timeout: float | None = None) -> bytes:
     many ranks) keep ``dot`` busy for minutes. Here ``dot`` is stopped after
     ``timeout`` seconds (default :data:`RENDER_TIMEOUT`) with a message instead.
     """
-    from .see.draw import INSTALL_HINT
+    from .see.html import INSTALL_HINT
 
     timeout = RENDER_TIMEOUT if timeout is None else timeout
     try:

@@ -32,7 +32,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from autograd import Value, no_grad
-from autograd.see.formula import format_number, grad_number
+from autograd.core.walk import grad_number
+from autograd.see.text import format_number
 
 from ..module import Layer, Module, Neuron
 
@@ -93,7 +94,8 @@ def draw_network(
     Display it in Jupyter as a cell's last expression, or save it with
     ``.render(outfile='network.png', cleanup=True)``. Needs Graphviz.
     """
-    from autograd.see.draw import Graph, dot_text  # Graphviz's Python package: loaded when a picture is made
+    from autograd.see.draw import Graph  # Graphviz's Python package: loaded when a picture is made
+    from autograd.see.text import dot_text
 
     layers = network_layers(model)
     if show not in ("weight", "grad"):

@@ -20,8 +20,9 @@ import pytest
 
 import autograd
 from autograd import Value, backward_steps, explain, formula, grad, jvp
+from autograd.core.walk import graph_order
 from autograd.see.draw import draw_dot
-from autograd.see.formula import graph_order, node_names
+from autograd.see.names import node_names
 
 SMALL, LARGE = 10_000, 100_000
 #: Linear: about 10 (13 to 22 measured on a shared 2-core machine); quadratic: 100.

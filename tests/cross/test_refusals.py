@@ -29,8 +29,8 @@ import pytest
 import nn
 from autograd import Value, backward_steps, explain, formula, grad, jvp
 from autograd.core.ops import ADD
+from autograd.core.walk import local_numbers
 from autograd.see.draw import draw_dot
-from autograd.see.formula import local_numbers
 from nn.train import accuracy
 from tests.support.helpers import named_buffers, run_cli, same
 from tests.support.lecture import lecture_L

@@ -8,8 +8,11 @@ import graphviz
 import pytest
 
 from autograd import Value, dot, explain, topological_order
-from autograd.see.draw import DotNotFoundError, Graph, draw_dot, neuron_groups
-from autograd.see.formula import format_number, node_names
+from autograd.see.draw import Graph, draw_dot
+from autograd.see.html import DotNotFoundError
+from autograd.see.names import node_names
+from autograd.see.text import format_number
+from nn.naming import neuron_groups
 from tests.support.lecture import lecture_L
 
 

@@ -32,7 +32,7 @@ import nn
 from autograd import Value, explain, formula, play
 from autograd.see.display import value_html
 from autograd.see.draw import draw_dot
-from autograd.see.formula import printable
+from autograd.see.text import printable
 from nn.see.display import history_html, module_html
 from nn.train import History
 
