@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from . import __version__
+from .core.checks import count
 from .core.engine import Value
 from .core.ops import exact_number
 from .parse import MAX_LENGTH, FormulaError, ParsedFormula, function_list, parse
@@ -87,8 +88,7 @@ def build_parser(commands: Sequence[Callable[[Any], None]] | None = None) -> arg
         description="Evaluate the formula with the given values, run backward, and render the graph: "
         "one box per value with its data and grad, one oval per operation.",
     )
-    draw.add_argument("formula", help=_formula_help())
-    draw.add_argument("values", nargs="*", metavar="name=value", help=_VALUES_HELP)
+    _formula_arguments(draw)
     draw.add_argument("-o", "--output", metavar="PATH",
                       help="where to write the picture (default: graph.svg, or graph.png with --format png)")
     draw.add_argument("--format", choices=("svg", "png"),
@@ -103,8 +103,7 @@ def build_parser(commands: Sequence[Callable[[Any], None]] | None = None) -> arg
         description="List every path from one input to the output, the local derivative on each edge, "
         "each path's product and their sum, which is the gradient backward() computes.",
     )
-    explain.add_argument("formula", help=_formula_help())
-    explain.add_argument("values", nargs="*", metavar="name=value", help=_VALUES_HELP)
+    _formula_arguments(explain)
     explain.add_argument("--wrt", required=True, metavar="NAME",
                          help="the input to differentiate with respect to (one of the formula's names)")
     explain.add_argument("--markdown", action="store_true",
@@ -120,15 +119,23 @@ def build_parser(commands: Sequence[Callable[[Any], None]] | None = None) -> arg
     return parser
 
 
+def _formula_arguments(command: argparse.ArgumentParser) -> None:
+    """The arguments every subcommand on a formula takes: the formula, then its values."""
+    command.add_argument("formula", help=_formula_help())
+    command.add_argument("values", nargs="*", metavar="name=value", help=_VALUES_HELP)
+
+
 def positive_int(text: str) -> int:
-    """An argparse type: a whole number >= 1."""
+    """An argparse type: a whole number >= 1, checked as every count is (:func:`autograd.core.checks.count`),
+    with the message argparse writes after the option's name."""
     try:
         n = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {n}")
-    return n
+    try:
+        return count(PROG, "N", n)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {n}") from None
 
 
 def main(argv: Sequence[str] | None = None, commands: Sequence[Callable[[Any], None]] | None = None) -> int:

@@ -41,6 +41,10 @@ def _numpy() -> Any:
 class Op(str):
     """One operation (see the module docstring); its string value is the label graphs draw.
 
+    An op is a ``str`` subclass, so it compares (and hashes) by that label: ``MUL == '*'`` is
+    True, and a node made by hand with ``_op='*'`` reads like one made by ``*``. Tell the table's
+    ops apart by identity (``v._op is MUL``) or by ``name``, never by ``==``.
+
     Also: ``text``/``latex`` (argument strings in, a formula out), ``precedence`` and ``parens``
     (where operands need parentheses), ``in_formulas``, ``arity`` (None: any number of inputs, as
     ``dot``), ``exponent`` (the k of ``a ** k``)."""

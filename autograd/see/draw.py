@@ -169,7 +169,7 @@ def draw_dot(
     check_style("draw_dot", rankdir, color)
     choice("draw_dot", "collapse", collapse, (None, "neuron"))
     if max_nodes is not None:
-        max_nodes = count("draw_dot", "max_nodes (or None)", max_nodes)
+        max_nodes = count("draw_dot", "max_nodes", max_nodes, or_none=True)
     flag("draw_dot", edge_labels=edge_labels, cluster=cluster)
     if not isinstance(format, str):
         raise TypeError(f"draw_dot: format must be a str such as 'svg' or 'png', got {type(format).__name__}")

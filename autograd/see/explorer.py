@@ -12,7 +12,7 @@ gradient, and the graph is drawn again (as :func:`autograd.draw_dot` draws it,
 with ``edge_labels=True`` and ``color='grad'``): each box shows its value and
 its gradient, each edge its local derivative. Above it, a line gives the output
 and its gradient with respect to every input, in the same number format as the
-picture (:func:`autograd.see.formula.format_number`). An input is a number (the
+picture (:func:`autograd.see.text.format_number`). An input is a number (the
 slider spans -5..5, or wider for a larger number, in steps of 0.1) or a tuple
 ``(value, low, high)`` or ``(value, low, high, step)``.
 

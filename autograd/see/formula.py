@@ -236,7 +236,7 @@ def formula(
     """
     _check_value("formula", "v", v)
     if max_chars is not None:
-        max_chars = count("formula", "max_chars (or None)", max_chars)
+        max_chars = count("formula", "max_chars", max_chars, or_none=True)
     if latex_names is not None and not isinstance(latex_names, Mapping):
         raise TypeError(f"formula: latex_names must be a dict from Values to LaTeX, got "
                         f"{type(latex_names).__name__}")

@@ -286,9 +286,9 @@ def play(
     """
     if not isinstance(output, Value):
         raise TypeError(f"play: output must be a Value, got {type(output).__name__}: {output!r:.80}")
-    interval = real("play", "interval (seconds)", interval, low=0.0, low_open=True)
+    interval = real("play", "interval", interval, low=0.0, low_open=True)
     if max_steps is not None:
-        max_steps = count("play", "max_steps (or None)", max_steps)
+        max_steps = count("play", "max_steps", max_steps, or_none=True)
     check_style("draw_dot", rankdir, color)  # the options play passes on to draw_dot, checked as it does
     flag("draw_dot", edge_labels=edge_labels)
     order = graph_order(output, "play")

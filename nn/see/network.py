@@ -17,7 +17,7 @@ wider and deeper for a larger one, all on one scale for the whole network (so
 layers can be compared: vanishing gradients show as faint columns of edges).
 ``show='grad'`` does the same with each weight's gradient. Hovering over an
 edge or a neuron in Jupyter names it and gives its numbers, written as every
-picture writes them (:func:`autograd.see.formula.format_number`).
+picture writes them (:func:`autograd.see.text.format_number`).
 
 It draws :class:`nn.Neuron`, :class:`nn.Layer`, :class:`nn.MLP` and any module
 whose ``layers`` are ``nn.Layer`` s. The result is a :class:`autograd.see.draw.Graph`
