@@ -32,10 +32,11 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from . import __version__
+from .core.checks import count
 from .core.engine import Value
-from .core.ops import fmt
+from .core.ops import exact_number
 from .parse import MAX_LENGTH, FormulaError, ParsedFormula, function_list, parse
-from .see.formula import format_number as _short  # the one number format of every tool
+from .see.text import format_number
 
 __all__ = ["main", "build_parser", "render_graph", "write_file", "positive_int", "UsageError", "RunError"]
 
@@ -87,8 +88,7 @@ def build_parser(commands: Sequence[Callable[[Any], None]] | None = None) -> arg
         description="Evaluate the formula with the given values, run backward, and render the graph: "
         "one box per value with its data and grad, one oval per operation.",
     )
-    draw.add_argument("formula", help=_formula_help())
-    draw.add_argument("values", nargs="*", metavar="name=value", help=_VALUES_HELP)
+    _formula_arguments(draw)
     draw.add_argument("-o", "--output", metavar="PATH",
                       help="where to write the picture (default: graph.svg, or graph.png with --format png)")
     draw.add_argument("--format", choices=("svg", "png"),
@@ -103,8 +103,7 @@ def build_parser(commands: Sequence[Callable[[Any], None]] | None = None) -> arg
         description="List every path from one input to the output, the local derivative on each edge, "
         "each path's product and their sum, which is the gradient backward() computes.",
     )
-    explain.add_argument("formula", help=_formula_help())
-    explain.add_argument("values", nargs="*", metavar="name=value", help=_VALUES_HELP)
+    _formula_arguments(explain)
     explain.add_argument("--wrt", required=True, metavar="NAME",
                          help="the input to differentiate with respect to (one of the formula's names)")
     explain.add_argument("--markdown", action="store_true",
@@ -120,15 +119,23 @@ def build_parser(commands: Sequence[Callable[[Any], None]] | None = None) -> arg
     return parser
 
 
+def _formula_arguments(command: argparse.ArgumentParser) -> None:
+    """The arguments every subcommand on a formula takes: the formula, then its values."""
+    command.add_argument("formula", help=_formula_help())
+    command.add_argument("values", nargs="*", metavar="name=value", help=_VALUES_HELP)
+
+
 def positive_int(text: str) -> int:
-    """An argparse type: a whole number >= 1."""
+    """An argparse type: a whole number >= 1, checked as every count is (:func:`autograd.core.checks.count`),
+    with the message argparse writes after the option's name."""
     try:
         n = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {n}")
-    return n
+    try:
+        return count(PROG, "N", n)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {n}") from None
 
 
 def main(argv: Sequence[str] | None = None, commands: Sequence[Callable[[Any], None]] | None = None) -> int:
@@ -221,7 +228,7 @@ def _read_values(pairs: Sequence[str]) -> dict[str, float]:
         if not math.isfinite(x):
             raise UsageError(f"{pair!r}: the value of {name} must be a finite number, got {text!r}")
         if name in values:
-            raise UsageError(f"{name} is given twice ({name}={fmt(values[name])} and {pair})")
+            raise UsageError(f"{name} is given twice ({name}={exact_number(values[name])} and {pair})")
         values[name] = x
     return values
 
@@ -257,10 +264,10 @@ def _build(formula_text: str, pairs: Sequence[str]) -> tuple[ParsedFormula, Valu
 
 def _summary(formula: ParsedFormula, out: Value) -> list[str]:
     name = f"{out.label} = " if out._prev and out.label else ""
-    lines = [f"{name}{formula.text} = {_short(out.data)}"]
+    lines = [f"{name}{formula.text} = {format_number(out.data)}"]
     if formula.names:
         d = out.label if out._prev and out.label else formula.text
-        grads = ", ".join(f"d{d}/d{n} = {_short(formula.leaves[n].grad)}" for n in formula.names)
+        grads = ", ".join(f"d{d}/d{n} = {format_number(formula.leaves[n].grad)}" for n in formula.names)
         lines.append(f"gradients: {grads}")
     return lines
 
@@ -319,7 +326,7 @@ def _pipe(graph: Any, fmt_: str, timeout: float | None = None) -> bytes:
     many ranks) keep ``dot`` busy for minutes. Here ``dot`` is stopped after
     ``timeout`` seconds (default :data:`RENDER_TIMEOUT`) with a message instead.
     """
-    from .see.draw import INSTALL_HINT
+    from .see.html import INSTALL_HINT
 
     timeout = RENDER_TIMEOUT if timeout is None else timeout
     try:

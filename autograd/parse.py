@@ -389,10 +389,10 @@ class _Reader:
         if abs(k) > MAX_EXPONENT:
             start, end = self.span(node)
             part = self.text[start:end]
-            shown = part if part.strip() == ops.fmt(k) else f"{part} = {ops.fmt(k)}"
+            shown = part if part.strip() == ops.exact_number(k) else f"{part} = {ops.exact_number(k)}"
             raise FormulaError(
                 f"the exponent {shown} is too large: a constant exponent must lie within "
-                f"+-{ops.fmt(MAX_EXPONENT)} (beyond that, powers overflow a float)",
+                f"+-{ops.exact_number(MAX_EXPONENT)} (beyond that, powers overflow a float)",
                 self.text, start, end,
             )
 

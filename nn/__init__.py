@@ -26,7 +26,7 @@ The pieces:
 * :func:`nn.save` / :func:`nn.load`: safe JSON model files.
 """
 
-from . import blocks, data, losses, optim
+from . import blocks, data, losses, naming, optim  # noqa: F401  (naming: draw_dot groups by nn's names)
 from .blocks import RNN, BatchNorm, LayerNorm, Residual, RNNCell, Sequential
 from .bridge import from_torch, to_torch
 from .io import load, save

@@ -50,7 +50,7 @@ from typing import Any, Self
 
 from autograd import Value, dots, no_grad, sqrt
 from autograd.core.engine import gc_paused
-from autograd.see.formula import grad_number
+from autograd.core.walk import grad_number
 
 from .module import (
     ACTIVATIONS,

@@ -32,7 +32,7 @@ from typing import Any
 
 from autograd import Value, no_grad
 from autograd.core.extras import need
-from autograd.see.formula import grad_number
+from autograd.core.walk import grad_number
 
 from . import losses as _losses
 from .blocks import RNN, sizes

@@ -27,9 +27,11 @@ def _kind(x: Any) -> str:
     return f"{type(x).__name__}: {x!r:.60}"
 
 
-def count(where: str, name: str, n: Any, least: int = 1) -> int:
-    """``n`` as an int >= ``least`` (NumPy integers too)."""
+def count(where: str, name: str, n: Any, least: int = 1, *, or_none: bool = False) -> int:
+    """``n`` as an int >= ``least`` (NumPy integers too). ``or_none=True`` is for a limit that None
+    lifts (``max_nodes=None``): the caller passes None on, and the message offers it."""
     expected = "a positive integer" if least == 1 else f"an integer >= {least}"
+    expected += " or None" if or_none else ""
     if isinstance(n, bool) or not isinstance(n, numbers.Integral):
         raise TypeError(f"{where}: {name} must be {expected}, got {_kind(n)}")
     if n < least:

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any, Iterable
 
-__all__ = ["Op", "OPS", "define_op", "op_named", "pow_const", "fmt", "ADD", "SUB", "MUL", "DIV",
+__all__ = ["Op", "OPS", "define_op", "op_named", "pow_const", "exact_number", "ADD", "SUB", "MUL", "DIV",
            "NEG", "POW", "EXP", "LOG", "TANH", "SIGMOID", "SOFTPLUS", "RELU", "ABS", "SQRT", "SIN", "COS",
            "DOT", "STEP", "SIGN", "LOG_BASE", "exp", "log", "tanh", "sigmoid", "softplus", "relu", "sqrt",
            "sin", "cos", "power"]
@@ -40,6 +40,10 @@ def _numpy() -> Any:
 
 class Op(str):
     """One operation (see the module docstring); its string value is the label graphs draw.
+
+    An op is a ``str`` subclass, so it compares (and hashes) by that label: ``MUL == '*'`` is
+    True, and a node made by hand with ``_op='*'`` reads like one made by ``*``. Tell the table's
+    ops apart by identity (``v._op is MUL``) or by ``name``, never by ``==``.
 
     Also: ``text``/``latex`` (argument strings in, a formula out), ``precedence`` and ``parens``
     (where operands need parentheses), ``in_formulas``, ``arity`` (None: any number of inputs, as
@@ -183,8 +187,13 @@ def _builtin(op: Op) -> Op:
     return op
 
 
-def fmt(x: float) -> str:
-    """A number as a label writes it: ``2`` for 2.0, ``0.5`` for 0.5 (exact, as ``repr``)."""
+def exact_number(x: float) -> str:
+    """A number written exactly: ``2`` for 2.0, ``0.5`` for 0.5, ``0.1234567`` in full (as ``repr``).
+
+    Why a second way of writing numbers, beside :func:`autograd.see.text.format_number` (4 significant
+    digits, what the pictures show): an op's label names its constant (``**3``, ``**-0.5``), a
+    formula's constants and an error's numbers must be the very numbers computed with, and the core
+    imports nothing outside the core. Rounded numbers are for reading; these are for meaning."""
     return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(float(x))
 
 
@@ -345,13 +354,13 @@ def pow_const(k: float) -> Op:
     d/da = k * a**(k-1), built from the op for k - 1, so derivatives of every order follow.
     """
     k = float(k)
-    label = fmt(k)
+    label = exact_number(k)
     local = (lambda out, a: (0.0,)) if k == 0 else (lambda out, a: (1.0,)) if k == 1 else \
         (lambda out, a: (2.0 * a,)) if k == 2 else (lambda out, a: (k * pow_const(k - 1.0)(a),))
     return Op("pow", lambda a: _pow(a, k), local, label=f"**{label}", precedence=4, exponent=k,
               vectorized=lambda a: _numpy().power(a, k), text=lambda xs: f"{xs[0]}**{label}",
               parens=_pow_parens, latex=lambda xs: f"{{{xs[0]}}}^{{{label}}}",
-              doc=f"a ** {label}.  d/da = {label} * a**{fmt(k - 1.0)}.")
+              doc=f"a ** {label}.  d/da = {label} * a**{exact_number(k - 1.0)}.")
 
 
 EXP = _builtin(Op("exp", _exp, lambda out, a: (out,), vectorized=_np("exp"), **_call("\\exp"),

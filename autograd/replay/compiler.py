@@ -243,7 +243,8 @@ class DotGroup:
 
     def backward_checked(self, bufs: list[Array], grads: list[Array | None]) -> None:
         """Special numbers: what ``backward()`` does node by node, where a dot whose gradient is 0
-        sends nothing (so ``0 * inf`` makes no NaN), each example's share kept apart until the leaves."""
+        sends nothing (so ``0 * inf`` makes no NaN), each example's contribution kept apart until
+        the leaves."""
         g: Array = grads[self.out]
         live = (g != 0)[:, :, None]
         todo = []

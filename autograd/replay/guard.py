@@ -21,6 +21,7 @@ from typing import Any
 
 from ..core import engine
 from ..core.engine import Value
+from ..core.ops import Op
 
 __all__ = ["UntraceableError", "Traced", "Placeholder", "Recorder"]
 
@@ -109,7 +110,7 @@ class Placeholder(Traced):
         self.grad = 0.0
         self.label = f"x[{index}]"
         self._prev = ()
-        self._op = ""
+        self._op: Op | str = ""  # a leaf: no op (ops are str subclasses, compared by label)
         self.index = index
 
     def __repr__(self) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..core import engine
+from ..core.checks import count
 from ..core.engine import Value
 from .compiler import Compiler, DotGroup, Elementwise, accumulate
 from .guard import Placeholder, Recorder, UntraceableError
@@ -124,7 +125,7 @@ class Tape:
         batch = self._batch
         G = self._check_grad_out(grad_out, batch)
         needs = self._needs_input_grad if input_grad else self._needs_grad
-        # One row per example for every block but the leaves' (block 1): a share computed from
+        # One row per example for every block but the leaves' (block 1): a contribution computed from
         # parameters only is kept per example, as backward() would, until it reaches a leaf.
         grads: list[Array | None] = [np.zeros((1 if i == 1 else batch, buf.shape[1])) if need else None
                                      for i, (buf, need) in enumerate(zip(bufs, needs))]
@@ -186,8 +187,7 @@ def trace(fn: Callable[[list[Value]], Any], n_inputs: int, example: Sequence[flo
     a typical row of your data if ``fn`` takes a log or a square root that 0.5
     would break. See the module docstring for what is captured and what is frozen.
     """
-    if isinstance(n_inputs, bool) or not isinstance(n_inputs, int) or n_inputs < 0:
-        raise ValueError(f"trace: n_inputs must be an integer >= 0, got {n_inputs!r:.60}")
+    n_inputs = count("trace", "n_inputs", n_inputs, least=0)
     if not callable(fn):
         raise TypeError(f"trace: fn must be a function of a list of inputs, got {type(fn).__name__}")
     row = [0.5] * n_inputs if example is None else list(example)

@@ -4,19 +4,18 @@ A Value left as the last expression of a cell shows as the box a graph draws for
 it (``label | data | grad``); ``repr`` stays the plain ``Value(data=..., grad=...)``.
 The colours come from the page (``currentColor``), so the box reads in light and
 dark themes alike, and numbers are written as every picture writes them
-(:func:`autograd.see.formula.format_number`). :func:`html_table` is the small table the
+(:func:`autograd.see.text.format_number`). :func:`html_table` is the small table the
 ``nn`` displays use.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from typing import Any
 
-from .formula import format_number, printable
+from .text import html_text, shown
 
-__all__ = ["value_html", "html_table", "html_text", "shown"]
+__all__ = ["value_html", "html_table"]
 
 _BOX = ("display:inline-block;border:1px solid currentColor;border-radius:4px;"
         "font-family:Menlo,Consolas,monospace;font-size:13px;line-height:1.6")
@@ -27,24 +26,10 @@ _RULE = "border-left:1px solid currentColor"
 def value_html(v: Any) -> str:
     """The HTML box of one Value."""
     cells = [html_text(v.label)] if v.label else []
-    cells += [f"data {html.escape(shown(v.data))}", f"grad {html.escape(shown(v.grad))}"]
+    cells += [f"data {html_text(shown(v.data))}", f"grad {html_text(shown(v.grad))}"]
     spans = "".join(f'<span style="{_CELL}{";" + _RULE if i else ""}">{c}</span>'
                     for i, c in enumerate(cells))
-    return f'<span style="{_BOX}" title="{html.escape(repr(v))}">{spans}</span>'
-
-
-def shown(x: Any) -> str:
-    """A number as :func:`autograd.see.formula.format_number` writes it; anything else (a gradient set to
-    None) as its repr, since a display shows what is there rather than failing."""
-    try:
-        return format_number(x)
-    except TypeError:
-        return f"{x!r:.40}"
-
-
-def html_text(x: Any) -> str:
-    """``str(x)`` as HTML text: escaped, and control characters shown (autograd.see.formula.printable)."""
-    return html.escape(printable(str(x)))
+    return f'<span style="{_BOX}" title="{html_text(repr(v))}">{spans}</span>'
 
 
 def html_table(header: Sequence[str], rows: Sequence[Sequence[Any]], caption: str = "") -> str:

@@ -18,31 +18,23 @@ backward itself, one edge at a time.
 
 Every local derivative comes from the op table (``op.local``), evaluated on
 the numbers of the graph and, for the symbolic form, on stand-ins named after
-the inputs. Nodes are called by :func:`autograd.see.formula.node_names`, the names
+the inputs. Nodes are called by :func:`autograd.see.names.node_names`, the names
 ``draw_dot`` and the player draw in their boxes, and numbers are written by
-:func:`autograd.see.formula.format_number`, as in the pictures.
+:func:`autograd.see.text.format_number`, as in the pictures.
 """
 
 from __future__ import annotations
 
 import math
-import numbers
-import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+from ..core.checks import count
 from ..core.engine import Value, grad
-from .formula import (
-    Formula,
-    format_number,
-    graph_order,
-    local_numbers,
-    node_latex_names,
-    node_names,
-    printable,
-    symbolic_local,
-    wrap_name,
-)
+from ..core.walk import graph_order, local_numbers
+from .formula import Formula
+from .names import node_latex_names, node_names, symbolic_local, wrap_name
+from .text import code_span, format_number, tex_text
 
 __all__ = ["explain", "Explanation", "EdgeTerm", "NodeTerm", "backward_steps", "Step"]
 
@@ -50,12 +42,9 @@ __all__ = ["explain", "Explanation", "EdgeTerm", "NodeTerm", "backward_steps", "
 _SHOWN = 100  # nodes of the per-node form written out; the rest stay in Explanation.per_node
 
 
-_num = format_number  # the one way every tool writes a number
-
-
 def _factor(x: float) -> str:
     """A number as a factor of a product: negatives in parentheses."""
-    s = _num(x)
+    s = format_number(x)
     return f"({s})" if s.startswith("-") else s
 
 
@@ -106,8 +95,8 @@ class Explanation:
 
     def _edge_text(self, e: EdgeTerm) -> str:
         arg = f" (argument {e.index + 1})" if e.child._prev.count(e.parent) > 1 else ""
-        rule = f" = {e.rule.text}" if e.rule is not None and e.rule.text != _num(e.local) else ""
-        return f"{self._d(e.child, e.parent)}{arg}{rule} = {_num(e.local)}"
+        rule = f" = {e.rule.text}" if e.rule is not None and e.rule.text != format_number(e.local) else ""
+        return f"{self._d(e.child, e.parent)}{arg}{rule} = {format_number(e.local)}"
 
     def _path_route(self, path: tuple[EdgeTerm, ...]) -> str:
         nodes = [self.wrt] + [e.child for e in reversed(path)]
@@ -124,8 +113,9 @@ class Explanation:
                 lines += ["", f"path {k + 1}: {self._path_route(path)}"]
                 lines += [f"  {self._edge_text(e)}" for e in path]
                 factors = " × ".join(_factor(e.local) for e in path) or "1 (the output itself)"
-                lines.append(f"  product: {factors} = {_num(prod)}{_ZERO_NOTE if _stopped(path) else ''}")
-            lines += ["", f"sum over paths: {d} = {_num(self.gradient)}"]
+                note = _ZERO_NOTE if _stopped(path) else ""
+                lines.append(f"  product: {factors} = {format_number(prod)}{note}")
+            lines += ["", f"sum over paths: {d} = {format_number(self.gradient)}"]
         else:
             lines.append(f"{d}: {self.n_paths} paths lead from {self.names[self.wrt]} to "
                          f"{self.names[self.output]}, too many to list (max_paths). The per-node form "
@@ -136,8 +126,8 @@ class Explanation:
             for t in self._shown():
                 lines.append(self._node_text(t) if t is not None else
                              f"... {len(self.per_node) - _SHOWN} more nodes (all in .per_node) ...")
-            lines += ["", f"so {d} = {_num(self.gradient)}"]
-        lines.append(f"backward() gives {d} = {_num(self.backward_gradient)}")
+            lines += ["", f"so {d} = {format_number(self.gradient)}"]
+        lines.append(f"backward() gives {d} = {format_number(self.backward_gradient)}")
         return "\n".join(lines)
 
     def _shown(self) -> list[NodeTerm | None]:
@@ -152,7 +142,7 @@ class Explanation:
             return f"{d} = 1 (the output itself)"
         symbols = " + ".join(f"{self._d(self.output, c)} × {self._d(c, t.node)}" for c, _, _, _ in t.terms)
         numbers = " + ".join(f"{_factor(g)} × {_factor(l)}" for _, _, g, l in t.terms)
-        return f"{d} = {symbols} = {numbers} = {_num(t.total)}"
+        return f"{d} = {symbols} = {numbers} = {format_number(t.total)}"
 
     def __repr__(self) -> str:
         return str(self)  # at a Python prompt, the whole explanation
@@ -164,8 +154,8 @@ class Explanation:
                 f"{{\\partial {self.latex_names[bottom]}}}")
 
     def _edge_latex(self, e: EdgeTerm) -> str:
-        rule = f" = {e.rule.latex}" if e.rule is not None and e.rule.text != _num(e.local) else ""
-        return f"{self._ld(e.child, e.parent)}{rule} = {_num(e.local)}"
+        rule = f" = {e.rule.latex}" if e.rule is not None and e.rule.text != format_number(e.local) else ""
+        return f"{self._ld(e.child, e.parent)}{rule} = {format_number(e.local)}"
 
     def _latex_lines(self) -> list[str]:
         d = self._ld(self.output, self.wrt)
@@ -174,9 +164,9 @@ class Explanation:
             for path, prod in zip(self.paths, self.products or []):
                 symbols = " ".join(self._ld(e.child, e.parent) for e in path) or "1"
                 factors = " \\cdot ".join(_factor(e.local) for e in path) or "1"
-                rows.append(f"&\\text{{{_tex_text(self._path_route(path))}:}} && {symbols} = {factors} = "
-                            f"{_num(prod)}")
-            rows.append(f"{d} &= \\text{{sum over paths}} && = {_num(self.gradient)}")
+                rows.append(f"&\\text{{{tex_text(self._path_route(path))}:}} && {symbols} = {factors} = "
+                            f"{format_number(prod)}")
+            rows.append(f"{d} &= \\text{{sum over paths}} && = {format_number(self.gradient)}")
         else:
             for t in self._shown():
                 if t is None:
@@ -186,7 +176,8 @@ class Explanation:
                     continue
                 symbols = " + ".join(f"{self._ld(self.output, c)} {self._ld(c, t.node)}" for c, *_ in t.terms)
                 numbers = " + ".join(f"{_factor(g)} \\cdot {_factor(l)}" for _, _, g, l in t.terms)
-                rows.append(f"{self._ld(self.output, t.node)} &= {symbols} && = {numbers} = {_num(t.total)}")
+                total = format_number(t.total)
+                rows.append(f"{self._ld(self.output, t.node)} &= {symbols} && = {numbers} = {total}")
         return rows
 
     def _repr_latex_(self) -> str:
@@ -198,39 +189,23 @@ class Explanation:
         if self.paths is not None:
             plural = "s" if self.n_paths != 1 else ""
             out.append(f"${d}$ is a sum over the **{self.n_paths} path{plural}** from "
-                       f"{_code(self.names[self.wrt])} to {_code(self.names[self.output])} of the product "
-                       "of the local derivatives along each path.\n")
+                       f"{code_span(self.names[self.wrt])} to {code_span(self.names[self.output])} of the "
+                       "product of the local derivatives along each path.\n")
             for k, (path, prod) in enumerate(zip(self.paths, self.products or [])):
-                out.append(f"{k + 1}. {_code(self._path_route(path))}")
+                out.append(f"{k + 1}. {code_span(self._path_route(path))}")
                 for e in path:
                     out.append(f"    - ${self._edge_latex(e)}$")
                 factors = " \\cdot ".join(_factor(e.local) for e in path) or "1"
-                out.append(f"    - product: ${factors} = {_num(prod)}${_ZERO_NOTE if _stopped(path) else ''}")
-            out.append(f"\n**Sum over paths:** ${d} = {_num(self.gradient)}$")
+                note = _ZERO_NOTE if _stopped(path) else ""
+                out.append(f"    - product: ${factors} = {format_number(prod)}${note}")
+            out.append(f"\n**Sum over paths:** ${d} = {format_number(self.gradient)}$")
         else:
-            out.append(f"{self.n_paths} paths lead from {_code(self.names[self.wrt])} to "
-                       f"{_code(self.names[self.output])}: too many to list. Per-node form, "
+            out.append(f"{self.n_paths} paths lead from {code_span(self.names[self.wrt])} to "
+                       f"{code_span(self.names[self.output])}: too many to list. Per-node form, "
                        "from the output down:\n")
             out.append("$$\\begin{aligned}" + " \\\\ ".join(self._latex_lines()) + "\\end{aligned}$$")
-        out.append(f"\n`backward()` gives ${d} = {_num(self.backward_gradient)}$")
+        out.append(f"\n`backward()` gives ${d} = {format_number(self.backward_gradient)}$")
         return "\n".join(out)
-
-
-def _code(text: str) -> str:
-    """``text`` as a Markdown code span, whatever it holds: its fence is longer than any run of
-    backticks inside, and Markdown shows a code span's ``<`` and ``&`` as they are."""
-    text = printable(text)  # a line break (two, a blank line) would end the span, and its paragraph
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
-
-
-def _tex_text(s: str) -> str:
-    """Text for ``\\text{...}``: LaTeX's special characters escaped or dropped, ``<`` and ``>`` as math."""
-    special = {"\\": "", "{": "", "}": "", "_": "\\_", "&": "\\&", "%": "\\%", "#": "\\#", "$": "\\$",
-               "<": "$\\lt$", ">": "$\\gt$", "→": "$\\to$", "^": "", "~": ""}
-    return "".join(special.get(ch, ch) for ch in printable(s))
 
 
 def _product(path: tuple[EdgeTerm, ...]) -> float:
@@ -274,11 +249,7 @@ def explain(output: Value, wrt: Value, *, max_paths: int = 32) -> Explanation:
         raise TypeError(f"explain: output must be a Value, got {type(output).__name__}: {output!r:.80}")
     if not isinstance(wrt, Value):
         raise TypeError(f"explain: wrt must be a Value, got {type(wrt).__name__}: {wrt!r:.80}")
-    if isinstance(max_paths, bool) or not isinstance(max_paths, numbers.Integral):
-        raise TypeError(f"explain: max_paths must be an int >= 0, got {type(max_paths).__name__}: "
-                        f"{max_paths!r:.40}")
-    if max_paths < 0:
-        raise ValueError(f"explain: max_paths must be an int >= 0, got {max_paths!r}")
+    max_paths = count("explain", "max_paths", max_paths, least=0)
     order = graph_order(output, "explain")
     names = node_names(order)
     latex_names = node_latex_names(order, names)
@@ -295,9 +266,9 @@ def explain(output: Value, wrt: Value, *, max_paths: int = 32) -> Explanation:
         if v is wrt:
             n_paths[v] = 1
         else:
-            count = sum(n_paths.get(p, 0) for p in v._prev)
-            if count:
-                n_paths[v] = count
+            through = sum(n_paths.get(p, 0) for p in v._prev)
+            if through:
+                n_paths[v] = through
     total = n_paths.get(output, 0)
     steps = _steps(output, names, order)  # backward's own pass, edge by edge: its numbers, its errors
     backward_gradient = 1.0 if wrt is output else next((st.parent_grad for st in reversed(steps)
@@ -390,9 +361,9 @@ class Step:
     def __str__(self) -> str:
         c = self.child_name or self.child.label or "child"
         p = self.parent_name or self.parent.label or "parent"
-        return (f"{c} → {p}: upstream {_num(self.upstream)} × local {_num(self.local)} = "
-                f"{_num(self.contribution)}; {p}.grad {_num(self.parent_grad_before)} → "
-                f"{_num(self.parent_grad)}")
+        return (f"{c} → {p}: upstream {format_number(self.upstream)} × local {format_number(self.local)} = "
+                f"{format_number(self.contribution)}; {p}.grad {format_number(self.parent_grad_before)} → "
+                f"{format_number(self.parent_grad)}")
 
 
 def backward_steps(output: Value) -> Iterator[Step]:
@@ -417,9 +388,9 @@ def _steps(output: Value, names: dict[Value, str] | None = None,
     order = graph_order(output, "backward_steps") if order is None else order
     names = names if names is not None else node_names(order)
 
-    def record(v: Value, i: int, g: Any, d: Any, share: Any, before: Any) -> None:
+    def record(v: Value, i: int, g: Any, d: Any, contribution: Any, before: Any) -> None:
         p = v._prev[i]
-        steps.append(Step(v, p, i, float(d), float(g), float(share), float(before), float(p.grad),
+        steps.append(Step(v, p, i, float(d), float(g), float(contribution), float(before), float(p.grad),
                           names[v], names[p]))
 
     grad(output, [], watch=record)

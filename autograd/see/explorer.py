@@ -12,7 +12,7 @@ gradient, and the graph is drawn again (as :func:`autograd.draw_dot` draws it,
 with ``edge_labels=True`` and ``color='grad'``): each box shows its value and
 its gradient, each edge its local derivative. Above it, a line gives the output
 and its gradient with respect to every input, in the same number format as the
-picture (:func:`autograd.see.formula.format_number`). An input is a number (the
+picture (:func:`autograd.see.text.format_number`). An input is a number (the
 slider spans -5..5, or wider for a larger number, in steps of 0.1) or a tuple
 ``(value, low, high)`` or ``(value, low, high, step)``.
 
@@ -33,9 +33,11 @@ from typing import Any
 
 from ..core.engine import Value, topological_order
 from ..core.extras import need
-from .display import html_text
-from .draw import THEME_CSS, Highlight, check_style, draw_dot, node_sizes, render_many, svg_markup
-from .formula import format_number, local_numbers, wrap_name
+from ..core.walk import local_numbers
+from .draw import Highlight, check_style, draw_dot
+from .html import THEME_CSS, node_sizes, render_many, svg_markup
+from .names import node_id, wrap_name
+from .text import format_number, html_text
 
 __all__ = ["explore", "Explorer"]
 
@@ -169,8 +171,8 @@ class Explorer:
         (svg,) = render_many([graph.source], "svg")
         (sizes,) = node_sizes([graph.source])
         for i in range(len(order)):
-            if f"n{i}" in sizes:
-                self._sizes[i] = sizes[f"n{i}"]
+            if node_id(i) in sizes:
+                self._sizes[i] = sizes[node_id(i)]
         self.output, self.error = out, ""
         self.svg = svg_markup(svg.decode("utf-8"))
         self.grads = {n: float(leaf.grad) for n, leaf in leaves.items()}

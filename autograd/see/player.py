@@ -13,7 +13,7 @@ active edge is drawn in red, the parent whose gradient just changed is filled
 in yellow, and the caption writes the product the chain rule adds,
 ``upstream × local = contribution``. Nodes are called by the names drawn in
 their boxes, and numbers are written as in every other picture
-(:func:`autograd.see.formula.format_number`).
+(:func:`autograd.see.text.format_number`).
 
 The graph is shown at its natural size (text 13 px and more), in a scrolling
 view with zoom in, zoom out, fit and 100% buttons; the left and right arrow
@@ -29,22 +29,23 @@ comes with matplotlib (``pip install "chainrule[plot]"``).
 
 from __future__ import annotations
 
-import html
 import io
 import json
-import math
-import numbers
 import os
 import stat
 import uuid
 from pathlib import Path
 from typing import Any
 
+from ..core.checks import count, flag, real
 from ..core.engine import Value
 from ..core.extras import MissingExtraError
-from .draw import THEME_CSS, Highlight, check_style, dot_text, draw_dot, node_sizes, render_many, svg_markup
+from ..core.walk import graph_order
+from .draw import Highlight, check_style, draw_dot
 from .explain import Step, backward_steps
-from .formula import check_flags, format_number, graph_order, node_names, symbolic_local, wrap_name
+from .html import PLAYER_JS, THEME_CSS, node_sizes, render_many, svg_markup
+from .names import node_id, node_names, symbolic_local, wrap_name
+from .text import dot_string, format_number, html_text, json_for_html
 
 __all__ = ["play", "Player"]
 
@@ -62,110 +63,7 @@ _STYLE = """
 .cr-player .cr-help { font-size: 12px; color: var(--cr-muted); margin-top: 4px; }
 """
 
-_SCRIPT = """
-(function () {
-  var root = document.getElementById(%(id)s);
-  if (!root) { return; }
-  var frames = root.querySelectorAll('.cr-frame');
-  var data = JSON.parse(root.querySelector('.cr-data').textContent);
-  var slider = root.querySelector('.cr-slider');
-  var view = root.querySelector('.cr-graph');
-  var playButton = root.querySelector('.cr-play');
-  var k = 0, timer = null, zoom = 1;
-  function set(cls, text) { root.querySelectorAll(cls).forEach(function (e) { e.textContent = text; }); }
-  function px(length) {  // an SVG width or height ("250pt") in CSS pixels
-    var n = parseFloat(length);
-    return /pt$/.test(length) ? n * 4 / 3 : n;
-  }
-  var sizes = Array.prototype.map.call(frames, function (f) {
-    var svg = f.querySelector('svg');
-    return svg ? [svg, px(svg.getAttribute('width')), px(svg.getAttribute('height'))] : null;
-  });
-  function setZoom(z) {
-    zoom = Math.max(0.1, Math.min(4, z));
-    sizes.forEach(function (s) {
-      if (s) { s[0].style.width = (s[1] * zoom) + 'px'; s[0].style.height = (s[2] * zoom) + 'px'; }
-    });
-    set('.cr-zoom-level', Math.round(zoom * 100) + '%%');
-    root.dataset.zoom = String(zoom);
-  }
-  function fit() {
-    var s = sizes[k];
-    if (!s) { return; }
-    var high = Math.max(200, window.innerHeight * 0.75);
-    setZoom(Math.min((view.clientWidth - 4) / s[1], (high - 4) / s[2]));
-  }
-  function show(i, quiet) {
-    k = Math.max(0, Math.min(frames.length - 1, i));
-    frames.forEach(function (f, j) { f.style.display = (j === k) ? 'block' : 'none'; });
-    slider.value = String(k);
-    var d = data[k];
-    set('.cr-counter', 'step ' + k + ' / ' + (frames.length - 1));
-    root.querySelector('.cr-intro').style.display = d.step ? 'none' : 'block';
-    root.querySelector('.cr-product').style.display = d.step ? 'block' : 'none';
-    if (d.step) {
-      ['child', 'parent', 'derivative', 'rule', 'upstream', 'local', 'contribution', 'before', 'after']
-        .forEach(function (name) { set('.cr-' + name, d[name]); });
-    }
-    root.dataset.step = String(k);
-    if (!quiet) { follow(); }
-  }
-  function follow() {  // keep the box whose gradient just changed in view
-    var hit = frames[k].querySelector('[fill="#ffe28a"]');
-    if (!hit) { return; }
-    var r = hit.getBoundingClientRect(), v = view.getBoundingClientRect(), m = 24;
-    if (r.right > v.right) { view.scrollLeft += r.right - v.right + m; }
-    else if (r.left < v.left) { view.scrollLeft -= v.left - r.left + m; }
-    if (r.bottom > v.bottom) { view.scrollTop += r.bottom - v.bottom + m; }
-    else if (r.top < v.top) { view.scrollTop -= v.top - r.top + m; }
-  }
-  function stop() { if (timer) { clearInterval(timer); timer = null; playButton.textContent = 'Play'; } }
-  function play() {
-    if (timer) { stop(); return; }
-    if (k >= frames.length - 1) { show(0); }
-    playButton.textContent = 'Pause';
-    timer = setInterval(function () {
-      if (k >= frames.length - 1) { stop(); } else { show(k + 1); }
-    }, %(ms)d);
-  }
-  function on(cls, f) { root.querySelector(cls).addEventListener('click', f); }
-  on('.cr-prev', function () { stop(); show(k - 1); });
-  on('.cr-next', function () { stop(); show(k + 1); });
-  on('.cr-zoom-in', function () { setZoom(zoom * 1.25); });
-  on('.cr-zoom-out', function () { setZoom(zoom / 1.25); });
-  on('.cr-zoom-fit', fit);
-  on('.cr-zoom-reset', function () { setZoom(1); });
-  playButton.addEventListener('click', play);
-  slider.addEventListener('input', function () { stop(); show(parseInt(slider.value, 10)); });
-  function key(e) {
-    if (e.altKey || e.ctrlKey || e.metaKey || e.target === slider) { return; }
-    var keys = {ArrowLeft: function () { stop(); show(k - 1); },
-                ArrowRight: function () { stop(); show(k + 1); },
-                '+': function () { setZoom(zoom * 1.25); }, '=': function () { setZoom(zoom * 1.25); },
-                '-': function () { setZoom(zoom / 1.25); }, '0': function () { setZoom(1); }};
-    if (keys[e.key]) { keys[e.key](); e.preventDefault(); e.stopPropagation(); }
-  }
-  root.addEventListener('keydown', key);
-  if (root.dataset.standalone === 'true') {  // a page of its own: the keys work wherever the focus is
-    document.addEventListener('keydown', function (e) { if (!root.contains(e.target)) { key(e); } });
-  }
-  setZoom(1);
-  show(0, true);
-})();
-"""
-
 _PILLOW_HINT = 'Pillow, which comes with matplotlib: pip install "chainrule[plot]"'
-
-
-def _json_for_html(data: Any) -> str:
-    """JSON that is safe inside a ``<script>`` element, whatever the labels hold (``<!--``, ``</script>``)."""
-    return json.dumps(data).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def _dot_string(text: str) -> str:
-    """``text`` as a quoted DOT string, each line left-justified (``\\l``)."""
-    lines = (dot_text(line).replace('"', '\\"') for line in text.splitlines())  # line breaks kept as such
-    return '"' + "".join(line + "\\l" for line in lines) + '"'
 
 
 class Player:
@@ -207,7 +105,7 @@ class Player:
         )
         first = self.captions[0]
         last = len(self.frames) - 1
-        script = _SCRIPT % {"id": json.dumps(pid), "ms": max(50, int(self.interval * 1000))}
+        script = f"{PLAYER_JS}({json.dumps(pid)}, {max(50, int(self.interval * 1000))});"
         alone = "true" if standalone else "false"
         return f"""<div class="cr-ui cr-player" id="{pid}" data-step="0" data-standalone="{alone}"
  tabindex="0" role="group" aria-label="backward pass, step by step">
@@ -227,7 +125,7 @@ class Player:
   </span>
 </div>
 <div class="cr-caption">
-  <div class="cr-intro">{html.escape(first["intro"])}</div>
+  <div class="cr-intro">{html_text(first["intro"])}</div>
   <div class="cr-product" style="display:none">
     <span class="cr-child"></span> → <span class="cr-parent"></span>:
     <span class="cr-derivative"></span> = <span class="cr-rule"></span><br>
@@ -242,7 +140,7 @@ class Player:
 </div>
 <div class="cr-help">&#8592; &#8594; step &#183; + &#8722; zoom &#183; 0 natural size &#183;
  scroll to pan</div>
-<script type="application/json" class="cr-data">{_json_for_html(self.captions)}</script>
+<script type="application/json" class="cr-data">{json_for_html(self.captions)}</script>
 <script>{script}</script>
 </div>"""
 
@@ -320,7 +218,7 @@ class Player:
         graphs = [_with_background(src) for src in self.sources]
         captions = [
             "digraph caption {\n\tnode [shape=plaintext fontname=Helvetica fontsize=14 margin=0]\n"
-            f"\tc [label={_dot_string(self.caption_text(k))}]\n}}"
+            f"\tc [label={dot_string(self.caption_text(k))}]\n}}"
             for k in range(len(self.frames))
         ]
         pictures = render_many(graphs + captions, "png", dpi)
@@ -358,8 +256,7 @@ def _check_target(where: str, path: Any) -> None:
 
 
 def _check_dpi(where: str, dpi: Any) -> None:
-    if isinstance(dpi, bool) or not isinstance(dpi, numbers.Real) or not 20 <= float(dpi) <= 600:
-        raise ValueError(f"{where}: dpi must be a number from 20 to 600, got {dpi!r:.40}")
+    real(where, "dpi", dpi, low=20.0, high=600.0)
 
 
 def _with_background(source: str) -> str:
@@ -389,13 +286,11 @@ def play(
     """
     if not isinstance(output, Value):
         raise TypeError(f"play: output must be a Value, got {type(output).__name__}: {output!r:.80}")
-    if isinstance(interval, bool) or not isinstance(interval, numbers.Real) or not 0 < interval < math.inf:
-        raise ValueError(f"play: interval must be a positive number of seconds, got {interval!r}")
-    if max_steps is not None and (isinstance(max_steps, bool) or not isinstance(max_steps, numbers.Integral)
-                                  or max_steps < 1):
-        raise ValueError(f"play: max_steps must be a positive int or None, got {max_steps!r}")
+    interval = real("play", "interval", interval, low=0.0, low_open=True)
+    if max_steps is not None:
+        max_steps = count("play", "max_steps", max_steps, or_none=True)
     check_style("draw_dot", rankdir, color)  # the options play passes on to draw_dot, checked as it does
-    check_flags("draw_dot", edge_labels=edge_labels)
+    flag("draw_dot", edge_labels=edge_labels)
     order = graph_order(output, "play")
     steps = list(backward_steps(output))
     if max_steps is not None and len(steps) > max_steps:
@@ -404,7 +299,6 @@ def play(
             "play a smaller graph, or pass max_steps=None (each step is one picture)"
         )
     names = node_names(order)
-    num = format_number
     grads: dict[Value, float] = {output: 1.0}
     frame_states = [Highlight(dict(grads), None, output)]
     out_name = wrap_name(names[output])
@@ -421,19 +315,18 @@ def play(
         frame_states.append(Highlight(dict(grads), (s.child, s.index), s.parent))
         if s.child not in rules:
             rules[s.child] = symbolic_local(s.child, names)
-        rule = rules[s.child][s.index]
+        rule, local = rules[s.child][s.index], format_number(s.local)
         captions.append({
             "step": k,
             "child": s.child_name,
             "parent": s.parent_name,
             "derivative": f"∂{wrap_name(s.child_name)}/∂{wrap_name(s.parent_name)}",
-            "rule": f"{rule.text} = {num(s.local)}" if rule is not None and rule.text != num(s.local)
-                    else num(s.local),
-            "upstream": num(s.upstream),
-            "local": num(s.local),
-            "contribution": num(s.contribution),
-            "before": num(s.parent_grad_before),
-            "after": num(s.parent_grad),
+            "rule": local if rule is None or rule.text == local else f"{rule.text} = {local}",
+            "upstream": format_number(s.upstream),
+            "local": local,
+            "contribution": format_number(s.contribution),
+            "before": format_number(s.parent_grad_before),
+            "after": format_number(s.parent_grad),
         })
 
     def sources() -> list[str]:
@@ -449,7 +342,7 @@ def play(
     sizes: dict[Value, tuple[float, float]] = {}
     for layout in node_sizes(sources()):
         for i, v in enumerate(order):
-            w, h = layout.get(f"n{i}", (0.0, 0.0))
+            w, h = layout.get(node_id(i), (0.0, 0.0))
             old = sizes.get(v, (0.0, 0.0))
             sizes[v] = (max(old[0], w), max(old[1], h))
     for f in frame_states:

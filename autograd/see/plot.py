@@ -17,12 +17,13 @@ matplotlib is imported only when a plot is made, so the engine does not need it.
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any, Callable
 
+from ..core.checks import count, real
 from ..core.engine import Value
 from ..core.extras import need
-from .formula import format_number, grad_number
+from ..core.walk import grad_number
+from .text import format_number
 
 __all__ = ["plot_derivative"]
 
@@ -72,19 +73,10 @@ def plot_derivative(
         raise TypeError(f"plot_derivative: x_range must be a pair (low, high), got {x_range!r:.80}") from None
     if not lo < hi:
         raise ValueError(f"plot_derivative: x_range must have low < high, got {x_range!r}")
-    if isinstance(num, bool) or not isinstance(num, numbers.Integral):
-        raise TypeError(f"plot_derivative: num must be an int >= 2, got {type(num).__name__}: {num!r:.40}")
-    if num < 2:
-        raise ValueError(f"plot_derivative: num must be an int >= 2, got {num!r}")
-    num = int(num)
-    if isinstance(h, bool) or not isinstance(h, numbers.Real):
-        raise TypeError(f"plot_derivative: h must be a number > 0, got {type(h).__name__}: {h!r:.40}")
-    if not (math.isfinite(h) and h > 0):
-        raise ValueError(f"plot_derivative: h must be a finite number > 0, got {h!r}")
-    if at is not None and (isinstance(at, bool) or not isinstance(at, numbers.Real)):
-        raise TypeError(f"plot_derivative: at must be a number or None, got {type(at).__name__}")
-    if at is not None and not math.isfinite(at):
-        raise ValueError(f"plot_derivative: at must be a finite number, got {at!r}")
+    num = count("plot_derivative", "num", num, least=2)
+    h = real("plot_derivative", "h", h, low=0.0, low_open=True)
+    if at is not None:
+        at = real("plot_derivative", "at", at)
     if not (math.isfinite(lo) and math.isfinite(hi)):
         raise ValueError(f"plot_derivative: x_range must hold finite numbers, got {x_range!r:.80}")
 

@@ -57,6 +57,7 @@ from typing import Any, Iterator
 
 from ..core import engine
 from ..core.engine import Value
+from ..core.walk import describe, op_name
 
 __all__ = ["detect_anomaly", "AnomalyError"]
 
@@ -109,22 +110,9 @@ def _is_finite(x: Any) -> bool:
     return math.isfinite(x.data if isinstance(x, Value) else x)
 
 
-def _num(x: Any) -> Any:
+def _data(x: Any) -> Any:
+    """The number in ``x``: a Value's data (a gradient made with ``create_graph`` is a Value)."""
     return x.data if isinstance(x, Value) else x
-
-
-def _op_name(node: Value) -> str:
-    op = node._op
-    return getattr(op, "name", None) or str(op) or "leaf"
-
-
-def _node_name(node: Value) -> str:
-    """How a message refers to a node: its label if it has one, else its op."""
-    if node.label:
-        return repr(node.label)
-    if node._prev:
-        return f"the {_op_name(node)} node"
-    return "a leaf"
 
 
 def _creation_site() -> str:
@@ -219,12 +207,12 @@ class detect_anomaly(ContextDecorator):
         bad = [i for i, p in enumerate(node._prev) if not math.isfinite(p.data)]
         if bad:
             p = node._prev[bad[0]]
-            origin = f"input {bad[0]} was already {p.data!r}: it is {_node_name(p)}, " + (
+            origin = f"input {bad[0]} was already {p.data!r}: it is {describe(p)}, " + (
                 "data fed in rather than computed by an op" if not p._prev else self._where(p)
             )
         else:
             origin = "every input was finite, so this op made it (overflow, inf - inf, 0 * inf...)"
-        name = _op_name(node)
+        name = op_name(node)
         raise AnomalyError(
             f"anomaly in the forward pass: {name} produced {node.data!r} from inputs ({shown}); "
             f"{origin}. The node was created at {site}.",
@@ -248,25 +236,25 @@ class detect_anomaly(ContextDecorator):
         finally:
             self._in_backward = was
 
-    def edge(self, v: Value, i: int, g: Any, d: Any, share: Any, before: Any) -> None:
-        """Check one edge of a backward pass (the engine calls this after adding its share).
+    def edge(self, v: Value, i: int, g: Any, d: Any, contribution: Any, before: Any) -> None:
+        """Check one edge of a backward pass (the engine calls this after adding its contribution).
 
-        The share ``upstream grad * local derivative`` sent along ``v -> parent`` and the
+        The contribution ``upstream grad * local derivative`` sent along ``v -> parent`` and the
         parent's new total must both be finite; the message gives both factors, so an
         exploding upstream gradient tells itself apart from an infinite local derivative.
         """
         p = v._prev[i]
-        if not _is_finite(share):
-            self._raise_backward(v, i, p, g, d, share, "contribution")
+        if not _is_finite(contribution):
+            self._raise_backward(v, i, p, g, d, contribution, "contribution")
         if not _is_finite(p.grad):
             self._raise_backward(v, i, p, g, d, p.grad, "accumulated gradient")
 
     def _raise_backward(
         self, v: Value, i: int, p: Value, g: Any, d: Any, bad: Any, what: str
     ) -> None:
-        name = _op_name(v)
-        parent = _op_name(p) if p._prev else "leaf"
-        g, d, bad = _num(g), _num(d), _num(bad)
+        name = op_name(v)
+        parent = op_name(p)
+        g, d, bad = _data(g), _data(d), _data(bad)
         if what == "contribution":
             cause = (
                 "the upstream gradient was already non-finite" if not math.isfinite(g)
@@ -278,7 +266,7 @@ class detect_anomaly(ContextDecorator):
         site = self.site_of(v)
         raise AnomalyError(
             f"anomaly in the backward pass: the gradient along the edge {name} -> {parent} "
-            f"(input {i} of {name}, {_node_name(p)}) is {bad!r} ({what}): "
+            f"(input {i} of {name}, {describe(p)}) is {bad!r} ({what}): "
             f"upstream grad {g!r} * local derivative d({name})/d(input {i}) = {d!r}; {cause}. "
             f"The {name} node was {self._where(v)}.",
             phase="backward", op=name, inputs=(g, d), site=site,

@@ -26,7 +26,7 @@ import numbers
 from typing import Mapping
 
 from ..core.engine import Value
-from ..see.formula import graph_order, local_numbers
+from ..core.walk import graph_order, local_numbers
 
 __all__ = ["jvp"]
 

@@ -7,8 +7,10 @@ derivative is, and what nudging each input a little each way says it is:
     df/dx_i  ~  (f(x + eps e_i) - f(x - eps e_i)) / (2 eps)
 
 The error of that estimate shrinks with eps**2, so the two agree closely when
-the rules are right. ``order=2`` checks every second derivative the same way,
-by central differences of the engine's first derivatives.
+the rules are right. By default (``order=2``) every second derivative is checked
+the same way too, by central differences of the engine's first derivatives: a rule
+can give the right slope and still build the wrong graph for ``create_graph``, and
+only a second derivative sees that. ``order=1`` checks first derivatives only.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import itertools
 from typing import Any, Callable, Sequence
 
+from ..core.checks import count
 from ..core.engine import Value, grad
 from ..core.grad_mode import no_grad
 
@@ -32,7 +35,7 @@ def gradcheck(
     eps: float = 1e-6,
     atol: float = 1e-5,
     rtol: float = 1e-3,
-    order: int = 1,
+    order: int = 2,
 ) -> bool:
     """Compare the engine's derivatives of ``f(*inputs)`` with central differences.
 
@@ -41,13 +44,14 @@ def gradcheck(
     derivative of order 1 up to ``order`` is checked: the engine's number ``e``
     and the central difference ``n`` must satisfy ``|e - n| <= atol + rtol*|n|``.
 
+    The default ``order=2`` checks first and second derivatives (as HIPS autograd's
+    ``check_grads`` does); ``order=1`` only the first, ``order=3`` the third too.
     Returns True, or raises :class:`GradcheckError` naming the input(s), the
     order and both numbers.
     """
     if not callable(f):
         raise TypeError(f"gradcheck: f must be callable, got {type(f).__name__}")
-    if isinstance(order, bool) or not isinstance(order, int) or order < 1:
-        raise ValueError(f"gradcheck: order must be an integer >= 1, got {order!r}")
+    order = count("gradcheck", "order", order)
     if not eps > 0:
         raise ValueError(f"gradcheck: eps must be > 0, got {eps!r}")
     point = [x.data if isinstance(x, Value) else x for x in inputs]

@@ -21,7 +21,7 @@ import nn
 from autograd import Value, no_grad
 from autograd.cli import RunError, positive_int, render_graph, write_file
 from autograd.core.extras import MissingExtraError, need
-from autograd.see.formula import format_number
+from autograd.see.text import format_number
 
 __all__ = ["add_command", "run_demo", "DemoResult", "DEMO_FILES", "main"]
 
@@ -95,7 +95,7 @@ def run_demo(out_dir: Path, *, steps: int = 100, progress: bool = True, seed: in
     pass becomes a step-by-step player, and the chain rule for one of its weights
     is written out, path by path, for the loss on that point.
     """
-    from autograd.see.draw import render_svg
+    from autograd.see.html import render_svg
     from autograd.see.player import play
     from nn import plot
 

@@ -15,7 +15,7 @@ import math
 from typing import Any
 
 from autograd.see.display import html_table
-from autograd.see.display import shown as number  # a number as every picture writes it, else its repr
+from autograd.see.text import shown as number  # a number as every picture writes it, else its repr
 
 __all__ = ["module_html", "ParameterTable", "history_html", "sparkline"]
 

@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograd import Value, grad
-from autograd.see.formula import format_number, grad_number, graph_order
+from autograd.core.walk import grad_number, graph_order
+from autograd.see.text import format_number
 
 from ..blocks import RNN, Residual, RNNCell, Sequential, Unrolled
 from ..module import MLP, Layer, Module, Neuron

@@ -40,7 +40,7 @@ from typing import Any
 
 from autograd import Value, no_grad
 from autograd.core.extras import need
-from autograd.see.formula import format_number
+from autograd.see.text import format_number
 
 from ..module import Module
 from ..optim import SGD, Optimizer
@@ -242,7 +242,7 @@ class LiveView:
         return f"<div class='cr-panel'><h4>loss per epoch</h4>{svg}</div>"
 
     def _network_panel(self) -> str:
-        from autograd.see.draw import render_svg  # Graphviz, when the picture is drawn
+        from autograd.see.html import render_svg  # Graphviz, when the picture is drawn
 
         what = "weights" if self.show == "weight" else "gradients of the last step"
         svg = render_svg(draw_network(self.model, show=self.show))
@@ -250,7 +250,7 @@ class LiveView:
 
 
 def _theme() -> str:
-    from autograd.see.draw import THEME_CSS
+    from autograd.see.html import THEME_CSS
 
     return THEME_CSS
 

@@ -17,7 +17,7 @@ wider and deeper for a larger one, all on one scale for the whole network (so
 layers can be compared: vanishing gradients show as faint columns of edges).
 ``show='grad'`` does the same with each weight's gradient. Hovering over an
 edge or a neuron in Jupyter names it and gives its numbers, written as every
-picture writes them (:func:`autograd.see.formula.format_number`).
+picture writes them (:func:`autograd.see.text.format_number`).
 
 It draws :class:`nn.Neuron`, :class:`nn.Layer`, :class:`nn.MLP` and any module
 whose ``layers`` are ``nn.Layer`` s. The result is a :class:`autograd.see.draw.Graph`
@@ -32,7 +32,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from autograd import Value, no_grad
-from autograd.see.formula import format_number, grad_number
+from autograd.core.walk import grad_number
+from autograd.see.text import format_number
 
 from ..module import Layer, Module, Neuron
 
@@ -93,7 +94,8 @@ def draw_network(
     Display it in Jupyter as a cell's last expression, or save it with
     ``.render(outfile='network.png', cleanup=True)``. Needs Graphviz.
     """
-    from autograd.see.draw import Graph, dot_text  # Graphviz's Python package: loaded when a picture is made
+    from autograd.see.draw import Graph  # Graphviz's Python package: loaded when a picture is made
+    from autograd.see.text import dot_text
 
     layers = network_layers(model)
     if show not in ("weight", "grad"):

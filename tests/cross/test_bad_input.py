@@ -183,7 +183,7 @@ ENGINE: dict[str, Case] = {
     "gradcheck order 0": Case(
         alone(lambda: gradcheck(lambda x: x * x, [1.0], order=0)),
         ValueError,
-        r"order must be an integer >= 1, got 0",
+        r"gradcheck: order must be a positive integer, got 0",
     ),
     "jvp(list)": Case(
         with_graph(lambda L, _: jvp(L, bad([1.0]))),
@@ -384,7 +384,7 @@ RENDERING: dict[str, Case] = {
     "explain max_paths": Case(
         with_graph(lambda L, xs: explain(L, xs[0], max_paths=-1)),
         ValueError,
-        r"max_paths must be an int >= 0",
+        r"max_paths must be an integer >= 0",
     ),
     "backward_steps(str)": Case(
         alone(lambda: list(autograd.backward_steps(bad("L")))),
@@ -394,7 +394,7 @@ RENDERING: dict[str, Case] = {
     "play interval": Case(
         with_graph(lambda L, _: play(L, interval=0)),
         ValueError,
-        r"interval must be a positive number",
+        r"interval must be a finite number > 0",
     ),
     "formula(3)": Case(
         alone(lambda: autograd.formula(bad(3))), TypeError, r"formula: v must be a Value, got int"

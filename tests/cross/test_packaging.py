@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -45,8 +46,13 @@ def test_the_wheel_passes_twine_and_runs_the_readme_tour(tmp_path: Path) -> None
     wheels, sdists = list(dist.glob("*.whl")), list(dist.glob("*.tar.gz"))
     assert len(wheels) == 1 and len(sdists) == 1
     assert "PASSED" in _run(sys.executable, "-m", "twine", "check", "--strict", *wheels, *sdists)
+    with zipfile.ZipFile(wheels[0]) as wheel:  # the HTML views' CSS and JavaScript, as package data
+        assert {"autograd/see/assets/theme.css", "autograd/see/assets/player.js"} <= set(wheel.namelist())
     py = _venv(tmp_path / "env")
     _run(py, "-m", "pip", "install", "--quiet", wheels[0])
+    assets = ("from autograd.see.html import PLAYER_JS, THEME_CSS\n"
+              "print('rootId' in PLAYER_JS, '.cr-ui' in THEME_CSS)")
+    assert _run(py, "-c", assets, cwd=tmp_path).split() == ["True", "True"]
     tour = tmp_path / "tour.py"
     tour.write_text(_readme_tour(), encoding="utf-8")
     printed = _run(py, tour, cwd=tmp_path)  # outside the checkout: the installed package is used

@@ -29,8 +29,8 @@ import pytest
 import nn
 from autograd import Value, backward_steps, explain, formula, grad, jvp
 from autograd.core.ops import ADD
+from autograd.core.walk import local_numbers
 from autograd.see.draw import draw_dot
-from autograd.see.formula import local_numbers
 from nn.train import accuracy
 from tests.support.helpers import named_buffers, run_cli, same
 from tests.support.lecture import lecture_L
@@ -457,7 +457,8 @@ WRONG_KINDS: dict[str, tuple[Callable[[], Any], str]] = {
                                 r"train_test_split: y must be a list"),
     "draw_network(x=dict)": (lambda: nn.draw_network(nn.MLP(2, [1], seed=0), x={0: 1.0, 1: 2.0}),
                              r"x must be a list of 2 numbers"),
-    "explain(max_paths='3')": (lambda: explain(*_lecture(), max_paths="3"), r"max_paths must be an int >= 0"),
+    "explain(max_paths='3')": (lambda: explain(*_lecture(), max_paths="3"),
+                               r"max_paths must be an integer >= 0"),
     "formula(max_chars=True)": (lambda: formula(lecture_L()[0], max_chars=True),
                                 r"max_chars must be a positive"),
     "draw_dot(edge_labels='no')": (lambda: draw_dot(lecture_L()[0], edge_labels="no"),

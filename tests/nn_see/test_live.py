@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import nn
-from autograd.see.formula import format_number
+from autograd.see.text import format_number
 from nn.see.live import LiveView, playground
 
 

@@ -9,7 +9,7 @@ import pytest
 
 import nn
 from autograd import Value
-from autograd.see.formula import format_number
+from autograd.see.text import format_number
 from nn.see.network import NEGATIVE, NEUTRAL, POSITIVE, draw_network
 
 EDGE = re.compile(r"(c\d+_\d+) -> (c\d+_\d+) \[color=\"(#[0-9a-f]{8})\" "

@@ -6,7 +6,7 @@ import re
 
 import nn
 from autograd import Value
-from autograd.see.formula import format_number
+from autograd.see.text import format_number
 
 
 def test_a_value_shows_as_a_small_box_with_label_data_and_grad() -> None:

@@ -8,8 +8,11 @@ import graphviz
 import pytest
 
 from autograd import Value, dot, explain, topological_order
-from autograd.see.draw import DotNotFoundError, Graph, draw_dot, neuron_groups
-from autograd.see.formula import format_number, node_names
+from autograd.see.draw import Graph, draw_dot
+from autograd.see.html import DotNotFoundError
+from autograd.see.names import node_names
+from autograd.see.text import format_number
+from nn.naming import GROUPING, neuron_groups
 from tests.support.lecture import lecture_L
 
 
@@ -313,3 +316,23 @@ def test_labels_are_escaped_in_dot_and_svg() -> None:
     assert "<!--<script>{x}|\"" in texts and "</svg>&" in texts and "&amp; a\\nb" in texts
     assert "∂/∂(&amp; a\\nb) = 1.5" in texts
     assert "<script>" not in svg
+
+
+def test_the_grouping_is_the_network_librarys_and_another_can_set_its_own() -> None:
+    """draw_dot knows no naming scheme: nn hands it its own (nn.naming); any library can hand another."""
+    from autograd.see import names
+
+    assert names.grouping() is GROUPING  # nn's, set when nn was imported
+    a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(1.0, label="c")
+    out = a * b + c
+    before = names.grouping()
+    try:
+        names.set_grouping(names.Grouping(lambda order: {v: "pair" for v in order if v.label in ("a", "b")},
+                                          lambda name: "both"))
+        src = draw_dot(out, cluster=True).source
+        assert 'label=pair' in src and 'label=both' in src and src.count("subgraph cluster_") == 2
+    finally:
+        names.set_grouping(before)
+    assert "subgraph" not in draw_dot(out, cluster=True).source  # nn's scheme: no parameter names here
+    with pytest.raises(TypeError, match="set_grouping: expected a Grouping"):
+        names.set_grouping(lambda order: {})  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd import Value, backward_steps, explain, grad, topological_order
-from autograd.see.formula import node_names
+from autograd.see.names import node_names
 from tests.support.lecture import lecture_L
 
 

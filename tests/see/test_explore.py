@@ -11,7 +11,7 @@ import pytest
 import autograd
 from autograd import Value
 from autograd.see.explorer import Explorer, explore
-from autograd.see.formula import format_number
+from autograd.see.text import format_number
 
 
 def lecture(a: Value, b: Value, c: Value, f: Value) -> Value:

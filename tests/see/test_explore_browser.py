@@ -17,14 +17,14 @@ from typing import Any
 import pytest
 
 import nn
-from autograd.see.formula import format_number
+from autograd.see.text import format_number
 from tests.support.jupyterlab_session import lab_session, write_notebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 EPOCHS = 300
 CELLS = [
-    "import autograd, nn\nfrom autograd.see.formula import format_number",
+    "import autograd, nn\nfrom autograd.see.text import format_number",
     "ex = autograd.explore(lambda a, b, c, f: (a * b + c) * f, a=2.0, b=-3.0, c=10.0, f=-2.0)\nex",
     "X, y = nn.data.make_moons(40, noise=0.1, seed=0)\n"
     "model = nn.MLP(2, [8, 8, 1], seed=0)\n"

@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd import Value, formula, grad, ops
-from autograd.see.formula import format_number, latex_name, node_names, symbolic_local
+from autograd.see.names import node_names, symbolic_local
+from autograd.see.text import format_number, latex_name
 from tests.support.lecture import lecture_L
 from tests.support.op_rows import ROWS
 
@@ -197,7 +198,7 @@ def test_format_number(value: float, text: str) -> None:
 
 def test_long_unnamed_results_are_numbered_in_order_and_written_so_in_latex() -> None:
     from autograd import topological_order
-    from autograd.see.formula import node_latex_names
+    from autograd.see.names import node_latex_names
 
     x = Value(0.5, label="x")
     y = ((x * 2.0 + 1.0).tanh() * x + 3.0).exp()

@@ -10,8 +10,8 @@ import re
 import pytest
 
 from autograd import Value, backward_steps, play
-from autograd.see.draw import DotNotFoundError
-from autograd.see.formula import format_number
+from autograd.see.html import DotNotFoundError
+from autograd.see.text import format_number
 from tests.support.lecture import lecture_L
 
 CHROMIUM = "/usr/bin/chromium"
@@ -164,14 +164,14 @@ def test_captions_name_nodes_as_their_boxes_do() -> None:
 
 def test_an_animation_frame_writes_its_caption_in_two_lines() -> None:
     """The GIF's caption is a Graphviz label: each line its own, and no line break drawn as a symbol."""
-    from autograd.see.player import _dot_string
+    from autograd.see.text import dot_string
 
     a, b = Value(2.0, label="a"), Value(3.0, label="b\nc")
     player = play((a * b).tanh())
     for k in range(len(player.frames)):
-        text = _dot_string(player.caption_text(k))
+        text = dot_string(player.caption_text(k))
         assert text.count("\\l") == 2 and "␊" not in text.replace("b␊c", ""), text  # the label's own: shown
-    assert "b␊c" in _dot_string(player.caption_text(1)) + _dot_string(player.caption_text(2))
+    assert "b␊c" in dot_string(player.caption_text(1)) + dot_string(player.caption_text(2))
 
 
 def test_every_frame_has_the_same_layout() -> None:
@@ -217,7 +217,7 @@ def test_save_refuses_what_it_cannot_write(tmp_path, monkeypatch) -> None:
     player = play(lecture_L()[0])
     with pytest.raises(ValueError, match=r"must end in .html, .gif or .png"):
         player.save(tmp_path / "backward.svg")
-    with pytest.raises(ValueError, match="dpi must be a number from 20 to 600"):
+    with pytest.raises(ValueError, match="dpi must be a finite number >= 20 and <= 600"):
         player.save(tmp_path / "backward.gif", dpi=0)
     with pytest.raises(TypeError, match="Player.save_frames: folder"):
         player.save_frames(3)  # type: ignore[arg-type]

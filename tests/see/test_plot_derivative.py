@@ -58,7 +58,7 @@ def test_constant_function_and_bad_input() -> None:
         plot_derivative(lambda x: x, (0, 1), num=1)
     with pytest.raises(TypeError, match="must return a Value or a number"):
         plot_derivative(lambda x: "x", (0, 1))
-    with pytest.raises(TypeError, match="at must be a number"):
+    with pytest.raises(TypeError, match="at must be a finite number"):
         plot_derivative(lambda x: x, (0, 1), at="1")  # type: ignore[arg-type]
 
 

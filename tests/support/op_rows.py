@@ -177,7 +177,7 @@ def power(k: float, domain: Domain, **extra: Any) -> Row:
     """The row of ``a ** k`` for one constant k (one op per exponent)."""
     op = ops.pow_const(k)
     return Row("pow_const", op, lambda a: a**k, lambda a: a ** sp.Rational(k), lambda a: a ** mpmath.mpf(k),
-               (domain,), exponent=float(k), tag=f"({ops.fmt(k)})",
+               (domain,), exponent=float(k), tag=f"({ops.exact_number(k)})",
                spellings=(lambda a: a**k, lambda a: autograd.power(a, k)), **extra)
 
 
