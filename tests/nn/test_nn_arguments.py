@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -106,7 +107,21 @@ ARGUMENTS: list[tuple[str, str, str, Callable[[Any], Any]]] = [
     ("fit", "epochs", "count0", lambda v: nn.fit(_model(), X, Y, epochs=v, progress=False)),
     ("fit", "batch_size", "count?", lambda v: nn.fit(_model(), X, Y, epochs=1, batch_size=v, progress=False)),
     ("fit", "l2", "rate", lambda v: nn.fit(_model(), X, Y, epochs=1, l2=v, progress=False)),
+    ("playground", "epochs", "count", lambda v: nn.playground(_model(), X, Y, epochs=v)),
+    ("playground", "every", "count", lambda v: nn.playground(_model(), X, Y, every=v)),
+    ("draw_network", "max_neurons", "count", lambda v: nn.draw_network(_model(), max_neurons=v)),
+    ("decision_boundary", "margin", "rate", lambda v: nn.plot.decision_boundary(_model(), X, Y, margin=v)),
+    ("decision_boundary", "resolution", "count2",
+     lambda v: nn.plot.decision_boundary(_model(), X, Y, resolution=v)),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _close_figures() -> Any:
+    yield
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:  # the valid margins drew decision boundaries
+        plt.close("all")
 
 
 @pytest.mark.parametrize("bad", list(BAD))
