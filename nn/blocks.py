@@ -266,9 +266,8 @@ class _Normalisation(Module):
         self.gamma = [Value(1.0) for _ in range(self.size)]
         self.beta = [Value(0.0) for _ in range(self.size)]
 
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        return [(f"gamma.{i}", g) for i, g in enumerate(self.gamma)] + [(f"beta.{i}", b)
-                                                                        for i, b in enumerate(self.beta)]
+    def own_parameters(self) -> dict[str, Value | list[Value]]:
+        return {"gamma": self.gamma, "beta": self.beta}
 
     def sizes(self) -> tuple[int, int]:
         return self.size, self.size
@@ -415,13 +414,12 @@ class RNNCell(Module):
         sums = dots([wx + wh for wx, wh in zip(self.wx, self.wh)], xs + hs, self.b)
         return activate(sums, ACTIVATIONS[self.activation], self._labels)
 
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        named: list[tuple[str, Value]] = []
+    def own_parameters(self) -> dict[str, Value | list[Value]]:
+        own: dict[str, Value | list[Value]] = {}
         for i in range(self.nhidden):
-            named += [(f"neurons.{i}.wx.{j}", w) for j, w in enumerate(self.wx[i])]
-            named += [(f"neurons.{i}.wh.{k}", w) for k, w in enumerate(self.wh[i])]
-            named.append((f"neurons.{i}.b", self.b[i]))
-        return named
+            own.update({f"neurons.{i}.wx": self.wx[i], f"neurons.{i}.wh": self.wh[i],
+                        f"neurons.{i}.b": self.b[i]})
+        return own
 
     CONFIG = {"nin": "size", "nhidden": "size", "activation": "activation"}
 

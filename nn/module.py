@@ -62,7 +62,7 @@ class Module:
     """What every network piece offers: its parameters, by name, and their gradients.
 
     A module is a leaf or a container. A leaf (``Neuron``, ``LayerNorm``...) lists its own
-    parameters in ``named_parameters()``; a container (``Layer``, ``MLP``, ``Sequential``...) lists
+    parameters in ``own_parameters()``; a container (``Layer``, ``MLP``, ``Sequential``...) lists
     the modules inside it in ``children()``, and its parameters, names, buffers, modes and labels
     all follow from theirs. A new block also says how many numbers it takes and gives
     (``sizes()``) and which constructor arguments rebuild it (``CONFIG``, what ``nn.save`` writes);
@@ -86,18 +86,41 @@ class Module:
         for a leaf."""
         return []
 
+    def own_parameters(self) -> dict[str, Value | list[Value]]:
+        """The parameters a leaf holds itself, by name: one Value, or a list named ``<name>.<i>``
+        (a Neuron's ``{"w": [...], "b": b}``); none for a container."""
+        return {}
+
     def named_parameters(self) -> list[tuple[str, Value]]:
-        """Every parameter with its dotted name, in a fixed order: a container's are its children's,
-        under their names; a leaf lists its own."""
-        return [(f"{name}.{k}", p) for name, child in self.children() for k, p in child.named_parameters()]
+        """Every parameter with its dotted name, in a fixed order: the module's own, then its children's
+        under their names."""
+        named: list[tuple[str, Value]] = []
+        for key, group in self.own_parameters().items():
+            named += [(f"{key}.{i}", p) for i, p in enumerate(group)] if isinstance(group, list) else \
+                [(key, group)]
+        for name, child in self.children():
+            named += [(f"{name}.{k}", p) for k, p in child.named_parameters()]
+        return named
 
     def named_buffers(self) -> list[tuple[str, list[float]]]:
         """Numbers a module keeps that are not parameters (BatchNorm's running statistics), by name."""
         return [(f"{name}.{k}", b) for name, child in self.children() for k, b in child.named_buffers()]
 
     def parameters(self) -> list[Value]:
-        """Every parameter (the Values an optimizer updates), in the order of ``named_parameters()``."""
-        return [p for _, p in self.named_parameters()]
+        """Every parameter (the Values an optimizer updates), in the order of ``named_parameters()``.
+
+        Why it does not just drop the names: a training loop asks for the parameters every step, and
+        making a dotted name per weight to throw it away costs more than the rest of this walk, so
+        it reads the same declarations (``own_parameters``, ``children``) in the same order. A module
+        that writes its own ``named_parameters`` gets exactly those."""
+        if type(self).named_parameters is not Module.named_parameters:
+            return [p for _, p in self.named_parameters()]
+        found: list[Value] = []
+        for group in self.own_parameters().values():
+            found += group if isinstance(group, list) else [group]
+        for _, child in self.children():
+            found += child.parameters()
+        return found
 
     def sizes(self) -> tuple[int | None, int | None]:
         """How many numbers the module takes per example and gives back (None: it does not say)."""
@@ -285,8 +308,8 @@ class Neuron(Module):
 
     CONFIG = {"nin": "size", "activation": "activation", "fused": "bool"}
 
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        return [(f"w.{i}", w) for i, w in enumerate(self.w)] + [("b", self.b)]
+    def own_parameters(self) -> dict[str, Value | list[Value]]:
+        return {"w": self.w, "b": self.b}
 
     def sizes(self) -> tuple[int, int]:
         return self.nin, 1

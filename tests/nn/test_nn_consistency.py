@@ -141,6 +141,17 @@ KINDS: dict[str, Callable[[], nn.Module]] = {
 
 
 @pytest.mark.parametrize("kind", list(KINDS))
+def test_parameters_are_the_named_parameters_in_their_order_each_labelled_with_its_name(kind: str) -> None:
+    model = KINDS[kind]()
+    named = model.named_parameters()
+    assert [id(p) for p in model.parameters()] == [id(p) for _, p in named]
+    assert [p.label for _, p in named] == [n for n, _ in named]
+    assert len({id(p) for _, p in named}) == len(named)
+    assert list(model.state_dict()) == [n for n, _ in named]
+    assert set(nn.io.KINDS) == set(KINDS) and nn.io.KINDS[kind] is type(model)  # every kind, registered
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
 def test_every_module_switches_modes_and_refuses_a_mode_that_is_not_a_bool(kind: str) -> None:
     model = KINDS[kind]()
     assert model.training

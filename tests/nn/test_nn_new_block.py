@@ -31,8 +31,8 @@ class Scale(nn.Module):
     def __call__(self, x: Any) -> Any:
         return [ai * xi for ai, xi in zip(self.a, x)]
 
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        return [(f"a.{i}", a) for i, a in enumerate(self.a)]
+    def own_parameters(self) -> dict[str, Value | list[Value]]:
+        return {"a": self.a}
 
     def sizes(self) -> tuple[int, int]:
         return self.size, self.size
