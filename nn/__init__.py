@@ -32,9 +32,13 @@ from .bridge import from_torch, to_torch
 from .io import load, save
 from .module import ACTIVATIONS, INITS, MLP, Layer, Module, Neuron
 from .see import inspect, plot
+from .see.live import fit_view as _fit_view
 from .see.live import playground
 from .see.network import draw_network
 from .train import History, fit
+from .train import show_live_with as _show_live_with
+
+_show_live_with(_fit_view)  # fit(live=...) draws with nn.see.live, which training itself never imports
 
 __all__ = [
     "draw_network", "playground",

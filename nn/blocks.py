@@ -46,20 +46,20 @@ import numbers
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Self
+from typing import Any
 
 from autograd import Value, dots, no_grad, sqrt
+from autograd.core.checks import count, real
 from autograd.core.engine import gc_paused
 from autograd.core.walk import grad_number
 
 from .module import (
     ACTIVATIONS,
-    MLP,
     InitFn,
     Layer,
     Module,
-    Neuron,
     activate,
+    check_activation,
     check_init,
     draw_weight,
     is_input_list,
@@ -69,33 +69,7 @@ from .module import (
 __all__ = ["Sequential", "Residual", "LayerNorm", "BatchNorm", "RNNCell", "RNN", "Unrolled", "sizes"]
 
 
-# --- checking arguments ------------------------------------------------------------------------
-
-
-def _size(where: str, arg: str, n: Any) -> int:
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"{where}: {arg} must be a positive integer, got {type(n).__name__}: {n!r:.60}")
-    if n < 1:
-        raise ValueError(f"{where}: {arg} must be a positive integer, got {n!r}")
-    return n
-
-
-def _real(where: str, arg: str, x: Any, low: float, high: float, low_open: bool, what: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{where}: {arg} must be a number, got {type(x).__name__}: {x!r:.60}")
-    f = float(x)
-    if not (math.isfinite(f) and (low < f if low_open else low <= f) and f <= high):
-        raise ValueError(f"{where}: {arg} must be {what}, got {x!r:.60}")
-    return f
-
-
-def _activation(where: str, arg: str, activation: Any) -> str:
-    if not isinstance(activation, str):
-        raise TypeError(f"{where}: {arg} must be a str, one of {sorted(ACTIVATIONS)}, got "
-                        f"{type(activation).__name__}")
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"{where}: {arg} must be one of {sorted(ACTIVATIONS)}, got {activation!r:.60}")
-    return activation
+# --- checking inputs ---------------------------------------------------------------------------
 
 
 def _example(where: str, x: Any, n: int | None) -> list[Any]:
@@ -142,7 +116,7 @@ def _label(outs: list[Any], name: str, what: str) -> list[Any]:
     return outs
 
 
-def _number(v: Any) -> float:
+def _as_float(v: Any) -> float:
     return float(v.data) if isinstance(v, Value) else float(v)
 
 
@@ -152,20 +126,9 @@ def _sum(xs: Sequence[Any]) -> Any:
 
 
 def sizes(module: Any) -> tuple[int | None, int | None]:
-    """How many numbers a module takes per example and gives back, where it says (None: unknown)."""
-    if isinstance(module, Neuron):
-        return module.nin, 1
-    if isinstance(module, Layer):
-        return module.nin, module.nout
-    if isinstance(module, MLP):
-        return module.nin, module.nouts[-1]
-    if isinstance(module, (LayerNorm, BatchNorm, Residual)):
-        return module.size, module.size
-    if isinstance(module, Sequential):
-        return sizes(module.layers[0])[0], sizes(module.layers[-1])[1]
-    if isinstance(module, RNN):
-        return None, module.nout
-    return None, None
+    """How many numbers a module takes per example and gives back, where it says (None: unknown):
+    what its ``sizes()`` declares."""
+    return module.sizes() if isinstance(module, Module) else (None, None)
 
 
 def _batched(module: Any, X: list[list[Any]]) -> list[list[Any]]:
@@ -202,13 +165,12 @@ class Sequential(Module):
             raise ValueError("Sequential: the same module object is given twice; build each layer anew "
                              "(a shared module would get two names)")
         for i in range(len(layers) - 1):
-            out, nxt = sizes(layers[i])[1], sizes(layers[i + 1])[0]
+            out, nxt = layers[i].sizes()[1], layers[i + 1].sizes()[0]
             if out is not None and nxt is not None and out != nxt:
                 raise ValueError(f"Sequential: layer {i} gives {out} outputs but layer {i + 1} takes {nxt} "
                                  "inputs")
         self.layers: list[Module] = list(layers)
-        self.nin = sizes(self.layers[0])[0]
-        self.training = True
+        self.nin = self.layers[0].sizes()[0]
         self._rename("")
 
     def __call__(self, x: Sequence[Any]) -> Any:
@@ -228,27 +190,17 @@ class Sequential(Module):
                 xs = _batched(layer, xs)
         return [_single(o) for o in xs]
 
-    def train(self, mode: bool = True) -> Self:
-        """Training mode (``mode=True``) or evaluation mode for every layer; returns self."""
-        super().train(mode)
-        for layer in self.layers:
-            layer.train(mode)
-        return self
+    CONFIG = {"layers": "architectures"}
 
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        return [(f"layers.{i}.{k}", p) for i, layer in enumerate(self.layers)
-                for k, p in layer.named_parameters()]
+    def children(self) -> list[tuple[str, Module]]:
+        return [(f"layers.{i}", layer) for i, layer in enumerate(self.layers)]
 
-    def named_buffers(self) -> list[tuple[str, list[float]]]:
-        """Numbers a block keeps that are not parameters (BatchNorm's running statistics), by name."""
-        return [(f"layers.{i}.{k}", b) for i, layer in enumerate(self.layers)
-                for k, b in layer.named_buffers()]
+    def sizes(self) -> tuple[int | None, int | None]:
+        return self.layers[0].sizes()[0], self.layers[-1].sizes()[1]
 
-    def _rename(self, name: str) -> None:
-        self.name = name
-        prefix = name + "." if name else ""
-        for i, layer in enumerate(self.layers):
-            layer._rename(f"{prefix}layers.{i}")
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Module:
+        return cls(*config["layers"])
 
     def __repr__(self) -> str:
         inner = ",\n".join("  " + repr(layer).replace("\n", "\n  ") for layer in self.layers)
@@ -267,7 +219,7 @@ class Residual(Module):
     def __init__(self, body: Module) -> None:
         if not isinstance(body, Module):
             raise TypeError(f"Residual: body must be an nn module, got {type(body).__name__}")
-        nin, nout = sizes(body)
+        nin, nout = body.sizes()
         if nin is not None and nout is not None and nin != nout:
             raise ValueError(f"Residual: body must give as many outputs as it takes inputs (x + f(x)), got "
                              f"{nin} inputs and {nout} outputs")
@@ -289,21 +241,13 @@ class Residual(Module):
                              "the same number")
         return _label([xi + fi for xi, fi in zip(x, fx)], self.name, "out")
 
-    def train(self, mode: bool = True) -> Self:
-        """Training mode (``mode=True``) or evaluation mode for the body; returns self."""
-        super().train(mode)
-        self.body.train(mode)
-        return self
+    CONFIG = {"body": "architecture"}
 
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        return [(f"body.{k}", p) for k, p in self.body.named_parameters()]
+    def children(self) -> list[tuple[str, Module]]:
+        return [("body", self.body)]
 
-    def named_buffers(self) -> list[tuple[str, list[float]]]:
-        return [(f"body.{k}", b) for k, b in self.body.named_buffers()]
-
-    def _rename(self, name: str) -> None:
-        self.name = name
-        self.body._rename(f"{name}.body" if name else "body")
+    def sizes(self) -> tuple[int | None, int | None]:
+        return self.size, self.size
 
     def __repr__(self) -> str:
         return f"Residual({self.body!r})"
@@ -312,12 +256,28 @@ class Residual(Module):
 # --- normalisation ---------------------------------------------------------------------------
 
 
-def _normalised(xs: list[Any], mean: Any, std: Any, gamma: Value, beta: Value) -> list[Any]:
-    """gamma * (x - mean) / std + beta for each x: the same scale and shift for one feature."""
-    return [gamma * ((x - mean) / std) + beta for x in xs]
+class _Normalisation(Module):
+    """What LayerNorm and BatchNorm share: ``size`` features, each with a learnable scale ``gamma``
+    (starting at 1) and shift ``beta`` (starting at 0), and the ``eps`` added to a variance."""
+
+    def __init__(self, where: str, size: int, eps: float) -> None:
+        self.size = count(where, "size", size)
+        self.eps = real(where, "eps", eps, 0.0, low_open=True)
+        self.gamma = [Value(1.0) for _ in range(self.size)]
+        self.beta = [Value(0.0) for _ in range(self.size)]
+
+    def own_parameters(self) -> dict[str, Value | list[Value]]:
+        return {"gamma": self.gamma, "beta": self.beta}
+
+    def sizes(self) -> tuple[int, int]:
+        return self.size, self.size
+
+    @staticmethod
+    def parameter_count(config: dict[str, Any]) -> int:
+        return 2 * int(config["size"])  # a scale and a shift per feature
 
 
-class LayerNorm(Module):
+class LayerNorm(_Normalisation):
     """Layer normalisation of one example's activations: ``y_i = gamma_i (x_i - mu) / sigma + beta_i``.
 
     ``mu`` and ``sigma**2`` are the mean and (biased) variance of that example's ``size`` numbers,
@@ -329,11 +289,10 @@ class LayerNorm(Module):
     every input through mu and sigma) come from the engine.
     """
 
+    CONFIG = {"size": "size", "eps": "positive"}
+
     def __init__(self, size: int, eps: float = 1e-5) -> None:
-        self.size = _size("LayerNorm", "size", size)
-        self.eps = _real("LayerNorm", "eps", eps, 0.0, math.inf, True, "a finite number > 0")
-        self.gamma = [Value(1.0) for _ in range(size)]
-        self.beta = [Value(0.0) for _ in range(size)]
+        super().__init__("LayerNorm", size, eps)
         self._rename("")
 
     def __call__(self, x: Sequence[Any]) -> Any:
@@ -345,18 +304,11 @@ class LayerNorm(Module):
         outs = [g * (d / std) + b for d, g, b in zip(diffs, self.gamma, self.beta)]
         return _single(_label(outs, self.name, "out"))
 
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        return [(f"gamma.{i}", g) for i, g in enumerate(self.gamma)] + [(f"beta.{i}", b)
-                                                                        for i, b in enumerate(self.beta)]
-
-    def config(self) -> dict[str, Any]:
-        return {"size": self.size, "eps": self.eps}
-
     def __repr__(self) -> str:
         return f"LayerNorm({self.size}, eps={self.eps!r})"
 
 
-class BatchNorm(Module):
+class BatchNorm(_Normalisation):
     """Batch normalisation: each feature rescaled over the examples of a batch.
 
     In training mode (the default, ``train()``) ``forward_batch(X)`` computes, for each feature j,
@@ -371,15 +323,13 @@ class BatchNorm(Module):
     are the example itself, which would make every output ``beta``.
     """
 
+    CONFIG = {"size": "size", "momentum": "fraction", "eps": "positive"}
+
     def __init__(self, size: int, momentum: float = 0.1, eps: float = 1e-5) -> None:
-        self.size = _size("BatchNorm", "size", size)
-        self.momentum = _real("BatchNorm", "momentum", momentum, 0.0, 1.0, False, "a number in [0, 1]")
-        self.eps = _real("BatchNorm", "eps", eps, 0.0, math.inf, True, "a finite number > 0")
-        self.gamma = [Value(1.0) for _ in range(size)]
-        self.beta = [Value(0.0) for _ in range(size)]
-        self.running_mean = [0.0] * size
-        self.running_var = [1.0] * size
-        self.training = True
+        super().__init__("BatchNorm", size, eps)
+        self.momentum = real("BatchNorm", "momentum", momentum, 0.0, 1.0)
+        self.running_mean = [0.0] * self.size
+        self.running_var = [1.0] * self.size
         self._rename("")
 
     def __call__(self, x: Sequence[Any]) -> Any:
@@ -415,20 +365,13 @@ class BatchNorm(Module):
             stats.append((mean, var))
         m = self.momentum  # the running averages change only once the whole batch has gone through
         for j, (mean, var) in enumerate(stats):
-            self.running_mean[j] = (1 - m) * self.running_mean[j] + m * _number(mean)
-            self.running_var[j] = (1 - m) * self.running_var[j] + m * _number(var) * n / (n - 1)
+            self.running_mean[j] = (1 - m) * self.running_mean[j] + m * _as_float(mean)
+            self.running_var[j] = (1 - m) * self.running_var[j] + m * _as_float(var) * n / (n - 1)
         return [_single(_label(out, self.name, "out")) for out in outs]
-
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        return [(f"gamma.{i}", g) for i, g in enumerate(self.gamma)] + [(f"beta.{i}", b)
-                                                                        for i, b in enumerate(self.beta)]
 
     def named_buffers(self) -> list[tuple[str, list[float]]]:
         """The running averages, by name (``nn.save`` stores them beside the parameters)."""
         return [("running_mean", self.running_mean), ("running_var", self.running_var)]
-
-    def config(self) -> dict[str, Any]:
-        return {"size": self.size, "momentum": self.momentum, "eps": self.eps}
 
     def __repr__(self) -> str:
         return f"BatchNorm({self.size}, momentum={self.momentum!r}, eps={self.eps!r})"
@@ -450,13 +393,13 @@ class RNNCell(Module):
 
     def __init__(self, nin: int, nhidden: int, activation: str = "tanh", init: str | InitFn = "xavier",
                  seed: int | random.Random | None = None) -> None:
-        self.nin = _size("RNNCell", "nin", nin)
-        self.nhidden = _size("RNNCell", "nhidden", nhidden)
-        self.activation = _activation("RNNCell", "activation", activation)
+        self.nin = count("RNNCell", "nin", nin)
+        self.nhidden = nhidden = count("RNNCell", "nhidden", nhidden)
+        self.activation = check_activation("RNNCell", activation)
         draw = check_init("RNNCell", init)
         rng = make_rng(seed)
-        fan_in = nin + nhidden
-        self.wx = [[Value(draw_weight(draw, rng, fan_in, nhidden)) for _ in range(nin)]
+        fan_in = self.nin + nhidden
+        self.wx = [[Value(draw_weight(draw, rng, fan_in, nhidden)) for _ in range(self.nin)]
                    for _ in range(nhidden)]
         self.wh = [[Value(draw_weight(draw, rng, fan_in, nhidden)) for _ in range(nhidden)]
                    for _ in range(nhidden)]
@@ -471,21 +414,24 @@ class RNNCell(Module):
         sums = dots([wx + wh for wx, wh in zip(self.wx, self.wh)], xs + hs, self.b)
         return activate(sums, ACTIVATIONS[self.activation], self._labels)
 
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        named: list[tuple[str, Value]] = []
+    def own_parameters(self) -> dict[str, Value | list[Value]]:
+        own: dict[str, Value | list[Value]] = {}
         for i in range(self.nhidden):
-            named += [(f"neurons.{i}.wx.{j}", w) for j, w in enumerate(self.wx[i])]
-            named += [(f"neurons.{i}.wh.{k}", w) for k, w in enumerate(self.wh[i])]
-            named.append((f"neurons.{i}.b", self.b[i]))
-        return named
+            own.update({f"neurons.{i}.wx": self.wx[i], f"neurons.{i}.wh": self.wh[i],
+                        f"neurons.{i}.b": self.b[i]})
+        return own
+
+    CONFIG = {"nin": "size", "nhidden": "size", "activation": "activation"}
+
+    @staticmethod
+    def parameter_count(config: dict[str, Any]) -> int:
+        h = int(config["nhidden"])
+        return (int(config["nin"]) + h + 1) * h  # W_x, W_h and b
 
     def _rename(self, name: str) -> None:
         super()._rename(name)
         prefix = name + "." if name else ""
-        self._labels = [f"{prefix}neurons.{i}" for i in range(self.nhidden)]
-
-    def config(self) -> dict[str, Any]:
-        return {"nin": self.nin, "nhidden": self.nhidden, "activation": self.activation}
+        self._labels = [f"{prefix}neurons.{i}" for i in range(self.nhidden)]  # its output Values'
 
     def __repr__(self) -> str:
         return f"RNNCell({self.nin}, {self.nhidden}, activation={self.activation!r})"
@@ -546,16 +492,16 @@ class RNN(Module):
     def __init__(self, nin: int, nhidden: int, nout: int = 1, activation: str = "tanh",
                  output_activation: str = "linear", bptt_steps: int | None = None,
                  init: str | InitFn = "xavier", seed: int | random.Random | None = None) -> None:
-        self.nin = _size("RNN", "nin", nin)
-        self.nhidden = _size("RNN", "nhidden", nhidden)
-        self.nout = _size("RNN", "nout", nout)
-        self.activation = _activation("RNN", "activation", activation)
-        self.output_activation = _activation("RNN", "output_activation", output_activation)
-        self.bptt_steps = None if bptt_steps is None else _size("RNN", "bptt_steps", bptt_steps)
+        self.nin = count("RNN", "nin", nin)
+        self.nhidden = count("RNN", "nhidden", nhidden)
+        self.nout = count("RNN", "nout", nout)
+        self.activation = check_activation("RNN", activation)
+        self.output_activation = check_activation("RNN", output_activation, name="output_activation")
+        self.bptt_steps = None if bptt_steps is None else count("RNN", "bptt_steps", bptt_steps)
         check_init("RNN", init)
         rng = make_rng(seed)
-        self.cell = RNNCell(nin, nhidden, activation=self.activation, init=init, seed=rng)
-        self.readout = Layer(nhidden, nout, activation=self.output_activation, init=init, seed=rng)
+        self.cell = RNNCell(self.nin, self.nhidden, activation=self.activation, init=init, seed=rng)
+        self.readout = Layer(self.nhidden, self.nout, activation=self.output_activation, init=init, seed=rng)
         self.layers: list[Module] = [self.cell, self.readout]  # so nn.fit(grad_norms=True) reports each
         self._rename("")
 
@@ -621,19 +567,18 @@ class RNN(Module):
     def __call__(self, xs: Any) -> Any:
         return _single(self.unroll(xs).outputs)
 
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        return [(f"cell.{k}", p) for k, p in self.cell.named_parameters()] + [
-            (f"readout.{k}", p) for k, p in self.readout.named_parameters()]
+    CONFIG = {"nin": "size", "nhidden": "size", "nout": "size", "activation": "activation",
+              "output_activation": "activation", "bptt_steps": "size or null"}
 
-    def _rename(self, name: str) -> None:
-        self.name = name
-        prefix = name + "." if name else ""
-        self.cell._rename(prefix + "cell")
-        self.readout._rename(prefix + "readout")
+    def children(self) -> list[tuple[str, Module]]:
+        return [("cell", self.cell), ("readout", self.readout)]
 
-    def config(self) -> dict[str, Any]:
-        return {"nin": self.nin, "nhidden": self.nhidden, "nout": self.nout, "activation": self.activation,
-                "output_activation": self.output_activation, "bptt_steps": self.bptt_steps}
+    def sizes(self) -> tuple[int | None, int]:
+        return None, self.nout  # it takes sequences of any length
+
+    @staticmethod
+    def parameter_count(config: dict[str, Any]) -> int:
+        return RNNCell.parameter_count(config) + (int(config["nhidden"]) + 1) * int(config["nout"])
 
     def __repr__(self) -> str:
         cut = f", bptt_steps={self.bptt_steps}" if self.bptt_steps is not None else ""

@@ -22,11 +22,13 @@ and activations; anything else is refused with a message that says what does not
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 from autograd.core.extras import need
 
 from .blocks import RNN, BatchNorm, LayerNorm, Residual, Sequential
+from .io import KINDS
 from .module import ACTIVATIONS, MLP, Layer, Module, Neuron
 
 __all__ = ["to_torch", "from_torch"]
@@ -100,48 +102,59 @@ def _torch_classes(torch: Any) -> tuple[Any, Any]:
     return TorchResidual, TorchRNN
 
 
-def _part(torch: Any, model: Module) -> list[Any]:
-    """``model`` as torch modules, in order."""
-    residual_class, rnn_class = _torch_classes(torch)
-    if isinstance(model, MLP):
-        return [m for layer in model.layers for m in _dense(torch, layer.neurons, layer.activation)]
-    if isinstance(model, Layer):
-        return _dense(torch, model.neurons, model.activation)
-    if isinstance(model, Neuron):
-        return _dense(torch, [model], model.activation)
-    if isinstance(model, Sequential):
-        return [m for layer in model.layers for m in _part(torch, layer)]
-    if isinstance(model, Residual):
-        return [residual_class(torch.nn.Sequential(*_part(torch, model.body)))]
+def _mlp(torch: Any, model: MLP) -> list[Any]:
+    return [m for layer in model.layers for m in _dense(torch, layer.neurons, layer.activation)]
+
+
+def _norm(torch: Any, model: LayerNorm | BatchNorm) -> list[Any]:
     if isinstance(model, LayerNorm):
         norm = torch.nn.LayerNorm(model.size, eps=model.eps, dtype=torch.float64)
-        with torch.no_grad():
-            norm.weight.copy_(_tensor(torch, [g.data for g in model.gamma]))
-            norm.bias.copy_(_tensor(torch, [b.data for b in model.beta]))
-        return [norm]
-    if isinstance(model, BatchNorm):
+    else:
         norm = torch.nn.BatchNorm1d(model.size, eps=model.eps, momentum=model.momentum, dtype=torch.float64)
-        with torch.no_grad():
-            norm.weight.copy_(_tensor(torch, [g.data for g in model.gamma]))
-            norm.bias.copy_(_tensor(torch, [b.data for b in model.beta]))
+    with torch.no_grad():
+        norm.weight.copy_(_tensor(torch, [g.data for g in model.gamma]))
+        norm.bias.copy_(_tensor(torch, [b.data for b in model.beta]))
+        if isinstance(model, BatchNorm):
             norm.running_mean.copy_(_tensor(torch, model.running_mean))
             norm.running_var.copy_(_tensor(torch, model.running_var))
+    if isinstance(model, BatchNorm):
         norm.train(model.training)
-        return [norm]
-    if isinstance(model, RNN):
-        if model.activation not in ("tanh", "relu"):
-            raise ValueError(f"to_torch: torch's RNN computes tanh or relu steps, not {model.activation!r}")
-        cell = model.cell
-        rnn = torch.nn.RNN(cell.nin, cell.nhidden, nonlinearity=model.activation, batch_first=True,
-                           dtype=torch.float64)
-        with torch.no_grad():  # torch's two biases: ours, and zeros
-            rnn.weight_ih_l0.copy_(_tensor(torch, [[w.data for w in row] for row in cell.wx]))
-            rnn.weight_hh_l0.copy_(_tensor(torch, [[w.data for w in row] for row in cell.wh]))
-            rnn.bias_ih_l0.copy_(_tensor(torch, [b.data for b in cell.b]))
-            rnn.bias_hh_l0.zero_()
-        return [rnn_class(rnn, torch.nn.Sequential(*_part(torch, model.readout)))]
-    raise TypeError(f"to_torch: expected an nn model (MLP, Layer, Neuron, Sequential, Residual, LayerNorm, "
-                    f"BatchNorm, RNN), got {type(model).__name__}")
+    return [norm]
+
+
+def _recurrent(torch: Any, model: RNN) -> list[Any]:
+    if model.activation not in ("tanh", "relu"):
+        raise ValueError(f"to_torch: torch's RNN computes tanh or relu steps, not {model.activation!r}")
+    cell = model.cell
+    rnn = torch.nn.RNN(cell.nin, cell.nhidden, nonlinearity=model.activation, batch_first=True,
+                       dtype=torch.float64)
+    with torch.no_grad():  # torch's two biases: ours, and zeros
+        rnn.weight_ih_l0.copy_(_tensor(torch, [[w.data for w in row] for row in cell.wx]))
+        rnn.weight_hh_l0.copy_(_tensor(torch, [[w.data for w in row] for row in cell.wh]))
+        rnn.bias_ih_l0.copy_(_tensor(torch, [b.data for b in cell.b]))
+        rnn.bias_hh_l0.zero_()
+    return [_torch_classes(torch)[1](rnn, torch.nn.Sequential(*_part(torch, model.readout)))]
+
+
+#: How each kind of ``nn.io.KINDS`` becomes torch modules (a kind missing here is refused).
+_TO_TORCH: dict[str, Callable[[Any, Any], list[Any]]] = {
+    "MLP": _mlp,
+    "Layer": lambda torch, m: _dense(torch, m.neurons, m.activation),
+    "Neuron": lambda torch, m: _dense(torch, [m], m.activation),
+    "Sequential": lambda torch, m: [t for layer in m.layers for t in _part(torch, layer)],
+    "Residual": lambda torch, m: [_torch_classes(torch)[0](torch.nn.Sequential(*_part(torch, m.body)))],
+    "LayerNorm": _norm,
+    "BatchNorm": _norm,
+    "RNN": _recurrent,
+}
+
+
+def _part(torch: Any, model: Module) -> list[Any]:
+    """``model`` as torch modules, in order."""
+    kind = type(model).__name__
+    if KINDS.get(kind) is not type(model) or kind not in _TO_TORCH:
+        raise TypeError(f"to_torch: expected an nn model ({', '.join(_TO_TORCH)}), got {kind}")
+    return _TO_TORCH[kind](torch, model)
 
 
 def to_torch(model: Module) -> Any:
@@ -163,7 +176,7 @@ def from_torch(module: Any) -> Module:
     if not parts:
         raise ValueError("from_torch: the Sequential is empty")
     for a, b in zip(parts, parts[1:]):
-        out, nxt = _size(a, "out"), _size(b, "in")
+        out, nxt = a.sizes()[1], b.sizes()[0]
         if out is not None and nxt is not None and out != nxt:
             raise ValueError(f"from_torch: a part with {out} outputs feeds one with {nxt} inputs")
     layers = [p for p in parts if isinstance(p, Layer)]
@@ -175,12 +188,6 @@ def from_torch(module: Any) -> Module:
                                for k, p in layer.named_parameters()})
         return model
     return parts[0] if len(parts) == 1 else Sequential(*parts)
-
-
-def _size(part: Module, side: str) -> int | None:
-    if isinstance(part, (Layer, MLP)):
-        return part.nin if side == "in" else (part.nout if isinstance(part, Layer) else part.nouts[-1])
-    return getattr(part, "size", None)
 
 
 def _blocks(torch: Any, modules: list[Any], where: str) -> list[Module]:

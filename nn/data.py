@@ -33,6 +33,7 @@ import random
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from autograd.core.checks import count, real
 from autograd.core.extras import need
 
 from .module import make_rng
@@ -43,39 +44,6 @@ __all__ = [
 ]
 
 Dataset = tuple[list[list[float]], list[float]]
-
-
-def _count(where: str, name: str, n: Any, least: int) -> int:
-    """An integer >= ``least`` (NumPy integers too): a TypeError for another kind, a ValueError below."""
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-        raise TypeError(f"{where}: {name} must be an integer >= {least}, got {type(n).__name__}: {n!r:.60}")
-    if n < least:
-        raise ValueError(f"{where}: {name} must be an integer >= {least}, got {n!r:.60}")
-    return int(n)
-
-
-def _check_n(where: str, n: Any, least: int = 1) -> int:
-    return _count(where, "n", n, least)
-
-
-def _real(where: str, name: str, x: Any, expected: str = "a finite number") -> float:
-    """A finite real number (NumPy floats too): a TypeError for another kind, a ValueError if not finite."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{where}: {name} must be {expected}, got {type(x).__name__}: {x!r:.60}")
-    if not math.isfinite(x):
-        raise ValueError(f"{where}: {name} must be {expected}, got {x!r:.60}")
-    return float(x)
-
-
-def _check_noise(where: str, noise: Any) -> float:
-    noise = _real(where, "noise", noise, "a finite number >= 0")
-    if noise < 0:
-        raise ValueError(f"{where}: noise must be a finite number >= 0, got {noise!r:.60}")
-    return noise
-
-
-def _is_real(x: Any) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(x)
 
 
 def _label(k: int, classes: int, zero_one: bool) -> float:
@@ -99,8 +67,8 @@ def make_moons(n: int = 100, noise: float = 0.1, seed: int | random.Random | Non
     of standard deviation ``noise`` moves every coordinate. The points come
     shuffled. With ``n`` odd, class 1 gets the extra point.
     """
-    n = _check_n("make_moons", n, 2)
-    noise = _check_noise("make_moons", noise)
+    n = count("make_moons", "n", n, 2)
+    noise = real("make_moons", "noise", noise, 0.0)
     rng = make_rng(seed)
     n0 = n // 2
     points: list[list[float]] = []
@@ -117,11 +85,9 @@ def make_moons(n: int = 100, noise: float = 0.1, seed: int | random.Random | Non
 def make_circles(n: int = 100, noise: float = 0.05, factor: float = 0.5,
                  seed: int | random.Random | None = None, zero_one: bool = False) -> Dataset:
     """A small circle (class 1, radius ``factor``) inside a large one (class 0, radius 1), shuffled."""
-    n = _check_n("make_circles", n, 2)
-    noise = _check_noise("make_circles", noise)
-    factor = _real("make_circles", "factor", factor, "a number between 0 and 1")
-    if not 0 < factor < 1:
-        raise ValueError(f"make_circles: factor must be a number between 0 and 1, got {factor!r:.60}")
+    n = count("make_circles", "n", n, 2)
+    noise = real("make_circles", "noise", noise, 0.0)
+    factor = real("make_circles", "factor", factor, 0.0, 1.0, low_open=True, high_open=True)
     rng = make_rng(seed)
     n0 = n // 2
     points: list[list[float]] = []
@@ -142,12 +108,10 @@ def make_spirals(n: int = 100, classes: int = 2, noise: float = 0.05, turns: flo
     2 pi (k / classes + turns * r), plus Gaussian noise on each coordinate.
     More turns make the arms harder to tell apart.
     """
-    classes = _count("make_spirals", "classes", classes, 2)
-    n = _check_n("make_spirals", n, classes)
-    noise = _check_noise("make_spirals", noise)
-    turns = _real("make_spirals", "turns", turns, "a positive number")
-    if turns <= 0:
-        raise ValueError(f"make_spirals: turns must be a positive number, got {turns!r:.60}")
+    classes = count("make_spirals", "classes", classes, 2)
+    n = count("make_spirals", "n", n, classes)
+    noise = real("make_spirals", "noise", noise, 0.0)
+    turns = real("make_spirals", "turns", turns, 0.0, low_open=True)
     rng = make_rng(seed)
     points: list[list[float]] = []
     labels: list[float] = []
@@ -174,22 +138,20 @@ def make_blobs(n: int = 100, centers: int | Sequence[Sequence[float]] = 2, noise
         raise TypeError(f"make_blobs: centers must be an integer or a list of points, got "
                         f"{type(centers).__name__}")
     if isinstance(centers, numbers.Integral) and not isinstance(centers, bool):
-        centers = int(centers)
-        if centers < 2:
-            raise ValueError(f"make_blobs: centers must be at least 2, got {centers!r}")
+        centers = count("make_blobs", "centers", centers, 2)
         cs = [[2.0 * math.cos(2 * math.pi * k / centers), 2.0 * math.sin(2 * math.pi * k / centers)]
               for k in range(centers)]
     else:
         try:
-            cs = [[_real("make_blobs", "a coordinate of centers", c)
+            cs = [[real("make_blobs", "a coordinate of centers", c)
                    for c in as_list("make_blobs", "a center", center)]
                   for center in centers]  # type: ignore[union-attr]
         except (TypeError, ValueError):
             raise TypeError("make_blobs: centers must be an integer or a list of points") from None
         if len(cs) < 2 or len({len(c) for c in cs}) != 1 or not cs[0]:
             raise ValueError("make_blobs: centers must list two or more points of one non-zero dimension")
-    n = _check_n("make_blobs", n, len(cs))
-    noise = _check_noise("make_blobs", noise)
+    n = count("make_blobs", "n", n, len(cs))
+    noise = real("make_blobs", "noise", noise, 0.0)
     rng = make_rng(seed)
     points: list[list[float]] = []
     labels: list[float] = []
@@ -209,15 +171,12 @@ def make_line(n: int = 50, m: float = 2.0, b: float = -1.0, noise: float = 0.1,
     Returns X as a list of one-element lists ``[x]`` (a model takes a list of
     inputs) and y as a list of floats.
     """
-    n = _check_n("make_line", n, 1)
-    noise = _check_noise("make_line", noise)
+    n = count("make_line", "n", n)
+    noise = real("make_line", "noise", noise, 0.0)
     if isinstance(x_range, (Mapping, str, bytes, set, frozenset)) or len(x_range) != 2:
         raise TypeError(f"make_line: x_range must be a pair (low, high), got {x_range!r:.60}")
-    x_range = (_real("make_line", "x_range[0]", x_range[0]), _real("make_line", "x_range[1]", x_range[1]))
-    for name, v in (("m", m), ("b", b)):
-        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):  # NumPy's too
-            raise ValueError(f"make_line: {name} must be a finite number, got {v!r:.60}")
-    m, b = float(m), float(b)
+    x_range = (real("make_line", "x_range[0]", x_range[0]), real("make_line", "x_range[1]", x_range[1]))
+    m, b = real("make_line", "m", m), real("make_line", "b", b)
     lo, hi = x_range
     rng = make_rng(seed)
     X: list[list[float]] = []
@@ -266,15 +225,7 @@ def train_test_split(
     """
     X, y = check_xy("train_test_split", X, y)
     n = len(X)
-    fraction = isinstance(test_size, numbers.Real) and not isinstance(test_size, numbers.Integral)
-    if fraction and 0 < test_size < 1:
-        k = max(1, round(float(test_size) * n))
-    elif isinstance(test_size, numbers.Integral) and not isinstance(test_size, bool) and 0 < test_size:
-        k = int(test_size)
-    else:
-        raise ValueError(
-            f"train_test_split: test_size must be a fraction in (0, 1) or a count, got {test_size!r:.60}"
-        )
+    k = _test_count("train_test_split", test_size, n, "examples")
     if k >= n:
         raise ValueError(f"train_test_split: {k} test examples of {n} would leave none to train on")
     order = list(range(n))
@@ -297,14 +248,26 @@ def batches(X: Sequence[Any], y: Sequence[Any], batch_size: int | None = None, s
     """
     X, y = check_xy("batches", X, y)
     n = len(X)
-    if batch_size is None:
-        batch_size = max(n, 1)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
-        raise ValueError(f"batches: batch_size must be a positive integer or None, got {batch_size!r:.60}")
+    size = max(n, 1) if batch_size is None else count("batches", "batch_size", batch_size)
     order = list(range(n))
     if shuffle:
         make_rng(seed).shuffle(order)
-    return _take(X, y, order, int(batch_size))
+    return _take(X, y, order, size)
+
+
+def _test_count(where: str, test_size: Any, n: int, what: str) -> int:
+    """How many of ``n`` examples ``test_size`` keeps for testing: a fraction in (0, 1) of them (at least
+    one), or a whole number."""
+    expected = f"a fraction in (0, 1) or a number of {what}"
+    if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real):
+        raise TypeError(f"{where}: test_size must be {expected}, got {type(test_size).__name__}: "
+                        f"{test_size!r:.60}")
+    whole, size = isinstance(test_size, numbers.Integral), float(test_size)
+    if whole and size > 0:
+        return int(size)
+    if not whole and 0 < size < 1:
+        return max(1, round(size * n))
+    raise ValueError(f"{where}: test_size must be {expected}, got {test_size!r:.60}")
 
 
 def _take(X: list[Any], y: list[Any], order: list[int], size: int) -> Iterator[tuple[list[Any], list[Any]]]:
@@ -352,16 +315,7 @@ def load_digits(n: int | None = None, test_size: float | int = 0.25,
     if n is not None and not 2 <= n <= DIGITS:
         raise ValueError(f"load_digits: n must be {whole}, got {n!r:.60}")
     total = DIGITS if n is None else int(n)
-    expected = "a fraction in (0, 1) or a number of images"
-    if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real):
-        raise TypeError(f"load_digits: test_size must be {expected}, got {type(test_size).__name__}: "
-                        f"{test_size!r:.60}")
-    if isinstance(test_size, numbers.Integral) and test_size > 0:
-        k = int(test_size)
-    elif not isinstance(test_size, numbers.Integral) and 0 < test_size < 1:
-        k = max(1, round(float(test_size) * total))
-    else:
-        raise ValueError(f"load_digits: test_size must be {expected}, got {test_size!r:.60}")
+    k = _test_count("load_digits", test_size, total, "images")
     if k >= total:
         raise ValueError(f"load_digits: test_size={test_size!r} keeps {k} of {total} images for testing, "
                          "which would leave none to train on")

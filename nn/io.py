@@ -57,7 +57,7 @@ from typing import Any
 from .blocks import RNN, BatchNorm, LayerNorm, Residual, RNNCell, Sequential
 from .module import ACTIVATIONS, MLP, Layer, Module, Neuron
 
-__all__ = ["save", "load", "FORMAT", "VERSION", "MAX_BYTES"]
+__all__ = ["save", "load", "FORMAT", "VERSION", "MAX_BYTES", "KINDS"]
 
 #: The value of the "format" field that marks a chainrule model file.
 FORMAT = "chainrule.nn"
@@ -70,44 +70,47 @@ MAX_PARAMETERS = 5_000_000
 #: How deeply architectures may nest (a Residual inside a Sequential inside ...).
 MAX_DEPTH = 32
 
-_FIELDS: dict[str, dict[str, str]] = {
-    # architecture type -> field -> kind of value
-    "Neuron": {"nin": "size", "activation": "activation", "fused": "bool"},
-    "Layer": {"nin": "size", "nout": "size", "activation": "activation", "fused": "bool"},
-    "MLP": {"nin": "size", "nouts": "sizes", "activation": "activation", "output_activation": "activation",
-            "fused": "bool"},
-    "Sequential": {"layers": "architectures"},
-    "Residual": {"body": "architecture"},
-    "LayerNorm": {"size": "size", "eps": "positive"},
-    "BatchNorm": {"size": "size", "momentum": "fraction", "eps": "positive"},
-    "RNNCell": {"nin": "size", "nhidden": "size", "activation": "activation"},
-    "RNN": {"nin": "size", "nhidden": "size", "nout": "size", "activation": "activation",
-            "output_activation": "activation", "bptt_steps": "size or null"},
-}
-_KINDS: dict[str, Any] = {
-    "Neuron": Neuron, "Layer": Layer, "MLP": MLP, "Sequential": Sequential, "Residual": Residual,
-    "LayerNorm": LayerNorm, "BatchNorm": BatchNorm, "RNNCell": RNNCell, "RNN": RNN,
-}
-#: The kinds each version may hold at the top of a file.
-_TOP = {1: ("Neuron", "Layer", "MLP"),
-        2: ("Sequential", "Residual", "LayerNorm", "BatchNorm", "RNNCell", "RNN")}
-_READS = " and ".join(f"version {v} ({', '.join(kinds)})" for v, kinds in _TOP.items())
+#: Every kind of module a file can hold, by the name written in its "type" field: the one registry
+#: (the bridge reads it too). A kind declares the rest itself: its ``CONFIG`` (the fields written and
+#: checked), ``parameter_count`` and, if its constructor is not ``cls(**config)``, ``from_config``.
+#: A new block is one class plus one line here.
+KINDS: dict[str, type[Module]] = {cls.__name__: cls for cls in (
+    Neuron, Layer, MLP,                                   # version 1
+    Sequential, Residual, LayerNorm, BatchNorm, RNNCell, RNN,
+)}
+#: The kinds a version-1 file holds at its top; every other kind is version 2.
+_VERSION_1 = ("Neuron", "Layer", "MLP")
+#: What an architecture field of each kind (a value of a ``CONFIG``) nests: one module, or a list.
+_NESTED = ("architecture", "architectures")
+
+
+def _reads() -> str:
+    later = [k for k in KINDS if k not in _VERSION_1]
+    return f"version 1 ({', '.join(_VERSION_1)}) and version 2 ({', '.join(later)})"
+
+
+def _kind_of(model: Any, inside: bool) -> type[Module]:
+    """The registered kind of ``model``, or a TypeError listing the kinds a file holds."""
+    kind = type(model).__name__
+    if KINDS.get(kind) is not type(model):
+        kinds = ", ".join(f"nn.{k}" for k in KINDS)
+        raise TypeError(f"save: cannot save a {kind} inside a model; a model file holds {kinds}" if inside
+                        else f"save: expected one of the kinds a model file holds ({kinds}), got {kind}")
+    return type(model)
 
 
 def _architecture(model: Module, depth: int = 0) -> dict[str, Any]:
-    """The architecture of ``model`` as a JSON object (nested for Sequential and Residual)."""
-    kind = type(model).__name__
-    if _KINDS.get(kind) is not type(model):
-        raise TypeError(f"save: cannot save a {kind} inside a model; the kinds a file holds are "
-                        f"{sorted(_KINDS)}")
+    """The architecture of ``model`` as a JSON object (nested where it holds modules)."""
+    cls = _kind_of(model, inside=depth > 0)
     if depth > MAX_DEPTH:
         raise ValueError(f"save: the model nests more than {MAX_DEPTH} levels deep; load could not read "
                          "it back")
-    if isinstance(model, Sequential):
-        return {"type": kind, "layers": [_architecture(m, depth + 1) for m in model.layers]}
-    if isinstance(model, Residual):
-        return {"type": kind, "body": _architecture(model.body, depth + 1)}
-    return {"type": kind, **model.config()}  # type: ignore[attr-defined]
+    arch: dict[str, Any] = {"type": cls.__name__}
+    for key, v in model.config().items():
+        what = cls.CONFIG[key]
+        arch[key] = _architecture(v, depth + 1) if what == "architecture" else \
+            [_architecture(m, depth + 1) for m in v] if what == "architectures" else v
+    return arch
 
 
 def _flat_buffers(model: Module) -> dict[str, float]:
@@ -130,13 +133,9 @@ def save(model: Module, path: str | bytes | os.PathLike[Any]) -> None:
     number at all) and leaves any existing file alone. So does a target that is not a regular
     file (a directory, a FIFO, a device), before anything is opened.
     """
-    kind = type(model).__name__
-    if _KINDS.get(kind) is not type(model):
-        raise TypeError(f"save: expected an nn.Neuron, nn.Layer or nn.MLP, or one of nn.Sequential, "
-                        f"nn.Residual, nn.LayerNorm, nn.BatchNorm, nn.RNNCell, nn.RNN; got "
-                        f"{type(model).__name__}")
+    kind = _kind_of(model, inside=False).__name__
     path = _path("save", path)
-    version = 1 if kind in _TOP[1] else 2
+    version = 1 if kind in _VERSION_1 else 2
     params = {name: _number("save", "parameter", name, v) for name, v in model.state_dict().items()}
     doc: dict[str, Any] = {
         "format": FORMAT,
@@ -353,8 +352,8 @@ def _check_document(source: str, doc: Any) -> tuple[_Node, dict[str, Any], dict[
     if doc.get("format") != FORMAT:
         raise _bad(source, f"not a chainrule model file (the 'format' field must be {FORMAT!r})")
     version = doc.get("version")
-    if isinstance(version, bool) or version not in _TOP:
-        raise _bad(source, f"unsupported format version {version!r:.40}; this nn reads {_READS}")
+    if isinstance(version, bool) or version not in (1, 2):
+        raise _bad(source, f"unsupported format version {version!r:.40}; this nn reads {_reads()}")
     fields = {"format", "version", "architecture", "parameters"} | ({"buffers"} if version >= 2 else set())
     unknown = sorted(set(doc) - fields)
     if unknown:
@@ -369,12 +368,12 @@ def _check_document(source: str, doc: Any) -> tuple[_Node, dict[str, Any], dict[
     if not isinstance(buffers, dict):
         raise _bad(source, "missing or malformed 'buffers' (expected an object of name -> number)")
     top = arch.get("type")
-    if version >= 2 and top in _TOP[1]:
+    if version >= 2 and top in _VERSION_1:
         raise _bad(source, f"unsupported format version {version} for an architecture of type {top!r}: a "
                            "Neuron, Layer or MLP is stored as version 1 (which nn.save writes for it)")
-    if version == 1 and top in _TOP[2]:
+    if version == 1 and top in KINDS and top not in _VERSION_1:
         raise _bad(source, f"architecture type {top!r} needs format version 2 (version 1 holds "
-                           f"{list(_TOP[1])})")
+                           f"{list(_VERSION_1)})")
     tree = _check_tree(source, arch)
     expected = _parameter_count(tree)
     if expected > MAX_PARAMETERS:
@@ -401,60 +400,66 @@ def _check_document(source: str, doc: Any) -> tuple[_Node, dict[str, Any], dict[
 
 @dataclass
 class _Node:
-    """A checked architecture: its kind, its plain fields, and its checked children (Sequential, Residual)."""
+    """A checked architecture: its kind, its plain fields, and its checked children by field (the
+    architectures nested in it: a Sequential's ``layers``, a Residual's ``body``)."""
 
     kind: str
     config: dict[str, Any]
-    children: list[_Node]
+    children: dict[str, list[_Node]]
 
 
 def _check_tree(source: str, arch: dict[str, Any]) -> _Node:
     """Check an architecture and everything nested in it, without recursion (the nesting is capped)."""
-    root = _Node(*_check_architecture(source, arch), [])
+    root = _Node(*_check_architecture(source, arch), {})
     stack: list[tuple[_Node, dict[str, Any], int]] = [(root, arch, 0)]
     while stack:
         node, raw, depth = stack.pop()
-        inner = raw["layers"] if node.kind == "Sequential" else [raw["body"]] if node.kind == "Residual" \
-            else []
-        if inner and depth >= MAX_DEPTH:
-            raise _bad(source, f"the architecture nests more than {MAX_DEPTH} levels deep")
-        for child in inner:
-            if not isinstance(child, dict):
-                raise _bad(source, f"every architecture inside a {node.kind} must be an object, got "
-                                 f"{type(child).__name__}: {child!r:.40}")
-            kid = _Node(*_check_architecture(source, child), [])
-            node.children.append(kid)
-            stack.append((kid, child, depth + 1))
+        for key, what in KINDS[node.kind].CONFIG.items():
+            if what not in _NESTED:
+                continue
+            if depth >= MAX_DEPTH:
+                raise _bad(source, f"the architecture nests more than {MAX_DEPTH} levels deep")
+            node.children[key] = []
+            for child in raw[key] if what == "architectures" else [raw[key]]:
+                if not isinstance(child, dict):
+                    raise _bad(source, f"every architecture inside a {node.kind} must be an object, got "
+                                       f"{type(child).__name__}: {child!r:.40}")
+                kid = _Node(*_check_architecture(source, child), {})
+                node.children[key].append(kid)
+                stack.append((kid, child, depth + 1))
     return root
 
 
-def _build(tree: _Node) -> Module:
-    """The module a checked architecture describes (children first, from a post-order walk)."""
+def _walk(tree: _Node) -> list[_Node]:
+    """Every node of a checked architecture, each before the ones nested in it."""
     order: list[_Node] = []
     stack = [tree]
-    while stack:  # parents before children here; built in reverse, so every child exists first
+    while stack:
         node = stack.pop()
         order.append(node)
-        stack.extend(node.children)
+        stack.extend(kid for kids in node.children.values() for kid in kids)
+    return order
+
+
+def _build(tree: _Node) -> Module:
+    """The module a checked architecture describes (built in reverse order, so every child exists
+    before its parent, which names it)."""
     built: dict[int, Module] = {}
-    for node in reversed(order):
-        kids = [built[id(k)] for k in node.children]
-        if node.kind == "Sequential":
-            built[id(node)] = Sequential(*kids)
-        elif node.kind == "Residual":
-            built[id(node)] = Residual(kids[0])
-        elif node.kind in ("LayerNorm", "BatchNorm"):
-            built[id(node)] = _KINDS[node.kind](**node.config)
-        else:
-            built[id(node)] = _KINDS[node.kind](**node.config, seed=0)
-    return built[id(tree)]  # a Sequential or Residual names its children as it is built
+    for node in reversed(_walk(tree)):
+        cls = KINDS[node.kind]
+        config = dict(node.config)
+        for key, kids in node.children.items():
+            modules = [built[id(k)] for k in kids]
+            config[key] = modules[0] if cls.CONFIG[key] == "architecture" else modules
+        built[id(node)] = cls.from_config(config)
+    return built[id(tree)]
 
 
 def _check_architecture(source: str, arch: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     kind = arch.get("type")
-    if not isinstance(kind, str) or kind not in _FIELDS:
-        raise _bad(source, f"unknown architecture type {kind!r:.40}; expected one of {sorted(_FIELDS)}")
-    fields = _FIELDS[kind]
+    if not isinstance(kind, str) or kind not in KINDS:
+        raise _bad(source, f"unknown architecture type {kind!r:.40}; expected one of {sorted(KINDS)}")
+    fields = KINDS[kind].CONFIG
     given = set(arch) - {"type"}
     unknown = sorted(given - set(fields))
     if unknown:
@@ -467,7 +472,7 @@ def _check_architecture(source: str, arch: dict[str, Any]) -> tuple[str, dict[st
         v = arch[key]
         if not _field_ok(what, v):
             raise _bad(source, f"architecture field {key!r} must be {_EXPECTED[what]}, got {v!r:.60}")
-        if what not in ("architecture", "architectures"):  # nested ones are checked by _check_tree
+        if what not in _NESTED:  # nested ones are checked by _check_tree
             config[key] = v
     return kind, config
 
@@ -510,24 +515,4 @@ def _is_size(v: Any) -> bool:
 
 def _parameter_count(tree: _Node) -> int:
     """How many parameters the architecture has (counted from the fields, before anything is built)."""
-    total = 0
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        stack.extend(node.children)
-        c = node.config
-        if node.kind == "Neuron":
-            total += int(c["nin"]) + 1
-        elif node.kind == "Layer":
-            total += (int(c["nin"]) + 1) * int(c["nout"])
-        elif node.kind == "MLP":
-            dims = [c["nin"]] + list(c["nouts"])
-            total += sum((a + 1) * b for a, b in zip(dims, dims[1:]))
-        elif node.kind in ("LayerNorm", "BatchNorm"):
-            total += 2 * int(c["size"])  # a scale and a shift per feature
-        elif node.kind in ("RNNCell", "RNN"):
-            h = int(c["nhidden"])
-            total += (int(c["nin"]) + h + 1) * h  # W_x, W_h and b
-            if node.kind == "RNN":
-                total += (h + 1) * int(c["nout"])  # the readout layer
-    return total
+    return sum(KINDS[node.kind].parameter_count(node.config) for node in _walk(tree))

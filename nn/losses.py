@@ -23,11 +23,11 @@ here with ``autograd.define_op``), so it also runs in the batch replay
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from autograd import Value, define_op
+from autograd.core.checks import real
 from autograd.core.ops import sigmoid, softplus
 
 __all__ = ["mse", "mae", "hinge", "binary_cross_entropy", "cross_entropy", "l2", "logaddexp", "logsumexp",
@@ -98,9 +98,9 @@ def _pairs(where: str, predictions: Any, targets: Any) -> list[tuple[Value, floa
                 raise ValueError(
                     f"{where}: an example with {len(p)} outputs needs {len(p)} targets, got {t!r:.60}"
                 )
-            pairs.extend((_value(where, pi), _number(where, ti)) for pi, ti in zip(p, ts))
+            pairs.extend((_value(where, pi), _target(where, ti)) for pi, ti in zip(p, ts))
         else:
-            pairs.append((_value(where, p), _number(where, t)))
+            pairs.append((_value(where, p), _target(where, t)))
     return pairs
 
 
@@ -112,7 +112,7 @@ def _value(where: str, p: Any) -> Value:
     raise TypeError(f"{where}: a prediction must be a Value or a number, got {type(p).__name__}: {p!r:.60}")
 
 
-def _number(where: str, t: Any) -> float:
+def _target(where: str, t: Any) -> float:
     if isinstance(t, Value):
         return t.data
     try:
@@ -250,8 +250,7 @@ def l2(parameters: Any, alpha: float = 1.0) -> Value:
     ps = list(parameters) if isinstance(parameters, Iterable) else None
     if ps is None or not all(isinstance(p, Value) for p in ps):
         raise TypeError("l2: expected a list of Values or a module")
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not (0 <= alpha < math.inf):
-        raise ValueError(f"l2: alpha must be a finite number >= 0 (a penalty), got {alpha!r:.60}")
+    alpha = real("l2", "alpha", alpha, 0.0)  # a penalty
     if not ps:
         return Value(0.0)
     return alpha * sum((p * p for p in ps[1:]), ps[0] * ps[0])

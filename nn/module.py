@@ -36,15 +36,15 @@ and which neuron each node belongs to.
 
 from __future__ import annotations
 
-import importlib
+import inspect
 import math
 import numbers
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 from autograd import Value, dot, dots
-from autograd.core.checks import memory_available
+from autograd.core.checks import choice, count, flag, memory_available
 from autograd.core.engine import apply, gc_paused
 from autograd.core.ops import RELU, SIGMOID, SOFTPLUS, TANH, Op
 
@@ -58,125 +58,15 @@ ACTIVATIONS["linear"] = None
 InitFn = Callable[[random.Random, int, int], float]
 
 
-def _uniform(rng: random.Random, fan_in: int, fan_out: int) -> float:
-    """micrograd's scheme: w ~ U(-1, 1), whatever the layer's size."""
-    return rng.uniform(-1.0, 1.0)
-
-
-def _xavier(rng: random.Random, fan_in: int, fan_out: int) -> float:
-    """Xavier/Glorot: w ~ U(-a, a) with a = sqrt(6 / (fan_in + fan_out)).
-
-    That keeps the variance of the signal about the same from layer to layer
-    for tanh and sigmoid networks: Var(w) = 2 / (fan_in + fan_out).
-    """
-    a = math.sqrt(6.0 / (fan_in + fan_out))
-    return rng.uniform(-a, a)
-
-
-def _he(rng: random.Random, fan_in: int, fan_out: int) -> float:
-    """He/Kaiming: w ~ N(0, 2 / fan_in), the variance that suits relu (which zeroes half its inputs)."""
-    return rng.gauss(0.0, math.sqrt(2.0 / fan_in))
-
-
-#: The initialisation schemes by name. Biases always start at 0.
-INITS: dict[str, InitFn] = {"uniform": _uniform, "xavier": _xavier, "glorot": _xavier, "he": _he}
-
-
-def make_rng(seed: int | random.Random | None) -> Any:
-    """A random source from ``seed``: an int seeds a new ``random.Random``; a ``random.Random``
-    is used as it is; None means the global ``random`` module (so ``random.seed(1337)`` before
-    building a model reproduces micrograd's weights)."""
-    if seed is None or seed is random:
-        return random
-    if isinstance(seed, random.Random):
-        return seed
-    if isinstance(seed, int) and not isinstance(seed, bool):
-        return random.Random(seed)
-    raise TypeError(f"seed must be an int, a random.Random or None, got {type(seed).__name__}: {seed!r:.60}")
-
-
-def check_size(where: str, arg: str, n: Any) -> int:
-    """A positive integer (NumPy integers too), or a ValueError naming the argument."""
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:  # NumPy integers too
-        raise ValueError(f"{where}: {arg} must be a positive integer, got {n!r:.60}")
-    return int(n)
-
-
-#: About how many bytes one parameter takes: its Value, its float and its share of the lists.
-BYTES_PER_PARAMETER = 200
-
-
-def _check_memory(where: str, n_params: int) -> None:
-    """Refuse, before allocating anything, a model whose parameters cannot fit in the memory available."""
-    free = memory_available()  # Linux's estimate of what can be allocated (None elsewhere)
-    if free is None:  # elsewhere: build it and see
-        return
-    need = n_params * BYTES_PER_PARAMETER
-    if need > free:
-        raise MemoryError(f"{where}: {n_params:,} parameters need about {need / 2**30:,.1f} GiB, more than "
-                          f"the {free / 2**30:,.1f} GiB of memory available; choose smaller layers")
-
-
-def _check_activation(where: str, activation: Any, nonlin: Any) -> str:
-    if nonlin is not None:
-        if not isinstance(nonlin, bool):
-            raise TypeError(f"{where}: nonlin must be True or False, got {nonlin!r:.60}")
-        if not nonlin:
-            return "linear"
-    if not isinstance(activation, str) or activation not in ACTIVATIONS:
-        raise ValueError(f"{where}: activation must be one of {sorted(ACTIVATIONS)}, got {activation!r:.60}")
-    return activation
-
-
-def draw_weight(draw: InitFn, rng: Any, fan_in: int, fan_out: int) -> float:
-    """One weight from an init function, which must give a finite real number."""
-    w = draw(rng, fan_in, fan_out)
-    if isinstance(w, bool) or not isinstance(w, numbers.Real) or not math.isfinite(w):
-        raise TypeError(f"init: the init function must return a finite number, got {type(w).__name__}: "
-                        f"{w!r:.60}")
-    return float(w)
-
-
-def check_init(where: str, init: Any) -> InitFn:
-    """The init function ``init`` names (or is), or a ValueError listing the schemes."""
-    if callable(init):
-        return init
-    if isinstance(init, str) and init in INITS:
-        return INITS[init]
-    raise ValueError(
-        f"{where}: init must be one of {sorted(INITS)} or a function (rng, fan_in, fan_out) -> float, "
-        f"got {init!r:.60}"
-    )
-
-
-def is_input_list(x: Any) -> bool:
-    """Whether ``x`` can be a list of inputs: it has a length, and it is not a dict, a str, bytes or a
-    set (keys, letters, no order: not a vector)."""
-    if isinstance(x, (Mapping, str, bytes, set, frozenset)):
-        return False
-    try:
-        len(x)
-    except TypeError:
-        return False
-    return True
-
-
-def _input_length(where: str, x: Any, nin: int) -> None:
-    """Check that ``x`` is a sequence of ``nin`` inputs; raise an error that says what was expected."""
-    if not is_input_list(x):
-        raise TypeError(
-            f"{where}: expected a list of {nin} inputs (numbers or Values), got {type(x).__name__}: {x!r:.60}"
-        )
-    n = len(x)
-    if n != nin:
-        raise ValueError(f"{where}: expected {nin} inputs, got {n}")
-
-
 class Module:
     """What every network piece offers: its parameters, by name, and their gradients.
 
-    Subclasses list their parameters explicitly in ``named_parameters()``;
-    everything else here is built on that one method.
+    A module is a leaf or a container. A leaf (``Neuron``, ``LayerNorm``...) lists its own
+    parameters in ``own_parameters()``; a container (``Layer``, ``MLP``, ``Sequential``...) lists
+    the modules inside it in ``children()``, and its parameters, names, buffers, modes and labels
+    all follow from theirs. A new block also says how many numbers it takes and gives
+    (``sizes()``) and which constructor arguments rebuild it (``CONFIG``, what ``nn.save`` writes);
+    one line in ``nn.io.KINDS`` then lets files hold it.
     """
 
     #: The module's dotted path inside the model that holds it ('' for a model on its own).
@@ -185,30 +75,87 @@ class Module:
     #: Training mode (True, the default) or evaluation mode (False): see ``train()``.
     training: bool = True
 
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        """Every parameter with its dotted name, in a fixed order."""
+    #: The constructor arguments that rebuild the module, each with the kind of value ``nn.io``
+    #: checks in a file: 'size', 'sizes', 'activation', 'bool', 'positive', 'fraction',
+    #: 'size or null', or 'architecture' / 'architectures' for modules inside it. Each is also
+    #: the name of the attribute holding it (``config()`` reads them).
+    CONFIG: ClassVar[dict[str, str]] = {}
+
+    def children(self) -> list[tuple[str, Module]]:
+        """The modules directly inside this one, each with its name here (``layers.0``, ``body``); none
+        for a leaf."""
         return []
+
+    def own_parameters(self) -> dict[str, Value | list[Value]]:
+        """The parameters a leaf holds itself, by name: one Value, or a list named ``<name>.<i>``
+        (a Neuron's ``{"w": [...], "b": b}``); none for a container."""
+        return {}
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """Every parameter with its dotted name, in a fixed order: the module's own, then its children's
+        under their names."""
+        named: list[tuple[str, Value]] = []
+        for key, group in self.own_parameters().items():
+            named += [(f"{key}.{i}", p) for i, p in enumerate(group)] if isinstance(group, list) else \
+                [(key, group)]
+        for name, child in self.children():
+            named += [(f"{name}.{k}", p) for k, p in child.named_parameters()]
+        return named
 
     def named_buffers(self) -> list[tuple[str, list[float]]]:
-        """Numbers a module keeps that are not parameters (BatchNorm's running statistics), by name;
-        none by default."""
-        return []
+        """Numbers a module keeps that are not parameters (BatchNorm's running statistics), by name."""
+        return [(f"{name}.{k}", b) for name, child in self.children() for k, b in child.named_buffers()]
+
+    def parameters(self) -> list[Value]:
+        """Every parameter (the Values an optimizer updates), in the order of ``named_parameters()``.
+
+        Why it does not just drop the names: a training loop asks for the parameters every step, and
+        making a dotted name per weight to throw it away costs more than the rest of this walk, so
+        it reads the same declarations (``own_parameters``, ``children``) in the same order. A module
+        that writes its own ``named_parameters`` gets exactly those."""
+        if type(self).named_parameters is not Module.named_parameters:
+            return [p for _, p in self.named_parameters()]
+        found: list[Value] = []
+        for group in self.own_parameters().values():
+            found += group if isinstance(group, list) else [group]
+        for _, child in self.children():
+            found += child.parameters()
+        return found
+
+    def sizes(self) -> tuple[int | None, int | None]:
+        """How many numbers the module takes per example and gives back (None: it does not say)."""
+        return None, None
+
+    def config(self) -> dict[str, Any]:
+        """The constructor arguments that rebuild this architecture (``nn.save`` writes them)."""
+        return {key: list(v) if isinstance(v, list) else v for key, v in
+                ((key, getattr(self, key)) for key in self.CONFIG)}
+
+    @staticmethod
+    def parameter_count(config: dict[str, Any]) -> int:
+        """How many parameters of its own a module built from ``config`` holds (``nn.load`` counts them
+        before building anything, to refuse a file too large); a container's belong to its children: 0."""
+        return 0
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Module:
+        """The module ``config`` describes (``nn.load``, which sets the parameters afterwards). A
+        random initialisation is seeded with 0, so loading never draws from the global ``random``."""
+        seeded = {"seed": 0} if "seed" in inspect.signature(cls).parameters else {}
+        return cls(**config, **seeded)
 
     def train(self, mode: bool = True) -> Self:
-        """Training mode (``mode=True``) or evaluation mode; returns self. Only BatchNorm computes
-        differently in the two; a block made of modules switches them all."""
-        if not isinstance(mode, bool):
-            raise TypeError(f"{type(self).__name__}.train: mode must be True or False, got {mode!r:.40}")
+        """Training mode (``mode=True``) or evaluation mode, for this module and every one inside it;
+        returns self. Only BatchNorm computes differently in the two."""
+        flag(f"{type(self).__name__}.train", mode=mode)
         self.training = mode
+        for _, child in self.children():
+            child.train(mode)
         return self
 
     def eval(self) -> Self:
         """Evaluation mode (BatchNorm uses its running statistics): ``train(False)``; returns self."""
         return self.train(False)
-
-    def parameters(self) -> list[Value]:
-        """Every parameter (the Values an optimizer updates), in the order of ``named_parameters()``."""
-        return [p for _, p in self.named_parameters()]
 
     def zero_grad(self) -> None:
         """Set every parameter's gradient to 0 (``backward()`` adds to gradients, so clear them each step)."""
@@ -270,15 +217,25 @@ class Module:
 
         return ParameterTable(self)
 
-    def draw(self, **options: Any) -> Any:  # the network view: nn.see.network.draw_network (loaded now)
-        return importlib.import_module("nn.see.network").draw_network(self, **options)
+    def draw(self, **options: Any) -> Any:
+        """The network as columns of neurons and weighted edges: :func:`nn.draw_network` (a convenience
+        that reaches up into nn.see, loaded when called)."""
+        from .see.network import draw_network
+
+        return draw_network(self, **options)
 
     def _rename(self, name: str) -> None:
-        """Record this module's dotted path and label its parameters with their full names."""
+        """Record this module's dotted path and label its parameters with their full names (a container
+        passes each child its path; a leaf labels its own parameters)."""
         self.name = name
         prefix = name + "." if name else ""
-        for n, p in self.named_parameters():
-            p.label = prefix + n
+        children = self.children()
+        for key, child in children:
+            child._rename(prefix + key)
+        if not children:
+            for n, p in self.named_parameters():
+                p.label = prefix + n
+
 
 
 def _few(names: Sequence[str], k: int = 5) -> str:
@@ -323,16 +280,17 @@ class Neuron(Module):
         *,
         check_memory: bool = True,
     ) -> None:
-        self.nin = check_size("Neuron", "nin", nin)
-        fan_out = check_size("Neuron", "fan_out", fan_out)
-        self.activation = _check_activation("Neuron", activation, nonlin)
+        self.nin = count("Neuron", "nin", nin)
+        fan_out = count("Neuron", "fan_out", fan_out)
+        self.activation = check_activation("Neuron", activation, nonlin)
         draw = check_init("Neuron", init)
+        flag("Neuron", fused=fused)
         rng = make_rng(seed)
         if check_memory:
             _check_memory("Neuron", self.nin + 1)
         self.w = [Value(draw_weight(draw, rng, self.nin, fan_out)) for _ in range(self.nin)]
         self.b = Value(0.0)
-        self.fused = bool(fused)
+        self.fused = fused
         self._activate = ACTIVATIONS[self.activation]
         self._rename("")
 
@@ -348,19 +306,22 @@ class Neuron(Module):
         """Apply the activation to the weighted sum and label the result with the neuron's name."""
         return activate([out], self._activate, [self._label])[0]
 
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        return [(f"w.{i}", w) for i, w in enumerate(self.w)] + [("b", self.b)]
+    CONFIG = {"nin": "size", "activation": "activation", "fused": "bool"}
 
-    def parameters(self) -> list[Value]:
-        return self.w + [self.b]
+    def own_parameters(self) -> dict[str, Value | list[Value]]:
+        return {"w": self.w, "b": self.b}
+
+    def sizes(self) -> tuple[int, int]:
+        return self.nin, 1
+
+    @staticmethod
+    def parameter_count(config: dict[str, Any]) -> int:
+        """How many parameters the neuron ``config`` describes has (``nn.load`` counts before building)."""
+        return int(config["nin"]) + 1
 
     def _rename(self, name: str) -> None:
         super()._rename(name)
-        self._label = name or "out"
-
-    def config(self) -> dict[str, Any]:
-        """The constructor arguments that rebuild this architecture (used by ``nn.save``)."""
-        return {"nin": self.nin, "activation": self.activation, "fused": self.fused}
+        self._label = name or "out"  # what its output Value is labelled
 
     def __repr__(self) -> str:
         fused = "" if self.fused else ", fused=False"
@@ -387,17 +348,19 @@ class Layer(Module):
         *,
         check_memory: bool = True,
     ) -> None:
-        self.nin = check_size("Layer", "nin", nin)
-        self.nout = check_size("Layer", "nout", nout)
-        self.activation = _check_activation("Layer", activation, nonlin)
+        self.nin = count("Layer", "nin", nin)
+        self.nout = count("Layer", "nout", nout)
+        self.activation = check_activation("Layer", activation, nonlin)
         check_init("Layer", init)
+        flag("Layer", fused=fused)
         if check_memory:
             _check_memory("Layer", (self.nin + 1) * self.nout)
         rng = make_rng(seed)
-        self.fused = bool(fused)
+        self.fused = fused
         self.neurons = [
-            Neuron(nin, self.activation, init=init, seed=rng, fused=fused, fan_out=nout, check_memory=False)
-            for _ in range(nout)
+            Neuron(self.nin, self.activation, init=init, seed=rng, fused=fused, fan_out=self.nout,
+                   check_memory=False)
+            for _ in range(self.nout)
         ]
         self._rename("")
 
@@ -412,21 +375,17 @@ class Layer(Module):
         sums = dots([n.w for n in neurons], x, [n.b for n in neurons], fused=self.fused)
         return activate(sums, ACTIVATIONS[self.activation], [n._label for n in neurons])
 
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        return [(f"neurons.{i}.{k}", p) for i, n in enumerate(self.neurons) for k, p in n.named_parameters()]
+    CONFIG = {"nin": "size", "nout": "size", "activation": "activation", "fused": "bool"}
 
-    def parameters(self) -> list[Value]:
-        return [p for n in self.neurons for p in n.parameters()]
+    def children(self) -> list[tuple[str, Module]]:
+        return [(f"neurons.{i}", n) for i, n in enumerate(self.neurons)]
 
-    def _rename(self, name: str) -> None:
-        self.name = name
-        prefix = name + "." if name else ""
-        for i, n in enumerate(self.neurons):
-            n._rename(f"{prefix}neurons.{i}")
+    def sizes(self) -> tuple[int, int]:
+        return self.nin, self.nout
 
-    def config(self) -> dict[str, Any]:
-        """The constructor arguments that rebuild this architecture (used by ``nn.save``)."""
-        return {"nin": self.nin, "nout": self.nout, "activation": self.activation, "fused": self.fused}
+    @staticmethod
+    def parameter_count(config: dict[str, Any]) -> int:
+        return (int(config["nin"]) + 1) * int(config["nout"])
 
     def __repr__(self) -> str:
         fused = "" if self.fused else ", fused=False"
@@ -457,22 +416,22 @@ class MLP(Module):
         fused: bool = True,
         nonlin: bool | None = None,
     ) -> None:
-        self.nin = check_size("MLP", "nin", nin)
+        self.nin = count("MLP", "nin", nin)
         try:
             sizes = list(nouts)
         except TypeError:
             raise TypeError(f"MLP: nouts must be a list of layer sizes, got {type(nouts).__name__}") from None
         if not sizes:
             raise ValueError("MLP: nouts must list at least one layer size, got an empty list")
-        self.nouts = [check_size("MLP", "each layer size in nouts", n) for n in sizes]
-        self.activation = _check_activation("MLP", activation, nonlin)
-        self.output_activation = _check_activation("MLP", output_activation, None)
+        self.nouts = [count("MLP", "each layer size in nouts", n) for n in sizes]
+        self.activation = check_activation("MLP", activation, nonlin)
+        self.output_activation = check_activation("MLP", output_activation, None)
         check_init("MLP", init)
-        dims = [self.nin, *self.nouts]
-        _check_memory("MLP", sum((a + 1) * b for a, b in zip(dims, dims[1:])))
+        flag("MLP", fused=fused)
+        _check_memory("MLP", MLP.parameter_count({"nin": self.nin, "nouts": self.nouts}))
         rng = make_rng(seed)
-        self.fused = bool(fused)
-        dims = [self.nin] + self.nouts
+        self.fused = fused
+        dims = [self.nin, *self.nouts]
         last = len(self.nouts) - 1
         self.layers = [
             Layer(
@@ -491,26 +450,19 @@ class MLP(Module):
                 x = layer._forward(x)
         return x[0] if len(x) == 1 else x
 
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        return [
-            (f"layers.{i}.{k}", p) for i, layer in enumerate(self.layers) for k, p in layer.named_parameters()
-        ]
+    CONFIG = {"nin": "size", "nouts": "sizes", "activation": "activation", "output_activation": "activation",
+              "fused": "bool"}
 
-    def parameters(self) -> list[Value]:
-        return [p for layer in self.layers for p in layer.parameters()]
+    def children(self) -> list[tuple[str, Module]]:
+        return [(f"layers.{i}", layer) for i, layer in enumerate(self.layers)]
 
-    def _rename(self, name: str) -> None:
-        self.name = name
-        prefix = name + "." if name else ""
-        for i, layer in enumerate(self.layers):
-            layer._rename(f"{prefix}layers.{i}")
+    def sizes(self) -> tuple[int, int]:
+        return self.nin, self.nouts[-1]
 
-    def config(self) -> dict[str, Any]:
-        """The constructor arguments that rebuild this architecture (used by ``nn.save``)."""
-        return {
-            "nin": self.nin, "nouts": list(self.nouts), "activation": self.activation,
-            "output_activation": self.output_activation, "fused": self.fused,
-        }
+    @staticmethod
+    def parameter_count(config: dict[str, Any]) -> int:
+        dims = [config["nin"], *config["nouts"]]
+        return sum((int(a) + 1) * int(b) for a, b in zip(dims, dims[1:]))
 
     def __repr__(self) -> str:
         fused = "" if self.fused else ", fused=False"
@@ -518,3 +470,113 @@ class MLP(Module):
             f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}, "
             f"output_activation={self.output_activation!r}{fused})"
         )
+
+
+# --- the details: initialisation, random sources, and the checks of arguments and inputs ----------
+
+
+def _uniform(rng: random.Random, fan_in: int, fan_out: int) -> float:
+    """micrograd's scheme: w ~ U(-1, 1), whatever the layer's size."""
+    return rng.uniform(-1.0, 1.0)
+
+
+def _xavier(rng: random.Random, fan_in: int, fan_out: int) -> float:
+    """Xavier/Glorot: w ~ U(-a, a) with a = sqrt(6 / (fan_in + fan_out)).
+
+    That keeps the variance of the signal about the same from layer to layer
+    for tanh and sigmoid networks: Var(w) = 2 / (fan_in + fan_out).
+    """
+    a = math.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-a, a)
+
+
+def _he(rng: random.Random, fan_in: int, fan_out: int) -> float:
+    """He/Kaiming: w ~ N(0, 2 / fan_in), the variance that suits relu (which zeroes half its inputs)."""
+    return rng.gauss(0.0, math.sqrt(2.0 / fan_in))
+
+
+#: The initialisation schemes by name. Biases always start at 0.
+INITS: dict[str, InitFn] = {"uniform": _uniform, "xavier": _xavier, "glorot": _xavier, "he": _he}
+
+
+def make_rng(seed: int | random.Random | None) -> Any:
+    """A random source from ``seed``: an int seeds a new ``random.Random``; a ``random.Random``
+    is used as it is; None means the global ``random`` module (so ``random.seed(1337)`` before
+    building a model reproduces micrograd's weights)."""
+    if seed is None or seed is random:
+        return random
+    if isinstance(seed, random.Random):
+        return seed
+    if isinstance(seed, int) and not isinstance(seed, bool):
+        return random.Random(seed)
+    raise TypeError(f"seed must be an int, a random.Random or None, got {type(seed).__name__}: {seed!r:.60}")
+
+
+#: About how many bytes one parameter takes: its Value, its float and its share of the lists.
+BYTES_PER_PARAMETER = 200
+
+
+def _check_memory(where: str, n_params: int) -> None:
+    """Refuse, before allocating anything, a model whose parameters cannot fit in the memory available."""
+    free = memory_available()  # Linux's estimate of what can be allocated (None elsewhere)
+    if free is None:  # elsewhere: build it and see
+        return
+    need = n_params * BYTES_PER_PARAMETER
+    if need > free:
+        raise MemoryError(f"{where}: {n_params:,} parameters need about {need / 2**30:,.1f} GiB, more than "
+                          f"the {free / 2**30:,.1f} GiB of memory available; choose smaller layers")
+
+
+def check_activation(where: str, activation: Any, nonlin: Any = None, name: str = "activation") -> str:
+    """The activation's name, one of ``ACTIVATIONS`` ('linear' when micrograd's ``nonlin`` is False)."""
+    if nonlin is not None:
+        flag(where, nonlin=nonlin)
+        if not nonlin:
+            return "linear"
+    return str(choice(where, name, activation, sorted(ACTIVATIONS)))
+
+
+def draw_weight(draw: InitFn, rng: Any, fan_in: int, fan_out: int) -> float:
+    """One weight from an init function, which must give a finite real number."""
+    w = draw(rng, fan_in, fan_out)
+    if isinstance(w, bool) or not isinstance(w, numbers.Real) or not math.isfinite(w):
+        raise TypeError(f"init: the init function must return a finite number, got {type(w).__name__}: "
+                        f"{w!r:.60}")
+    return float(w)
+
+
+def check_init(where: str, init: Any) -> InitFn:
+    """The init function ``init`` names (or is), or a ValueError listing the schemes."""
+    if callable(init):
+        return init
+    if isinstance(init, str) and init in INITS:
+        return INITS[init]
+    raise ValueError(
+        f"{where}: init must be one of {sorted(INITS)} or a function (rng, fan_in, fan_out) -> float, "
+        f"got {init!r:.60}"
+    )
+
+
+def is_input_list(x: Any) -> bool:
+    """Whether ``x`` can be a list of inputs: it has a length, and it is not a dict, a str, bytes or a
+    set (keys, letters, no order: not a vector)."""
+    if isinstance(x, (Mapping, str, bytes, set, frozenset)):
+        return False
+    try:
+        len(x)
+    except TypeError:
+        return False
+    return True
+
+
+def _input_length(where: str, x: Any, nin: int) -> None:
+    """Check that ``x`` is a sequence of ``nin`` inputs; raise an error that says what was expected."""
+    if not is_input_list(x):
+        raise TypeError(
+            f"{where}: expected a list of {nin} inputs (numbers or Values), got {type(x).__name__}: {x!r:.60}"
+        )
+    n = len(x)
+    if n != nin:
+        raise ValueError(f"{where}: expected {nin} inputs, got {n}")
+
+

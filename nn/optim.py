@@ -28,8 +28,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from autograd import Value
-
-from .module import check_size
+from autograd.core.checks import count, flag, real
 
 __all__ = [
     "Optimizer", "SGD", "Adam", "LinearDecay", "StepDecay", "ExponentialDecay",
@@ -51,22 +50,6 @@ def _params(where: str, params: Any) -> list[Value]:
     return ps
 
 
-def _number(where: str, name: str, x: Any, low: float = 0.0, high: float = math.inf,
-            open_low: bool = False) -> float:
-    """A finite real number (NumPy scalars too) in [low, high] (or (low, high] with ``open_low``)."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{where}: {name} must be a number, got {type(x).__name__}: {x!r:.60}")
-    f = float(x)
-    if not math.isfinite(f) or f < low or (open_low and f == low) or f > high:
-        bounds = f"{'>' if open_low else '>='} {low:g}" + (f" and <= {high:g}" if high != math.inf else "")
-        raise ValueError(f"{where}: {name} must be a finite number {bounds}, got {x!r:.60}")
-    return f
-
-
-def _nonneg(where: str, name: str, x: Any) -> float:
-    return _number(where, name, x)
-
-
 class Optimizer:
     """What every optimizer shares: the parameters, the learning rate (or its schedule), a step count."""
 
@@ -79,7 +62,7 @@ class Optimizer:
                 "(such as model.parameters())"
             )
         if not callable(lr):
-            _nonneg(where, "lr", lr)
+            real(where, "lr", lr, 0.0)
         self.schedule = lr
         #: The number of steps taken so far.
         self.steps = 0
@@ -90,8 +73,8 @@ class Optimizer:
         lr = self.schedule
         if not callable(lr):
             return float(lr)
-        return _number(type(self).__name__, f"the learning rate its schedule gives at step {self.steps}",
-                       lr(self.steps))
+        return real(type(self).__name__, f"the learning rate its schedule gives at step {self.steps}",
+                    lr(self.steps), 0.0)
 
     def zero_grad(self) -> None:
         """Set every parameter's gradient to 0 before the next ``backward()``."""
@@ -127,8 +110,8 @@ class SGD(Optimizer):
 
     def __init__(self, params: Any, lr: float | Schedule, momentum: float = 0.0, weight_decay: float = 0.0):
         super().__init__(params, lr)
-        self.momentum = _nonneg("SGD", "momentum", momentum)
-        self.weight_decay = _nonneg("SGD", "weight_decay", weight_decay)
+        self.momentum = real("SGD", "momentum", momentum, 0.0)
+        self.weight_decay = real("SGD", "weight_decay", weight_decay, 0.0)
         self.velocity = [0.0] * len(self.params)
 
     def step(self) -> None:
@@ -175,13 +158,12 @@ class Adam(Optimizer):
             b1, b2 = betas
         except (TypeError, ValueError):
             raise ValueError(f"Adam: betas must be a pair of numbers in [0, 1), got {betas!r:.60}") from None
-        for b in (b1, b2):
-            if isinstance(b, bool) or not isinstance(b, (int, float)) or not 0 <= b < 1:
-                raise ValueError(f"Adam: betas must be a pair of numbers in [0, 1), got {betas!r:.60}")
-        self.betas = (float(b1), float(b2))
-        self.eps = _number("Adam", "eps", eps, open_low=True)  # it keeps m / (sqrt(v) + eps) finite
-        self.weight_decay = _nonneg("Adam", "weight_decay", weight_decay)
-        self.decoupled_weight_decay = bool(decoupled_weight_decay)
+        self.betas = (real("Adam", "betas[0]", b1, 0.0, 1.0, high_open=True),
+                      real("Adam", "betas[1]", b2, 0.0, 1.0, high_open=True))
+        self.eps = real("Adam", "eps", eps, 0.0, low_open=True)  # it keeps m / (sqrt(v) + eps) finite
+        self.weight_decay = real("Adam", "weight_decay", weight_decay, 0.0)
+        flag("Adam", decoupled_weight_decay=decoupled_weight_decay)
+        self.decoupled_weight_decay = decoupled_weight_decay
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
 
@@ -220,9 +202,9 @@ class LinearDecay:
     """
 
     def __init__(self, start: float, end: float, steps: int) -> None:
-        self.start = _nonneg("LinearDecay", "start", start)
-        self.end = _nonneg("LinearDecay", "end", end)
-        self.total = check_size("LinearDecay", "steps", steps)
+        self.start = real("LinearDecay", "start", start, 0.0)
+        self.end = real("LinearDecay", "end", end, 0.0)
+        self.total = count("LinearDecay", "steps", steps)
 
     def __call__(self, k: int) -> float:
         return self.start + (self.end - self.start) * min(k, self.total) / self.total
@@ -235,9 +217,9 @@ class StepDecay:
     """Multiply by ``gamma`` every ``step_size`` steps: lr(k) = lr * gamma ** (k // step_size)."""
 
     def __init__(self, lr: float, step_size: int, gamma: float = 0.1) -> None:
-        self.initial = _nonneg("StepDecay", "lr", lr)
-        self.step_size = check_size("StepDecay", "step_size", step_size)
-        self.gamma = _number("StepDecay", "gamma", gamma, high=1.0)  # a decay: the rate never grows
+        self.initial = real("StepDecay", "lr", lr, 0.0)
+        self.step_size = count("StepDecay", "step_size", step_size)
+        self.gamma = real("StepDecay", "gamma", gamma, 0.0, 1.0)  # a decay: the rate never grows
 
     def __call__(self, k: int) -> float:
         return self.initial * self.gamma ** (k // self.step_size)
@@ -250,8 +232,8 @@ class ExponentialDecay:
     """Multiply by ``gamma`` every step: lr(k) = lr * gamma ** k."""
 
     def __init__(self, lr: float, gamma: float) -> None:
-        self.initial = _nonneg("ExponentialDecay", "lr", lr)
-        self.gamma = _number("ExponentialDecay", "gamma", gamma, high=1.0)  # a decay: the rate never grows
+        self.initial = real("ExponentialDecay", "lr", lr, 0.0)
+        self.gamma = real("ExponentialDecay", "gamma", gamma, 0.0, 1.0)  # a decay: the rate never grows
 
     def __call__(self, k: int) -> float:
         return self.initial * self.gamma**k
@@ -271,7 +253,7 @@ def clip_grad_norm(params: Any, max_norm: float) -> float:
     its direction and only gets shorter.
     """
     ps = _params("clip_grad_norm", params)
-    max_norm = _nonneg("clip_grad_norm", "max_norm", max_norm)
+    max_norm = real("clip_grad_norm", "max_norm", max_norm, 0.0)
     grads = _checked_grads("clip_grad_norm", ps)
     norm = math.hypot(*grads)  # no overflow: gradients of 1e200 have a norm, not inf
     if norm > max_norm:
@@ -284,7 +266,7 @@ def clip_grad_norm(params: Any, max_norm: float) -> float:
 def clip_grad_value(params: Any, clip_value: float) -> None:
     """Clamp every gradient into [-clip_value, clip_value], one by one."""
     ps = _params("clip_grad_value", params)
-    c = _nonneg("clip_grad_value", "clip_value", clip_value)
+    c = real("clip_grad_value", "clip_value", clip_value, 0.0)
     for p, g in zip(ps, _checked_grads("clip_grad_value", ps)):
         p.grad = min(max(g, -c), c)
 

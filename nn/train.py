@@ -22,7 +22,6 @@ demo prints them.
 
 from __future__ import annotations
 
-import importlib
 import math
 import numbers
 import random
@@ -31,11 +30,12 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from autograd import Value, no_grad
+from autograd.core.checks import count, flag, real
 from autograd.core.extras import need
 from autograd.core.walk import grad_number
 
 from . import losses as _losses
-from .blocks import RNN, sizes
+from .blocks import RNN
 from .data import as_list, batches, check_xy
 from .module import Module, make_rng
 from .optim import SGD, Optimizer
@@ -178,7 +178,7 @@ def _as_floats(out: Any) -> Any:
 
 def _check_examples(model: Module, X: list[Any]) -> None:
     """Every example has the kind and size the model takes (it would refuse it only when its batch came)."""
-    nin = sizes(model)[0]
+    nin = model.sizes()[0]
     for i, x in enumerate(X):
         if isinstance(model, RNN):
             try:
@@ -259,6 +259,23 @@ def _progress_bar(epochs: int, show: bool) -> Any:
     return tqdm(total=epochs, desc="fit", unit="epoch")
 
 
+#: Makes the live view of ``fit(live=...)``: ``(model, X, y, epochs, live) -> callback``. Training knows
+#: nothing of drawing: ``nn/__init__`` sets this to ``nn.see.live.fit_view`` (see :func:`show_live_with`).
+LiveView = Callable[[Module, list[Any], list[Any], int, Any], Callback]
+_live_views: list[LiveView] = []
+
+
+def show_live_with(view: LiveView) -> None:
+    """Make ``view`` the one ``fit(..., live=...)`` displays (``nn`` wires up ``nn.see.live.fit_view``)."""
+    _live_views[:] = [view]
+
+
+def _live_view(model: Module, X: list[Any], y: list[Any], epochs: int, live: Any) -> Callback:
+    if not _live_views:
+        raise RuntimeError("fit: live=... needs a live view; import nn (which sets up nn.see.live) first")
+    return _live_views[0](model, X, y, epochs, live)
+
+
 def fit(
     model: Module,
     X: Sequence[Any],
@@ -307,18 +324,8 @@ def fit(
         raise ValueError("fit: X is empty; there is nothing to train on")
     if not isinstance(model, Module):
         raise TypeError(f"fit: model must be an nn.Module (such as nn.MLP), got {type(model).__name__}")
-    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral):
-        raise TypeError(f"fit: epochs must be an integer >= 0, got {type(epochs).__name__}: {epochs!r:.60}")
-    if epochs < 0:
-        raise ValueError(f"fit: epochs must be an integer >= 0, got {epochs!r:.60}")
-    epochs = int(epochs)
-    if batch_size is not None and (isinstance(batch_size, bool)
-                                   or not isinstance(batch_size, numbers.Integral)):
-        raise TypeError(f"fit: batch_size must be a positive integer or None, got "
-                        f"{type(batch_size).__name__}: {batch_size!r:.60}")
-    if batch_size is not None and batch_size < 1:
-        raise ValueError(f"fit: batch_size must be a positive integer or None, got {batch_size!r:.60}")
-    batch_size = None if batch_size is None else int(batch_size)
+    epochs = count("fit", "epochs", epochs, least=0)
+    batch_size = None if batch_size is None else count("fit", "batch_size", batch_size)
     if isinstance(loss, str):
         if loss not in _losses.LOSSES:
             raise ValueError(f"fit: unknown loss {loss!r}; use one of {sorted(_losses.LOSSES)} or a function")
@@ -327,11 +334,7 @@ def fit(
         loss_fn = loss
     else:
         raise TypeError(f"fit: loss must be a name or a function, got {type(loss).__name__}")
-    if isinstance(l2, bool) or not isinstance(l2, numbers.Real):
-        raise TypeError(f"fit: l2 must be a finite number >= 0, got {type(l2).__name__}: {l2!r:.60}")
-    if not math.isfinite(l2) or l2 < 0:
-        raise ValueError(f"fit: l2 must be a finite number >= 0, got {l2!r:.60}")
-    l2 = float(l2)
+    l2 = real("fit", "l2", l2, 0.0)
     metric_fns: dict[str, Metric] = {}
     for m in metrics:
         if isinstance(m, str):
@@ -350,9 +353,7 @@ def fit(
     opt = optimizer if optimizer is not None else SGD(params, lr=0.1)
     if not isinstance(opt, Optimizer):
         raise TypeError(f"fit: optimizer must be an nn.optim optimizer, got {type(opt).__name__}")
-    if not isinstance(shuffle, bool) or not isinstance(progress, bool) or not isinstance(grad_norms, bool) \
-            or not isinstance(vectorize, bool):
-        raise TypeError("fit: shuffle, progress, grad_norms and vectorize must be True or False")
+    flag("fit", shuffle=shuffle, progress=progress, grad_norms=grad_norms, vectorize=vectorize)
     # Everything is checked before the first step changes the model: every example, and the named
     # loss and the built-in metrics on every target (a refused fit leaves the model as it was).
     _check_examples(model, X)
@@ -371,8 +372,8 @@ def fit(
     groups = _layer_groups(model) if grad_norms else {}
     history = History(list(metric_fns))
     history.grad_norms = {name: [] for name in groups}
-    if live is not False:  # the live view (nn.see.live), displayed now; it is redrawn by a callback
-        callbacks.append(importlib.import_module("nn.see.live").fit_view(model, X, y, epochs, live))
+    if live is not False:  # the live view, displayed now; it is redrawn by a callback
+        callbacks.append(_live_view(model, X, y, epochs, live))
         progress = False
     bar = _progress_bar(epochs, progress)
     try:

@@ -28,8 +28,8 @@ from autograd import Value, grad
 from autograd.core.walk import grad_number, graph_order
 from autograd.see.text import format_number
 
-from ..blocks import RNN, Residual, RNNCell, Sequential, Unrolled
-from ..module import MLP, Layer, Module, Neuron
+from ..blocks import RNN, RNNCell, Unrolled
+from ..module import Layer, Module, Neuron
 
 __all__ = ["LayerGradients", "layer_gradients", "dense_layers", "draw_unrolled"]
 
@@ -82,14 +82,6 @@ def _dense(module: Module) -> _Dense | None:
     return None
 
 
-def _children(module: Module) -> list[Module]:
-    if isinstance(module, (MLP, Sequential, RNN)):
-        return list(module.layers)
-    if isinstance(module, Residual):
-        return [module.body]
-    return []
-
-
 def dense_layers(model: Module) -> list[Module]:
     """Every dense layer inside ``model`` (``nn.Layer``, a lone ``nn.Neuron``, ``RNNCell``), in forward order.
 
@@ -105,7 +97,7 @@ def dense_layers(model: Module) -> list[Module]:
         if _dense(m) is not None:
             found.append(m)
         else:
-            stack.extend(reversed(_children(m)))
+            stack.extend(reversed([child for _, child in m.children()]))
     return found
 
 

@@ -39,6 +39,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from autograd import Value, no_grad
+from autograd.core.checks import choice, count
 from autograd.core.extras import need
 from autograd.see.text import format_number
 
@@ -430,14 +431,8 @@ def playground(
     show first (``'weight'`` or ``'grad'``). Nothing is trained until you press Play or Step.
     Make it a cell's last expression.
     """
-    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
-        raise ValueError(f"playground: epochs must be a positive integer, got {epochs!r:.40}")
-    if isinstance(every, bool) or not isinstance(every, numbers.Integral) or every < 1:
-        raise ValueError(f"playground: every must be a positive integer (epochs per frame), "
-                         f"got {every!r:.40}")
-    epochs, every = int(epochs), int(every)
-    if show not in ("weight", "grad"):
-        raise ValueError(f"live view: show must be 'weight' or 'grad', got {show!r:.40}")
+    epochs, every = count("playground", "epochs", epochs), count("playground", "every", every)
+    choice("live view", "show", show, ("weight", "grad"))
     network_layers(model)  # a model the network view cannot draw: refused before the data are checked
     opt = optimizer if optimizer is not None else SGD(model.parameters(), lr=0.1) \
         if isinstance(model, Module) else None

@@ -32,6 +32,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from autograd import Value, no_grad
+from autograd.core.checks import choice
+from autograd.core.checks import count as _count
 from autograd.core.walk import grad_number
 from autograd.see.text import format_number
 
@@ -98,10 +100,8 @@ def draw_network(
     from autograd.see.text import dot_text
 
     layers = network_layers(model)
-    if show not in ("weight", "grad"):
-        raise ValueError(f"draw_network: show must be 'weight' or 'grad', got {show!r:.40}")
-    if isinstance(max_neurons, bool) or not isinstance(max_neurons, int) or max_neurons < 1:
-        raise ValueError(f"draw_network: max_neurons must be a positive int, got {max_neurons!r:.40}")
+    choice("draw_network", "show", show, ("weight", "grad"))
+    max_neurons = _count("draw_network", "max_neurons", max_neurons)
     for name, _, neurons in layers:
         if len(neurons) > max_neurons:
             raise ValueError(f"draw_network: {name} has {len(neurons)} neurons, more than max_neurons="

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from autograd import Value, no_grad
+from autograd.core.checks import count, real
 from autograd.core.extras import need
 
 from ..data import as_list
@@ -76,10 +77,8 @@ def decision_boundary(model: Module, X: Sequence[Sequence[float]], y: Sequence[f
         raise ValueError(f"decision_boundary: X has {len(rows)} points but y has {len(y)} labels")
     pts = [[_coordinate(v) for v in p] for p in rows]
     y = [_coordinate(t) for t in y]
-    if isinstance(margin, bool) or not isinstance(margin, numbers.Real) or not 0 <= margin < float("inf"):
-        raise ValueError(f"decision_boundary: margin must be a finite number >= 0, got {margin!r:.40}")
-    if isinstance(resolution, bool) or not isinstance(resolution, numbers.Integral) or resolution < 2:
-        raise ValueError(f"decision_boundary: resolution must be an integer >= 2, got {resolution!r:.40}")
+    margin = real("decision_boundary", "margin", margin, 0.0)
+    resolution = count("decision_boundary", "resolution", resolution, least=2)
     xs = np.array(pts)
     labels = np.array([float(t) for t in y])
     lo, hi = xs.min(axis=0) - margin, xs.max(axis=0) + margin

@@ -274,10 +274,11 @@ NN: dict[str, Case] = {
     "MLP activation": Case(
         alone(lambda: nn.MLP(2, [1], activation="gelu")),
         ValueError,
-        r"activation must be one of .*got 'gelu'",
+        r"activation must be 'linear', .* or 'tanh', got 'gelu'",
     ),
     "Neuron(2.5)": Case(
-        alone(lambda: nn.Neuron(bad(2.5))), ValueError, r"Neuron: nin must be a positive integer, got 2\.5"
+        alone(lambda: nn.Neuron(bad(2.5))), TypeError,
+        r"Neuron: nin must be a positive integer, got float: 2\.5"
     ),
     "model: wrong input count": Case(
         with_model(lambda m: m([1.0])), ValueError, r"MLP: expected 2 inputs, got 1"
@@ -493,7 +494,7 @@ def model_file_cases(tmp: Path) -> dict[str, tuple[Call, type[BaseException], st
         "save a Value": (
             lambda: nn.save(bad(Value(1.0)), tmp / "v.json"),
             TypeError,
-            r"save: expected an nn\.Neuron",
+            r"save: expected one of the kinds a model file holds \(nn\.Neuron, .*\), got Value",
         ),
     }
 

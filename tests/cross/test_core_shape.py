@@ -103,9 +103,8 @@ CONVENIENCES = {
     ("nn.see.demo", "main"): "autograd.cli",
 }
 
-#: Upward imports still to go: nn's part of issue 21 (fit knows nothing of the live view) removes
-#: this one, and ``test_the_allowed_upward_imports_are_still_there`` then says to delete the entry.
-PENDING = {("nn.train", "fit"): "nn.see.live"}
+#: Upward imports still to go (none: ``fit`` knows nothing of the live view, which ``nn`` wires up).
+PENDING: dict[tuple[str, str | None], str] = {}
 
 #: The only places that import a module whose name is computed (``import_module(name)``), which
 #: no rule could check: the public package's lazy names and the loader of optional packages.

@@ -141,13 +141,24 @@ KINDS: dict[str, Callable[[], nn.Module]] = {
 
 
 @pytest.mark.parametrize("kind", list(KINDS))
+def test_parameters_are_the_named_parameters_in_their_order_each_labelled_with_its_name(kind: str) -> None:
+    model = KINDS[kind]()
+    named = model.named_parameters()
+    assert [id(p) for p in model.parameters()] == [id(p) for _, p in named]
+    assert [p.label for _, p in named] == [n for n, _ in named]
+    assert len({id(p) for _, p in named}) == len(named)
+    assert list(model.state_dict()) == [n for n, _ in named]
+    assert set(nn.io.KINDS) == set(KINDS) and nn.io.KINDS[kind] is type(model)  # every kind, registered
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
 def test_every_module_switches_modes_and_refuses_a_mode_that_is_not_a_bool(kind: str) -> None:
     model = KINDS[kind]()
     assert model.training
     assert model.eval() is model and not model.training
     assert model.train() is model and model.training
     for bad in ("no", 0, None):
-        message = f"{kind}.train: mode must be True or False, got {bad!r}"
+        message = f"{kind}.train: mode must be True or False, got {type(bad).__name__}: {bad!r}"
         with pytest.raises(TypeError, match=f"^{re.escape(message)}$"):
             model.train(bad)  # type: ignore[arg-type]
         assert model.training
@@ -156,7 +167,7 @@ def test_every_module_switches_modes_and_refuses_a_mode_that_is_not_a_bool(kind:
 def test_a_residual_checks_the_mode_before_switching_its_body() -> None:
     bn = nn.BatchNorm(2)
     block = nn.Residual(nn.Sequential(nn.Layer(2, 2, seed=0), bn))
-    with pytest.raises(TypeError, match=r"^Residual\.train: mode must be True or False, got 'no'$"):
+    with pytest.raises(TypeError, match=r"^Residual\.train: mode must be True or False, got str: 'no'$"):
         block.train("no")  # type: ignore[arg-type]
     assert bn.training
     block.eval()
@@ -271,15 +282,19 @@ def test_each_constructor_names_itself_when_memory_is_short(
 # --- argument checks shared with nn.module -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("build, message", [
-    (lambda: nn.optim.LinearDecay(1.0, 0.1, 0), "LinearDecay: steps must be a positive integer, got 0"),
-    (lambda: nn.optim.LinearDecay(1.0, 0.1, 2.0), "LinearDecay: steps must be a positive integer, got 2.0"),
-    (lambda: nn.optim.StepDecay(1.0, True), "StepDecay: step_size must be a positive integer, got True"),
+@pytest.mark.parametrize("build, error, message", [
+    (lambda: nn.optim.LinearDecay(1.0, 0.1, 0), ValueError,
+     "LinearDecay: steps must be a positive integer, got 0"),
+    (lambda: nn.optim.LinearDecay(1.0, 0.1, 2.0), TypeError,
+     "LinearDecay: steps must be a positive integer, got float: 2.0"),
+    (lambda: nn.optim.StepDecay(1.0, True), TypeError,
+     "StepDecay: step_size must be a positive integer, got bool: True"),
 ])
-def test_schedules_check_counts_as_the_modules_check_sizes(build: Callable[[], Any], message: str) -> None:
-    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+def test_schedules_check_counts_as_the_modules_check_sizes(build: Callable[[], Any], error: type[Exception],
+                                                           message: str) -> None:
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
         build()
-    with pytest.raises(ValueError, match=r"^Layer: nin must be a positive integer, got 2\.0$"):
+    with pytest.raises(TypeError, match=r"^Layer: nin must be a positive integer, got float: 2\.0$"):
         nn.Layer(2.0, 1)  # type: ignore[arg-type]
 
 

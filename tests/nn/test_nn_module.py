@@ -136,7 +136,7 @@ def test_wrong_input_length_and_type_say_what_was_expected() -> None:
     (lambda: nn.MLP(2, []), "at least one layer"),
     (lambda: nn.MLP(2, [3, 0]), "each layer size"),
     (lambda: nn.MLP(2, 3), "nouts must be a list"),
-    (lambda: nn.Neuron(2, activation="softmax"), "activation must be one of"),
+    (lambda: nn.Neuron(2, activation="softmax"), "activation must be 'linear', .* or 'tanh', got 'softmax'"),
     (lambda: nn.Neuron(2, init="zeros"), "init must be one of"),
     (lambda: nn.Neuron(2, seed="x"), "seed must be an int"),
     (lambda: nn.Neuron(2, nonlin="yes"), "nonlin must be True or False"),

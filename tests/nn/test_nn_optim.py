@@ -110,7 +110,7 @@ def test_optimizers_accept_a_module() -> None:
     (lambda: optim.SGD([1.0], lr=0.1), "params\\[0\\] must be a Value"),
     (lambda: optim.SGD([Value(1.0)], lr=-1), "lr must be a finite number >= 0"),
     (lambda: optim.SGD(Value(1.0), lr=0.1), "expected a list of Values"),
-    (lambda: optim.Adam([Value(1.0)], betas=(0.9, 1.0)), "betas must be a pair"),
+    (lambda: optim.Adam([Value(1.0)], betas=(0.9, 1.0)), r"betas\[1\] must be a finite number >= 0 and < 1"),
     (lambda: optim.LinearDecay(1.0, 0.1, 0), "steps must be a positive integer"),
     (lambda: optim.clip_grad_norm([Value(1.0)], -1.0), "max_norm"),
 ])

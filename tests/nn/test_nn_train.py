@@ -143,7 +143,7 @@ def test_progress_bar_shows_the_loss(capsys: pytest.CaptureFixture[str]) -> None
     ({"loss": "nope"}, "fit: unknown loss 'nope'"),
     ({"metrics": ("f1",)}, "fit: unknown metric 'f1'"),
     ({"epochs": -1}, "epochs must be an integer >= 0"),
-    ({"batch_size": 0}, "fit: batch_size must be a positive integer or None"),
+    ({"batch_size": 0}, "fit: batch_size must be a positive integer, got 0"),
     ({"l2": -0.1}, "l2 must be a finite number >= 0"),
     ({"optimizer": "sgd"}, "optimizer must be an nn.optim optimizer"),
     ({"callbacks": [1]}, "callbacks must be functions"),
