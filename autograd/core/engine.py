@@ -28,45 +28,20 @@ dropped graph is freed at once and the cyclic collector may be paused: :func:`gc
 
 from __future__ import annotations
 
-import contextvars
-import gc
 import numbers
 import operator
-import threading
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import nullcontext
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Iterator, Protocol, Union
+from typing import Any, Callable, Iterable
 
 from . import handmade, ops
+from .grad_mode import Watcher, gc_paused, recording
 from .ops import ADD, DOT, MUL, SUB, Op, pow_const
 
 __all__ = ["Value", "Watcher", "apply", "grad", "topological_order", "local_derivatives", "gc_paused",
            "make_node", "recording"]
 
 
-class Watcher(Protocol):
-    """What may stand in ``recording`` instead of True/False: a tool that makes every node itself
-    (anomaly mode records where; the replay makes traced nodes). It may also have the two methods of
-    :class:`EdgeWatcher`, looked up with ``getattr``."""
-
-    def node(self, op: Op, parents: tuple[Value, ...]) -> Value:
-        """Make the node ``op`` of ``parents`` (with :func:`make_node`) while this watcher records."""
-
-
-class EdgeWatcher(Watcher, Protocol):
-    """A watcher that also sees the backward pass (anomaly mode)."""
-
-    def backward(self) -> AbstractContextManager[None]:
-        """A context the engine enters around a backward pass run while this watcher records."""
-
-    def edge(self, v: Value, i: int, upstream: Any, local: Any, contribution: Any, before: Any) -> None:
-        """Edge ``v -> v._prev[i]`` after its ``contribution = upstream * local`` was added to ``before``."""
-
-
-#: Whether ops record the graph, in this thread and asyncio task: True (the default), False inside
-#: ``no_grad`` (ops make leaves), or a :class:`Watcher` that makes each node.
-recording: contextvars.ContextVar[Union[bool, Watcher]] = contextvars.ContextVar("chainrule_recording",
-                                                                                  default=True)
 _recording, _new = recording.get, object.__new__  # bound once: every node calls them
 _ALONE: Any = object()  # "no second operand": a unary op's call of the shared operator method
 
@@ -173,7 +148,7 @@ class Value:
             self._a, self._b = _slots(parents)
         else:
             parents, self._a, self._b = (), (), None
-        self._op: str = _op if _op.__class__ is str or isinstance(_op, str) else handmade.given(_op, len(parents))
+        self._op: str = _op if isinstance(_op, str) else handmade.given(_op, len(parents))
 
     @property
     def _prev(self) -> tuple[Value, ...]:
@@ -257,7 +232,7 @@ def _power_method(k: float) -> Callable[[Value], Value]:  # ``a ** k``: the meth
 def _slots(parents: tuple[Value, ...]) -> tuple[Any, Any]:
     """``(_a, _b)`` for these parents: two of them as they are, one and None, else the tuple and None."""
     n = len(parents)
-    return parents if n == 2 else (parents[0], None) if n == 1 else (parents, None)
+    return (parents[0], parents[1]) if n == 2 else (parents[0], None) if n == 1 else (parents, None)
 
 
 def _operand(x: Any, op: Op) -> Value | None:
@@ -286,32 +261,6 @@ def apply(op: Op, *args: Any) -> Any:
     return state.node(op, args)
 
 
-_pauses, _was_on, _pause_lock = 0, False, threading.Lock()
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """The cyclic collector off for the block (backward and nn's forward pass use it; so may you,
-    around a training step). Why it is safe: chainrule graphs hold no reference cycles, so reference
-    counting frees every dropped graph at once; the collector would only re-scan the growing graph
-    (make bench: the demo step 1.2-1.5x faster with it paused). Safe across threads: a count of the
-    pauses under a lock; the collector comes back on when the last pause ends, if it was on when
-    the first began (a saved flag per block could leave it off when two threads interleave)."""
-    global _pauses, _was_on
-    with _pause_lock:
-        if _pauses == 0:
-            _was_on = gc.isenabled()
-            gc.disable()
-        _pauses += 1
-    try:
-        yield
-    finally:
-        with _pause_lock:
-            _pauses -= 1
-            if _pauses == 0 and _was_on:
-                gc.enable()
-
-
 def topological_order(root: Value, reset: bool = False) -> list[Value]:
     """Every node ``root`` depends on, itself last, each after all of its parents (``reset``: set every
     non-leaf's grad to 0 on the way, as backward does). Why an order: a node may pass its gradient on
@@ -326,7 +275,8 @@ def topological_order(root: Value, reset: bool = False) -> list[Value]:
         raise TypeError(f"expected a Value, got {type(root).__name__}: {root!r:.80}")
     order: list[Value] = []
     seen: set[Value] = set()
-    place, see, stack = order.append, seen.add, []
+    stack: list[Any] = []
+    place, see = order.append, seen.add
     push, pop = stack.append, stack.pop
     v: Any = root
     while True:
@@ -488,7 +438,7 @@ def local_derivatives(v: Value, create_graph: bool = False) -> tuple[Any, ...]:
     node built by hand gives (its closure, or its numbers). Every tool reads local derivatives here."""
     op, parents = v._op, v._prev
     if op.__class__ is not Op:
-        return handmade.local(v, create_graph)
+        return handmade.local(v, create_graph) if parents else ()
     if create_graph:
         return op.local(v, *parents)
     return op.local(v.data, *map(_data, parents))

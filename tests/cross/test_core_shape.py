@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import ast
 import copy
+import io
 import pickle
+import tokenize
 from pathlib import Path
 
 import pytest
@@ -18,14 +20,36 @@ PACKAGES = ("autograd", "nn")
 PACKAGE_INITS = ("autograd", "autograd.core", "autograd.tools", "autograd.replay", "autograd.see", "nn",
                  "nn.see")
 
-#: The core's line budgets (every line of the file counts, docstrings included).
-BUDGETS = {"autograd/core/engine.py": 300, "autograd/core/ops.py": 400}
+#: The core's budgets in code lines, counted as tinygrad's sz.py counts (issue 21): a docstring is one
+#: line, comments and blank lines are free, so that "why" docstrings (the engine's module docstring is
+#: the map of its main path) are not squeezed to fit.
+BUDGETS = {"autograd/core/engine.py": 360, "autograd/core/ops.py": 300}
+
+
+def code_lines(source: str) -> int:
+    """The lines holding code: not blank, not only a comment, and each docstring counted once."""
+    docstring_tails: set[int] = set()
+    for node in ast.walk(ast.parse(source)):
+        body = getattr(node, "body", None)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and body \
+                and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+                and isinstance(body[0].value.value, str):
+            docstring_tails.update(range(body[0].lineno + 1, (body[0].end_lineno or 0) + 1))
+    skip = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
+            tokenize.ENDMARKER}
+    tokens = tokenize.generate_tokens(io.StringIO(source).readline)
+    lines = {tok.start[0] for tok in tokens if tok.type not in skip}
+    return len(lines - docstring_tails)
+
+
+def test_code_lines_count_a_docstring_once_and_skip_comments() -> None:
+    assert code_lines('def f():\n    """One.\n\n    Two."""\n    # a comment\n\n    return 1\n') == 3
 
 
 @pytest.mark.parametrize("path, budget", sorted(BUDGETS.items()))
 def test_the_core_stays_within_its_line_budget(path: str, budget: int) -> None:
-    lines = len((ROOT / path).read_text(encoding="utf-8").splitlines())
-    assert lines <= budget, f"{path} has {lines} lines, over its budget of {budget}: keep the core readable"
+    lines = code_lines((ROOT / path).read_text(encoding="utf-8"))
+    assert lines <= budget, f"{path} has {lines} code lines, over its budget of {budget}: keep it readable"
 
 
 def _modules() -> dict[str, Path]:
@@ -41,7 +65,13 @@ def _imports(name: str, path: Path) -> list[tuple[str, list[str]]]:
     """Every module ``name`` imports (at the top or inside a function), with the names it takes from it."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typing_only = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If)
+                   and isinstance(block.test, ast.Name) and block.test.id == "TYPE_CHECKING"
+                   for stmt in block.body for n in ast.walk(stmt)}  # imports for annotations only: never run
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
         if isinstance(node, ast.Import):
             found += [(alias.name, []) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -61,7 +91,7 @@ def _imports(name: str, path: Path) -> list[tuple[str, list[str]]]:
 LAYERS = {
     "autograd.core.ops": 0, "autograd.core.extras": 0, "autograd.core.checks": 0,
     "autograd.core.handmade": 1,
-    "autograd.core.engine": 2, "autograd.core.grad_mode": 2.5,
+    "autograd.core.grad_mode": 1.5, "autograd.core.engine": 2,
     "autograd.core.copying": 3, "autograd.core.layers": 3, "autograd.see.formula": 3,
     "autograd.tools.gradcheck": 3, "autograd.tools.anomaly": 3, "autograd.parse": 3,
     "autograd.replay.guard": 3, "autograd.tools.compare": 3, "autograd.tools.jacobian": 3,
@@ -86,6 +116,11 @@ def _layer(module: str) -> int:
     return {**LAYERS, **NN_LAYERS}[module]
 
 
+#: The named upward conveniences, plain function-level imports: ``Value.draw``, ``Value.formula`` and
+#: ``Value._repr_html_`` (the engine reaching the pictures a notebook shows).
+CONVENIENCES = {("autograd.core.engine", f"autograd.see.{m}") for m in ("draw", "formula", "display")}
+
+
 def test_every_module_has_a_layer() -> None:
     missing = [m for m in _modules() if m not in PACKAGE_INITS
                and m not in LAYERS and m not in NN_LAYERS]
@@ -100,7 +135,7 @@ def test_imports_point_downwards_only_and_take_no_private_names() -> None:
         for target, names in _imports(name, path):
             if target in PACKAGE_INITS:
                 continue  # a package's public names (its __init__ is no layer of its own)
-            if _layer(target) >= _layer(name):
+            if _layer(target) >= _layer(name) and (name, target) not in CONVENIENCES:
                 problems.append(f"{name} (layer {_layer(name)}) imports {target} (layer {_layer(target)})")
             private = [n for n in names if n.startswith("_") and n != "__version__"]
             if private:
