@@ -38,7 +38,7 @@ from . import handmade, ops
 from .grad_mode import Watcher, gc_paused, recording
 from .ops import ADD, DOT, MUL, SUB, Op, pow_const
 
-__all__ = ["Value", "Watcher", "apply", "grad", "topological_order", "local_derivatives", "gc_paused",
+__all__ = ["Value", "Watcher", "apply", "each", "grad", "topological_order", "local_derivatives", "gc_paused",
            "make_node", "recording"]
 
 
@@ -64,7 +64,6 @@ def make_node(op: Op, parents: tuple[Value, ...], data: float | None = None, kin
         v._a = tuple(parents)
         v._b = None
     v.grad = 0.0
-    v.label = ""
     v._op = op
     return v
 
@@ -75,29 +74,39 @@ def _operator(op: Op) -> Callable[..., Value]:
     forward = op.forward
 
     def method(a: Value, b: Any = _ALONE) -> Value:
-        if b.__class__ is not Value:
-            if b is _ALONE:  # a unary op
-                if _recording() is not True:
-                    return apply(op, a)
-                data, b = forward(a.data), None
-            elif b.__class__ is float or b.__class__ is int:
-                b = _constant(b)
-            else:
-                return apply(op, a, b)
-        if b is not None:
-            if _recording() is not True:
-                return apply(op, a, b)
+        if _recording() is not True:  # no_grad, or a watcher: the general way
+            return apply(op, a) if b is _ALONE else apply(op, a, b)
+        if b.__class__ is Value:
             data = forward(a.data, b.data)
+        elif b is _ALONE:  # a unary op
+            data, b = forward(a.data), None
+        elif b.__class__ is float or b.__class__ is int:
+            b = _constant(b)
+            data = forward(a.data, b.data)
+        else:
+            return apply(op, a, b)
         v = _new(Value)
         v.data = data
         v.grad = 0.0
-        v.label = ""
         v._op = op
         v._a = a
         v._b = b
         return v
     method.__doc__ = op.__doc__
     return method
+
+
+def each(op: Op, values: Iterable[Value]) -> list[Value]:
+    """``[op(v) for v in values]`` for a unary op, each node made by the op's shared method (a layer's
+    activations: one call per node instead of apply's two)."""
+    made = _methods.get(id(op))
+    if made is None or made[0] is not op:  # ops compare by label: the cache goes by identity
+        made = _methods[id(op)] = (op, _operator(op))
+    method = made[1]
+    return [method(v) for v in values]
+
+
+_methods: dict[int, tuple[Op, Callable[..., Value]]] = {}
 
 
 def _unary(op: Op) -> Callable[[Value], Value]:
@@ -123,7 +132,10 @@ def _constant(x: float | int) -> Value:  # what Value(x) makes, for an exact flo
         v.data = float(x)
     except OverflowError:
         return Value(x)  # its error names Value and the number
-    v.grad, v.label, v._op, v._a, v._b = 0.0, "", "", (), None
+    v.grad = 0.0
+    v._op = ""
+    v._a = ()
+    v._b = None
     return v
 
 
@@ -136,13 +148,15 @@ class Value:
     (``x * x`` has ``(x, x)``); ``_op`` the op that made it (``''``: a leaf). Free attributes may be
     set (see core.handmade)."""
 
-    __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "__dict__")
+    __slots__ = ("data", "grad", "_op", "_a", "_b", "__dict__")
+    label = ""  # a name for pictures and messages; one set is kept with the free attributes (8 bytes a node)
 
     def __init__(self, data: Any, _children: Iterable[Value] = (), _op: Any = "", label: str = "",
                  *, _prev: Iterable[Value] | None = None) -> None:
         self.data = data if data.__class__ is float else handmade.to_float(data, "Value")
         self.grad: Any = 0.0
-        self.label = label if isinstance(label, str) else handmade.bad("label", label, "a str")
+        if label != "":
+            self.label = label if isinstance(label, str) else handmade.bad("label", label, "a str")
         if _children or _prev:
             parents = handmade.parents(_children, _prev, Value)
             self._a, self._b = _slots(parents)
@@ -287,10 +301,22 @@ def topological_order(root: Value, reset: bool = False) -> list[Value]:
                 v.grad = 0.0
             if not a or seen.issuperset(a):
                 place(v)
-            else:
-                push(v)
-                push(_EMIT)
-                stack.extend(reversed(a))
+            else:  # leaves placed at once, up to the first parent to visit; the rest wait on the stack
+                for i, p in enumerate(a):
+                    if p not in seen:
+                        if p._a is not _NO_PARENTS:
+                            push(v)
+                            push(_EMIT)
+                            stack.extend(reversed(a[i + 1:]))
+                            break
+                        see(p)
+                        place(p)
+                else:
+                    place(v)
+                    p = None
+                if p is not None:
+                    v = p
+                    continue
         else:  # one or two parents, the common case, without a loop
             if reset:
                 v.grad = 0.0

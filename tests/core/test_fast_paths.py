@@ -23,7 +23,7 @@ from autograd import Value, gc_paused
 from autograd.core import engine
 from tests.support.op_rows import ROWS, Row
 
-FIELDS = ("data", "grad", "label", "_op", "_a", "_b")
+FIELDS = ("data", "grad", "label", "_op", "_a", "_b")  # label: a class default, or a free attribute
 
 
 def fields(v: Value) -> tuple[Any, ...]:

@@ -23,7 +23,7 @@ PACKAGE_INITS = ("autograd", "autograd.core", "autograd.tools", "autograd.replay
 #: The core's budgets in code lines, counted as tinygrad's sz.py counts (issue 21): a docstring is one
 #: line, comments and blank lines are free, so that "why" docstrings (the engine's module docstring is
 #: the map of its main path) are not squeezed to fit.
-BUDGETS = {"autograd/core/engine.py": 360, "autograd/core/ops.py": 300}
+BUDGETS = {"autograd/core/engine.py": 380, "autograd/core/ops.py": 300}
 
 
 def code_lines(source: str) -> int:
