@@ -80,12 +80,14 @@ _pauses, _was_on, _pause_lock = 0, False, threading.Lock()
 
 @contextmanager
 def gc_paused() -> Iterator[None]:
-    """The cyclic collector off for the block (backward and nn's forward pass use it; so may you,
-    around a training step). Why it is safe: chainrule graphs hold no reference cycles, so reference
-    counting frees every dropped graph at once; the collector would only re-scan the growing graph
-    (make bench: the demo step 1.2-1.5x faster with it paused). Safe across threads: a count of the
-    pauses under a lock; the collector comes back on when the last pause ends, if it was on when
-    the first began (a saved flag per block could leave it off when two threads interleave)."""
+    """The cyclic collector off for the block: ``backward()`` and nn's forward pass use it, and you may
+    wrap your own training step in it. Why it is safe: chainrule graphs hold no reference cycles, so
+    reference counting frees every dropped graph at once; the collector, run as the graph grows, only
+    re-scans it. Measured (December 2026, medians of alternating processes): micrograd's demo step
+    written as user code 1.5x faster with the collector off, a microgpt-sized GPT step (60,000 nodes)
+    1.6x. Safe across threads: the pauses are counted under a lock, and the collector comes back on
+    when the last one ends, if it was on when the first began (a flag saved per block can leave it
+    off for good when two threads interleave)."""
     global _pauses, _was_on
     with _pause_lock:
         if _pauses == 0:
