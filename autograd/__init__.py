@@ -17,7 +17,7 @@ op of your own, and the tools that show the chain rule at work.
 """
 
 from .core import copying, ops  # noqa: F401  (copying: deep graphs survive copy.deepcopy and pickle)
-from .core.engine import Value, grad, topological_order
+from .core.engine import Value, gc_paused, grad, topological_order
 from .core.grad_mode import enable_grad, is_grad_enabled, no_grad
 from .core.layers import dot, dots
 from .core.ops import cos, define_op, exp, log, power, relu, sigmoid, sin, softplus, sqrt, tanh
@@ -32,7 +32,8 @@ from .tools.jacobian import jacobian
 __version__ = "0.1.0"
 
 __all__ = [
-    "Value", "dot", "dots", "grad", "no_grad", "enable_grad", "is_grad_enabled", "topological_order",
+    "Value", "dot", "dots", "grad", "gc_paused", "no_grad", "enable_grad", "is_grad_enabled",
+    "topological_order",
     "gradcheck", "GradcheckError", "jacobian", "ops", "define_op", "detect_anomaly", "AnomalyError",
     "exp", "log", "tanh", "sigmoid", "softplus", "relu", "sqrt", "sin", "cos", "power",
     "draw_dot", "play", "explain", "backward_steps", "jvp", "formula", "plot_derivative", "trace",

@@ -45,7 +45,7 @@ from typing import Any, ClassVar, Self
 
 from autograd import Value, dot, dots
 from autograd.core.checks import choice, count, flag, memory_available
-from autograd.core.engine import apply, gc_paused
+from autograd.core.engine import each, gc_paused
 from autograd.core.ops import RELU, SIGMOID, SOFTPLUS, TANH, Op
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS", "make_rng"]
@@ -245,7 +245,7 @@ def _few(names: Sequence[str], k: int = 5) -> str:
 
 def activate(sums: list[Value], op: Op | None, labels: list[str]) -> list[Value]:
     """The activation applied to each weighted sum, each result labelled with its neuron's name."""
-    outs = sums if op is None else [apply(op, s) for s in sums]
+    outs = sums if op is None else each(op, sums)
     for out, label in zip(outs, labels):
         out.label = label
     return outs

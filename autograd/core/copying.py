@@ -38,7 +38,7 @@ def _reduce(v: Value) -> tuple[Any, ...]:
     else:
         first = topological_order(v)[:-1]
         _covered.ids = {id(u) for u in first}
-    fields = {"data": v.data, "grad": v.grad, "label": v.label, "_prev": v._prev, "_op": v._op}
+    fields = {"data": v.data, "grad": v.grad, "_op": v._op, "_a": v._a, "_b": v._b}  # a label is in extra
     return _rebuild, (first,), (extra, fields)  # the state pickle and copy set: free attributes, then slots
 
 

@@ -1,4 +1,5 @@
-"""Nodes built by hand, micrograd-style: a string op and a ``_backward`` closure.
+"""Nodes built by hand: micrograd's way (a string op and a ``_backward`` closure) and microgpt's
+(the local derivatives given as numbers).
 
 The micrograd lecture adds ops to its ``Value`` class like this, and the same
 code runs here::
@@ -19,6 +20,16 @@ gradient of 1 and read what it added to each parent, putting every gradient
 back afterwards. What a closure cannot do is build a graph of its own gradient
 (``create_graph=True``): for that, define the op with :func:`autograd.define_op`.
 
+microgpt's way gives each parent's local derivative as a number, the third argument::
+
+    def tanh(self):
+        t = math.tanh(self.data)
+        return Value(t, (self,), (1 - t * t,))
+
+Such a node's op is :class:`Given` (drawn ``f``), which holds the numbers: ``backward()``
+multiplies them in as microgpt does, and the tools read them as any op's local derivatives.
+Being numbers, they cannot be differentiated again (``create_graph=True`` refuses, as for a closure).
+
 Also here: the checks of ``Value(data, _children=(), _op='', label='')``'s arguments,
 whose errors spell out micrograd's argument order.
 """
@@ -35,6 +46,31 @@ def bad(arg: str, got: Any, expected: str) -> Any:
     """A TypeError for a constructor argument of the wrong kind, with the argument order spelled out."""
     raise TypeError(f"Value: {arg} must be {expected}, got {type(got).__name__}: {got!r:.60} "
                     f"(the order is {_ORDER})")
+
+
+class Given(str):
+    """The op of a node made microgpt's way: its local derivatives, one number per parent, in ``grads``."""
+
+    grads: tuple[float, ...]
+
+    def __new__(cls, grads: tuple[float, ...]) -> Given:
+        self = super().__new__(cls, "f")
+        self.grads = grads
+        return self
+
+    def __reduce__(self) -> Any:
+        return Given, (self.grads,)
+
+
+def given(local_grads: Any, n_parents: int) -> str:
+    """The op for ``Value(data, children, local_grads)``: a :class:`Given` ('' for no parents)."""
+    if not isinstance(local_grads, (tuple, list)):
+        bad("_op", local_grads, "a str (micrograd's op) or a tuple of numbers (microgpt's local_grads)")
+    if len(local_grads) != n_parents:
+        raise TypeError(f"Value: expected one local derivative per child ({n_parents}), got "
+                        f"{len(local_grads)}: {local_grads!r:.60}")
+    grads = tuple(to_float(d, "Value: each of local_grads") for d in local_grads)
+    return Given(grads) if grads else ""
 
 
 def check_grads(v: Any) -> None:
@@ -78,6 +114,12 @@ def parents(children: Iterable[Any], prev: Iterable[Any] | None, value: type) ->
 
 def closure(v: Any, create_graph: bool = False) -> Callable[[], None]:
     """The node's ``_backward`` closure, or a clear error when it has none (or cannot do what is asked)."""
+    if isinstance(v._op, Given):  # no closure: its numbers do the step (see step)
+        if create_graph:
+            raise TypeError("grad: create_graph=True cannot differentiate through a node whose local "
+                            "derivatives were given as numbers (microgpt's way); define the op with "
+                            "autograd.define_op instead")
+        return lambda: None
     fn = v.__dict__.get("_backward")
     if fn is None:
         raise TypeError(f"backward: the node {v!r:.60} was made by {v._op!r}, which is not an op of the "
@@ -97,6 +139,9 @@ def local(v: Any, create_graph: bool = False) -> tuple[float, ...]:
     closure adds both shares to one number) and 0 on the others, so sums over
     edges stay right. Every gradient is put back, whatever the closure does.
     """
+    if isinstance(v._op, Given):
+        closure(v, create_graph)  # refuses create_graph
+        return v._op.grads
     fn = closure(v, create_graph)
     parents = v._prev
     saved = [(u, u.grad) for u in (v, *parents)]
@@ -112,7 +157,17 @@ def local(v: Any, create_graph: bool = False) -> tuple[float, ...]:
 
 
 def step(v: Any, create_graph: bool, watch: Any) -> None:
-    """One step of ``backward()`` for the node: its closure, called as micrograd calls it."""
+    """One step of ``backward()`` for the node: its numbers multiplied in as microgpt does, or its
+    closure called as micrograd calls it."""
+    if isinstance(v._op, Given):
+        closure(v, create_graph)  # only checks
+        g = v.grad
+        for i, (p, d) in enumerate(zip(v._prev, v._op.grads)):
+            before = p.grad
+            p.grad = before + g * d
+            if watch is not None:
+                watch(v, i, g, d, g * d, before)
+        return
     fn = closure(v, create_graph)
     before = [p.grad for p in v._prev]
     ds = local(v) if watch is not None else ()

@@ -28,9 +28,11 @@ PACKAGES = ("autograd", "nn")
 #: The core's budget, in lines of micrograd's density: a line of code counts once, a docstring or a
 #: long string once (where it starts), comments and blank lines not at all, and a line holding more
 #: than CAP tokens counts once per CAP tokens (micrograd's engine averages 7.6 tokens a line), so
-#: squeezing code onto fewer lines saves nothing. December 2026: 1,335 over autograd/core/.
+#: squeezing code onto fewer lines saves nothing. December 2026: 1,335 over autograd/core/ before the
+#: engine's rebuild, 1,602 after it (two-slot parents, the float-only chain rule beside the general one,
+#: the typed watcher protocol, microgpt's way of making nodes, gc_paused's counter).
 CAP = 7.6
-CORE_BUDGET = 1450
+CORE_BUDGET = 1650
 _NOT_CODE = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
              tokenize.ENDMARKER, tokenize.ENCODING}
 
@@ -157,6 +159,8 @@ def imports(name: str, source: str, is_package: bool, known: set[str]) -> list[I
 
     def visit(node: ast.AST, function: str | None, scope: str | None) -> None:
         for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and _called(child.test) == "TYPE_CHECKING":
+                continue  # imports for annotations only: they never run
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 qual = f"{scope}.{child.name}" if scope else child.name
                 inner = qual if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) else function

@@ -242,6 +242,70 @@ assert len(BY_ID) == len(ROWS), "two rows share an id: give one a tag"
 assert all(len(set(r.domain)) == 1 for r in ROWS if r.variadic), "a variadic row draws every input alike"
 
 
+# --- each op written microgpt's way: Value(out, children, local_grads), from math alone ---------
+# (tests/core/test_microgpt_idioms.py checks each against the table's op, and that every row has one)
+
+
+def _exp(a: Value) -> Value:
+    e = math.exp(a.data)
+    return Value(e, (a,), (e,))
+
+
+def _tanh(a: Value) -> Value:
+    t = math.tanh(a.data)
+    return Value(t, (a,), (1 - t * t,))
+
+
+def _sigmoid(a: Value) -> Value:
+    s = 1 / (1 + math.exp(-a.data))
+    return Value(s, (a,), (s * (1 - s),))
+
+
+def _logaddexp(a: Value, b: Value) -> Value:
+    m = max(a.data, b.data)
+    out = m + math.log(math.exp(a.data - m) + math.exp(b.data - m))
+    return Value(out, (a, b), (math.exp(a.data - out), math.exp(b.data - out)))
+
+
+def _sign(x: float) -> float:
+    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
+
+
+def _dot(*args: Value) -> Value:
+    n = len(args) // 2
+    ws, xs = args[:n], args[n: 2 * n]
+    out = sum((w.data * x.data for w, x in zip(ws, xs)), 0.0) + sum(b.data for b in args[2 * n:])
+    return Value(out, args, (*[x.data for x in xs], *[w.data for w in ws], *[1] * (len(args) % 2)))
+
+
+#: Each op as microgpt would write it: the output's number and one local derivative per child.
+MICROGPT: dict[str, Callable[..., Value]] = {
+    "add": lambda a, b: Value(a.data + b.data, (a, b), (1, 1)),
+    "sub": lambda a, b: Value(a.data - b.data, (a, b), (1, -1)),
+    "mul": lambda a, b: Value(a.data * b.data, (a, b), (b.data, a.data)),
+    "div": lambda a, b: Value(a.data / b.data, (a, b), (1 / b.data, -a.data / b.data**2)),
+    "pow": lambda a, b: Value(a.data**b.data, (a, b), (b.data * a.data ** (b.data - 1),
+                                                        a.data**b.data * math.log(a.data))),
+    "neg": lambda a: Value(-a.data, (a,), (-1,)),
+    "exp": _exp,
+    "log": lambda a: Value(math.log(a.data), (a,), (1 / a.data,)),
+    "tanh": _tanh,
+    "sigmoid": _sigmoid,
+    "softplus": lambda a: Value(math.log1p(math.exp(a.data)), (a,), (1 / (1 + math.exp(-a.data)),)),
+    "logaddexp": _logaddexp,
+    "relu": lambda a: Value(max(0.0, a.data), (a,), (float(a.data > 0),)),
+    "abs": lambda a: Value(abs(a.data), (a,), (_sign(a.data),)),
+    "step": lambda a: Value(float(a.data > 0), (a,), (0,)),
+    "sign": lambda a: Value(_sign(a.data), (a,), (0,)),
+    "sqrt": lambda a: Value(math.sqrt(a.data), (a,), (0.5 / math.sqrt(a.data),)),
+    "sin": lambda a: Value(math.sin(a.data), (a,), (math.cos(a.data),)),
+    "cos": lambda a: Value(math.cos(a.data), (a,), (-math.sin(a.data),)),
+    "log_base": lambda a: Value(math.log(a.data), (a,), (1 / a.data,)),
+    "dot": _dot,
+}
+
+
+
 def row_template(name: str) -> str:
     """The row to add to ROWS for the op ``name``, with the parts only its author knows left to fill in."""
     n = ops.OPS[name].arity or 2

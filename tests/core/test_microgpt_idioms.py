@@ -1,0 +1,80 @@
+"""microgpt's way of writing an op, ``Value(out, children, local_grads)``, row by row of the op table.
+
+microgpt gives each node its local derivatives as numbers, one per child. Here every op of the
+table is written that way from ``math`` (not from the table's rules), and each such node must have
+the table op's number, its local derivatives (as the tools read them), its gradients after
+``backward()``, and be drawn, explained and pushed forward like any node. Every node, however made,
+answers microgpt's ``_children`` and ``_local_grads``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+import pytest
+
+from autograd import Value, draw_dot, explain, formula, grad, jvp
+from autograd.core.engine import local_derivatives
+from tests.support.op_rows import MICROGPT, ROWS, Row
+
+
+def microgpt_op(row: Row) -> Callable[..., Value]:
+    if row.op == "pow_const":
+        k = row.exponent
+        assert k is not None
+        return lambda a: Value(a.data**k, (a,), (k * a.data ** (k - 1),))
+    return MICROGPT[row.op]
+
+
+def test_every_row_is_written_microgpts_way() -> None:
+    assert not {row.op for row in ROWS} - {"pow_const", *MICROGPT}
+
+
+def _close(x: float, y: float) -> bool:
+    return x == pytest.approx(y, rel=1e-12, abs=1e-300)
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[r.id for r in ROWS])
+def test_an_op_written_microgpts_way_is_the_tables_op(row: Row) -> None:
+    xs = [Value(x, label=f"x{i}") for i, x in enumerate(row.point())]
+    ours, theirs = row.call(*xs), microgpt_op(row)(*xs)
+    assert theirs._children == ours._children == tuple(xs) and theirs._prev == tuple(xs)
+    assert _close(theirs.data, ours.data)
+    assert all(map(_close, theirs._local_grads, ours._local_grads))
+    assert theirs._local_grads == tuple(float(d) for d in local_derivatives(theirs))
+    # gradients through each, inside a bigger graph (sent on with a factor and added to a parent)
+    outs = [(node * 1.5 + xs[0]).tanh() for node in (ours, theirs)]
+    want, got = (grad(out, xs) for out in outs)
+    assert all(map(_close, got, want))
+    outs[1].backward()
+    assert all(map(_close, [x.grad for x in xs], want))
+    # every tool reads its local derivatives as for any node
+    for x, g in zip(xs, want):
+        assert _close(explain(outs[1], x).gradient, g)
+        assert _close(jvp(outs[1], {x: 1.0}), g)
+    assert "f(" in formula(theirs).text
+    labels = draw_dot(theirs, edge_labels=True).source
+    assert all(f"= {d:.4g}" in labels for d in theirs._local_grads if d)
+
+
+def test_every_node_answers_children_and_local_grads() -> None:
+    a, b = Value(2.0), Value(-3.0)
+    for node, grads in [(a * b, (-3.0, 2.0)), (a.tanh(), (1 - math.tanh(2.0) ** 2,)), (a, ())]:
+        assert node._children == node._prev and node._local_grads == pytest.approx(grads, rel=1e-15)
+
+
+@pytest.mark.parametrize("bad, message", [
+    (lambda a: Value(1.0, (a,), (1.0, 2.0)), r"one local derivative per child \(1\), got 2"),
+    (lambda a: Value(1.0, (a,), ("x",)), "each of local_grads: data must be a real number"),
+    (lambda a: Value(1.0, (a,), 5), "_op must be a str .* or a tuple of numbers"),
+])
+def test_wrong_local_grads_are_refused_by_name(bad: Callable[[Value], Any], message: str) -> None:
+    with pytest.raises(TypeError, match=message):
+        bad(Value(1.0))
+
+
+def test_given_numbers_cannot_be_differentiated_again() -> None:
+    x = Value(0.5)
+    with pytest.raises(TypeError, match="create_graph=True cannot differentiate through a node whose local"):
+        grad(MICROGPT["tanh"](x), [x], create_graph=True)
