@@ -1,0 +1,16 @@
+"""The names :mod:`autograd.practice` takes from the rest of chainrule, gathered in one place.
+
+The op table and the engine come through the public API; the few helpers of the drawing and the text
+tools (the highlighted edge, the one number format, the one HTML escaper) are imported here only, so
+that when a module moves, this file is the one to change.
+"""
+
+from __future__ import annotations
+
+from autograd import Value, ops
+from autograd.display import html_text
+from autograd.draw import Highlight, render_svg
+from autograd.formula import format_number
+from autograd.ops import OPS, Op, pow_const
+
+__all__ = ["Value", "ops", "OPS", "Op", "pow_const", "html_text", "Highlight", "render_svg", "format_number"]
