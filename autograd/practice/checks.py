@@ -16,6 +16,7 @@ differences of the learner's own forward). A difference is matched against the k
 from __future__ import annotations
 
 import inspect
+import math
 import random
 from collections.abc import Callable
 from typing import Any
@@ -110,13 +111,18 @@ def run_case(case: Case, const: Any, form: Form, fn: Callable[..., Any], cls: ty
     try:
         node = guarded(f"your {form.method}", call, values)
         data = float(node.data)
-        for n, v in values.items():
-            v.grad = grads_before[n]
-        guarded(f"the backward step of your {form.method}", learner.walk_between, node, list(values.values()),
-                case.upstream)
-        return case, const, data, {n: float(v.grad) for n, v in values.items()}, node
     except (Exception, Stopped) as e:  # the learner's code failed: reported, never raised
         return case, const, None, None, e
+    for n, v in values.items():
+        v.grad = grads_before[n]
+    try:
+        guarded(f"the backward step of your {form.method}", learner.walk_between, node, list(values.values()),
+                case.upstream)
+    except ArithmeticError:  # 1/0 in a wrong rule: no number here, which a mistake may predict
+        return case, const, data, {n: math.nan for n in values}, node
+    except (Exception, Stopped) as e:
+        return case, const, None, None, e
+    return case, const, data, {n: float(v.grad) for n, v in values.items()}, node
 
 
 def _fits(predicted: tuple[float | None, dict[str, float] | None] | None, case: Case, data: float,
@@ -226,11 +232,13 @@ def _source(fn: Any) -> tuple[list[str], int, str] | None:
 
 
 def _code_line(fn: Any, error: BaseException | None = None) -> str:
-    tb = error.__traceback__ if error is not None else None
-    while tb is not None and tb.tb_next is not None:
+    tb, last = (error.__traceback__ if error is not None else None), None
+    while tb is not None:  # the last frame of the learner's code (not the checker's)
+        if "autograd" not in tb.tb_frame.f_code.co_filename.replace("\\", "/").split("/")[-3:-1]:
+            last = tb
         tb = tb.tb_next
-    if tb is not None:
-        return f"line {tb.tb_lineno} of {tb.tb_frame.f_code.co_filename}, in {tb.tb_frame.f_code.co_name}"
+    if last is not None:
+        return f"line {last.tb_lineno} of {last.tb_frame.f_code.co_filename}, in {last.tb_frame.f_code.co_name}"
     src = _source(fn) if fn is not None else None
     return f"line {src[1]} of {src[2]}: {src[0][0].strip()}" if src else ""
 

@@ -149,12 +149,13 @@ def random_program(has: Callable[[str], bool], rng: random.Random, index: int, s
     return p
 
 
-def compare(program: Program, mine: list[Any], tol: float = 1e-6) -> list[int]:
-    """The indices of the nodes whose number or gradient differs from chainrule's for the same graph."""
+def compare(program: Program, mine: list[Any], tol: float = 1e-6) -> tuple[list[int], list[int]]:
+    """The indices of the nodes whose number, and of those whose gradient, differ from chainrule's."""
     ref = build(program, Value)
     ref[-1].backward()
-    return [i for i, (m, r) in enumerate(zip(mine, ref))
-            if not close(float(m.data), r.data, tol) or not close(float(m.grad), r.grad, tol)]
+    pairs = list(enumerate(zip(mine, ref)))
+    return ([i for i, (m, r) in pairs if not close(float(m.data), r.data, tol)],
+            [i for i, (m, r) in pairs if not close(float(m.grad), r.grad, tol)])
 
 
 # --- the walk's mistakes, replayed on the learner's own graph ------------------------------------
@@ -324,10 +325,14 @@ def _run_one(program: Program, cls: type, report: Report, failed: set[str], hint
     except (Exception, Stopped) as e:
         report.failures.append(_stopped(e, program, hints))
         return True
-    wrong = compare(program, nodes)
-    if not wrong:
+    bad_data, wrong = compare(program, nodes)
+    if not wrong and not bad_data:
         report.passed.append(f"backward: {program.name}")
         return False
+    if bad_data:  # the first node with a wrong number: the op that made it is at fault
+        step = min(bad_data) - len(program.leaves)
+        return step >= 0 and METHODS[program.steps[step][0]][0] not in failed and _forward_failure(
+            program, nodes, min(bad_data), report, hints)
     last = max(wrong)
     users = {METHODS[m][0] for m, args in program.steps if last in args}
     if users & failed:
@@ -335,6 +340,16 @@ def _run_one(program: Program, cls: type, report: Report, failed: set[str], hint
     expected = build(program, Value)
     expected[-1].backward()
     report.failures.append(_walk_failure(program, nodes, last, cls, hints, expected))
+    return True
+
+
+def _forward_failure(program: Program, nodes: list[Any], i: int, report: Report, hints: int) -> bool:
+    method = program.steps[i - len(program.leaves)][0]
+    ref = build(program, Value)
+    numbers = (f"in the graph {program.name}: node #{i + 1}, made by {method}, should hold "
+               f"{format_number(ref[i].data)}; yours holds {format_number(float(nodes[i].data))}.")
+    report.failures.append(Failure(METHODS[method][0], "wrong", "the output's number is wrong",
+                                   (CONCEPT["wrong"], "", numbers, ""), level=hints))
     return True
 
 

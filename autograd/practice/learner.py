@@ -88,6 +88,8 @@ def local(node: Any) -> tuple[float, ...]:
     1 into parents set to 0 (a parent used twice gets its whole derivative on its first edge); every
     gradient is put back afterwards."""
     ps = parents(node)
+    if idiom(node) == "microgpt":  # the numbers are stored, one per edge
+        return tuple(float(d) for d in getattr(node, "_local_grads", ()) or ())
     saved = [(u, u.grad) for u in (node, *ps)]
     try:
         for p in ps:

@@ -86,8 +86,8 @@ def _with_local(fn: Callable[[Case], tuple[float, ...] | None], **how: Any) -> P
     def predict(case: Case, seen: dict[str, float]) -> Prediction | None:
         try:
             d = fn(case)
-        except (ArithmeticError, ValueError):
-            return None
+        except (ArithmeticError, ValueError):  # the mistake divides by zero here, as the learner's code did
+            return None, {n: math.nan for n in case.before}
         return None if d is None else (None, spread(case, tuple(float(x) for x in d), **how))
     return predict
 
@@ -123,8 +123,8 @@ def _relu_kink(case: Case) -> tuple[float, ...]:
 
 
 def _relu_slope_below(case: Case, seen: dict[str, float]) -> Prediction | None:
-    """Any slope below 0 that is not 0 (leaky, or the mask forgotten), right at 0 and above."""
-    if case.args[0] >= 0:
+    """Any slope that is not 0 at or below 0 (leaky, or the mask forgotten), right above 0."""
+    if case.args[0] > 0:
         return None
     return None, seen if seen != spread(case, (0.0,)) else None
 
