@@ -12,8 +12,11 @@ All written for these tests, in our own words.
 from __future__ import annotations
 
 import math
-import operator
 from typing import Any
+
+import autograd
+from autograd.ops import OPS
+from autograd.practice.cases import METHODS
 
 
 class LectureValue:
@@ -29,6 +32,7 @@ class LectureValue:
         def _backward() -> None:
             self.grad += 1.0 * out.grad
             other.grad += 1.0 * out.grad
+
         out._backward = _backward
         return out
 
@@ -39,14 +43,16 @@ class LectureValue:
         def _backward() -> None:
             self.grad += other.data * out.grad
             other.grad += self.data * out.grad
+
         out._backward = _backward
         return out
 
     def __pow__(self, other: float) -> LectureValue:
-        out = LectureValue(self.data ** other, (self,), f"**{other}")
+        out = LectureValue(self.data**other, (self,), f"**{other}")
 
         def _backward() -> None:
             self.grad += other * self.data ** (other - 1) * out.grad
+
         out._backward = _backward
         return out
 
@@ -57,7 +63,7 @@ class LectureValue:
         return self + other
 
     def __truediv__(self, other: Any) -> LectureValue:
-        return self * other ** -1
+        return self * other**-1
 
     def __neg__(self) -> LectureValue:
         return self * -1
@@ -66,12 +72,16 @@ class LectureValue:
         return self + (-other)
 
     def tanh(self) -> LectureValue:
-        t = (math.exp(2 * self.data) - 1) / (math.exp(2 * self.data) + 1) if abs(self.data) < 300 else \
-            math.copysign(1.0, self.data)
+        t = (
+            (math.exp(2 * self.data) - 1) / (math.exp(2 * self.data) + 1)
+            if abs(self.data) < 300
+            else math.copysign(1.0, self.data)
+        )
         out = LectureValue(t, (self,), "tanh")
 
         def _backward() -> None:
-            self.grad += (1 - t ** 2) * out.grad
+            self.grad += (1 - t**2) * out.grad
+
         out._backward = _backward
         return out
 
@@ -80,6 +90,7 @@ class LectureValue:
 
         def _backward() -> None:
             self.grad += out.data * out.grad
+
         out._backward = _backward
         return out
 
@@ -93,6 +104,7 @@ class LectureValue:
                 for child in v._prev:
                     build_topo(child)
                 topo.append(v)
+
         build_topo(self)
         self.grad = 1.0
         for node in reversed(topo):
@@ -115,7 +127,7 @@ class GptValue:
         return type(self)(self.data * other.data, (self, other), (other.data, self.data))
 
     def __pow__(self, k: float) -> GptValue:
-        return type(self)(self.data ** k, (self,), (k * self.data ** (k - 1),))
+        return type(self)(self.data**k, (self,), (k * self.data ** (k - 1),))
 
     def log(self) -> GptValue:
         return type(self)(math.log(self.data), (self,), (1 / self.data,))
@@ -127,13 +139,26 @@ class GptValue:
     def relu(self) -> GptValue:
         return type(self)(max(0.0, self.data), (self,), (float(self.data > 0),))
 
-    def __neg__(self) -> GptValue: return self * -1
-    def __radd__(self, other: Any) -> GptValue: return self + other
-    def __sub__(self, other: Any) -> GptValue: return self + (-other)
-    def __rsub__(self, other: Any) -> GptValue: return other + (-self)
-    def __rmul__(self, other: Any) -> GptValue: return self * other
-    def __truediv__(self, other: Any) -> GptValue: return self * other ** -1
-    def __rtruediv__(self, other: Any) -> GptValue: return other * self ** -1
+    def __neg__(self) -> GptValue:
+        return self * -1
+
+    def __radd__(self, other: Any) -> GptValue:
+        return self + other
+
+    def __sub__(self, other: Any) -> GptValue:
+        return self + (-other)
+
+    def __rsub__(self, other: Any) -> GptValue:
+        return other + (-self)
+
+    def __rmul__(self, other: Any) -> GptValue:
+        return self * other
+
+    def __truediv__(self, other: Any) -> GptValue:
+        return self * other**-1
+
+    def __rtruediv__(self, other: Any) -> GptValue:
+        return other * self**-1
 
     def backward(self) -> None:
         order: list[GptValue] = []
@@ -157,18 +182,19 @@ class GptValue:
 
 # --- wrong engines ---------------------------------------------------------------------------------
 
-FORWARD = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv,
-           "neg": operator.neg, "exp": math.exp, "log": math.log, "tanh": math.tanh,
-           "sigmoid": lambda a: 1 / (1 + math.exp(-a)) if a >= 0 else math.exp(a) / (1 + math.exp(a)),
-           "relu": lambda a: max(0.0, a), "sqrt": math.sqrt, "sin": math.sin, "cos": math.cos}
+# The right forward and local rules come from the op table (the mistakes below are written by hand).
+UNARY = tuple(name for name, op in OPS.items()
+              if op.arity == 1 and callable(getattr(autograd.Value, name, None)))
+BINARY = tuple(op for m, (op, how) in METHODS.items() if how == "left")
 
-# The right local rules, (input numbers, output) -> one derivative per input.
-RIGHT = {"add": lambda x, t: (1.0, 1.0), "sub": lambda x, t: (1.0, -1.0), "mul": lambda x, t: (x[1], x[0]),
-         "div": lambda x, t: (1 / x[1], -x[0] / x[1] ** 2), "neg": lambda x, t: (-1.0,),
-         "exp": lambda x, t: (t,), "log": lambda x, t: (1 / x[0],), "tanh": lambda x, t: (1 - t * t,),
-         "sigmoid": lambda x, t: (t * (1 - t),), "relu": lambda x, t: (1.0 if x[0] > 0 else 0.0,),
-         "sqrt": lambda x, t: (0.5 / t,), "sin": lambda x, t: (math.cos(x[0]),),
-         "cos": lambda x, t: (-math.sin(x[0]),)}
+
+def _forward(name: str) -> Any:
+    return OPS[name].forward
+
+
+def _table_rule(name: str) -> Any:
+    return lambda xs, t: OPS[name].local(t, *xs)
+
 
 # Wrong local rules, by (op, misconception, variant).
 WRONG_RULES = {
@@ -184,25 +210,27 @@ WRONG_RULES = {
     ("relu", "relu_kink", "kink"): lambda x, t: (1.0 if x[0] >= 0 else 0.0,),
     ("relu", "relu_kink", "slope"): lambda x, t: (1.0 if x[0] > 0 else 0.1,),
 }
-POWER_RULES = {"exponent": lambda a, k: k * a ** k, "factor": lambda a, k: a ** (k - 1)}
+POWER_RULES = {"exponent": lambda a, k: k * a**k, "factor": lambda a, k: a ** (k - 1)}
 
-UNARY = ("exp", "log", "tanh", "sigmoid", "relu", "sqrt", "sin", "cos")
 
 
 def op_mistakes() -> list[tuple[str, str, str]]:
     """Every (op, misconception, variant) the factory can make: each op's mistakes where they apply."""
-    ops = ["add", "sub", "mul", "div", "neg", "pow", *UNARY]
-    out = [(op, kind, "") for op in ops for kind in ("upstream", "assign", "sign")]
+    every = [*BINARY, "neg", "pow", *UNARY]
+    out = [(op, kind, "") for op in every for kind in ("upstream", "assign", "sign")]
     out += [key for key in WRONG_RULES]
     out += [("pow", "power_rule", v) for v in POWER_RULES]
-    out += [("sub", "operand_order", ""), ("div", "operand_order", "")]
+    commutes = {op for op in BINARY if OPS[op].forward(2.0, 3.0) == OPS[op].forward(3.0, 2.0)}
+    out += [(op, "operand_order", "") for op in BINARY if op not in commutes]
     return out
 
 
 WALKS = ("no_reversal", "per_path", "no_reset", "recursive_sort", "forever", "hang")
 
 
-def make_engine(op: str | None = None, kind: str | None = None, variant: str = "", walk: str = "right") -> type:
+def make_engine(
+    op: str | None = None, kind: str | None = None, variant: str = "", walk: str = "right"
+) -> type:
     """A micrograd-style class with one mistake: in op ``op`` (``kind``/``variant``), or in its walk."""
 
     class Value:
@@ -221,7 +249,7 @@ def make_engine(op: str | None = None, kind: str | None = None, variant: str = "
                     a = xs[0]
                     ds: tuple = ((POWER_RULES[variant](a, k) if bug == "power_rule" else k * a ** (k - 1)),)
                 else:
-                    ds = (rule or RIGHT[name])(xs, out.data)
+                    ds = (rule or _table_rule(name))(xs, out.data)
                 if bug == "sign":
                     ds = tuple(-d for d in ds)
                 for p, d in zip(inputs, ds):
@@ -230,34 +258,33 @@ def make_engine(op: str | None = None, kind: str | None = None, variant: str = "
                         p.grad = share
                     else:
                         p.grad += share
+
             out._backward = _backward
             return out
 
         def _binary(self, name: str, other: Any, right: bool = False) -> Value:
             other = other if isinstance(other, Value) else Value(float(other))
             a, b = (other, self) if right and not (kind == "operand_order" and name == op) else (self, other)
-            return self._node(name, (a, b), FORWARD[name](a.data, b.data))
+            return self._node(name, (a, b), _forward(name)(a.data, b.data))
 
-        def __add__(self, o: Any) -> Value: return self._binary("add", o)
-        def __radd__(self, o: Any) -> Value: return self._binary("add", o, True)
-        def __sub__(self, o: Any) -> Value: return self._binary("sub", o)
-        def __rsub__(self, o: Any) -> Value: return self._binary("sub", o, True)
-        def __mul__(self, o: Any) -> Value: return self._binary("mul", o)
-        def __rmul__(self, o: Any) -> Value: return self._binary("mul", o, True)
-        def __truediv__(self, o: Any) -> Value: return self._binary("div", o)
-        def __rtruediv__(self, o: Any) -> Value: return self._binary("div", o, True)
-        def __neg__(self) -> Value: return self._node("neg", (self,), -self.data)
+        def __neg__(self) -> Value:
+            return self._node("neg", (self,), -self.data)
 
         def __pow__(self, k: float) -> Value:
-            return self._node("pow", (self,), self.data ** k, k)
+            return self._node("pow", (self,), self.data**k, k)
 
         def backward(self) -> None:
             WALK_CODE[walk](self)
 
-    for name in UNARY:
-        method = lambda self, name=name: self._node(name, (self,), FORWARD[name](self.data))  # noqa: E731
+    for name in UNARY:  # a.exp(), a.tanh()... and a + b, 2 - a...: one method per row of the table
+        method = lambda self, name=name: self._node(name, (self,), _forward(name)(self.data))  # noqa: E731
         method.__name__ = method.__qualname__ = name
         setattr(Value, name, method)
+    for dunder, (name, how) in METHODS.items():
+        if name in BINARY and how in ("left", "right"):
+            method = lambda self, o, name=name, right=how == "right": self._binary(name, o, right)  # noqa: E731
+            method.__name__ = method.__qualname__ = dunder
+            setattr(Value, dunder, method)
     return Value
 
 
@@ -293,6 +320,7 @@ def _per_path(root: Any) -> None:
         node._backward()
         for p in node._prev:
             visit(p)
+
     root.grad = 1.0
     visit(root)
 
@@ -304,6 +332,7 @@ def _no_reset(root: Any, topo: list = [], visited: set = set()) -> None:  # noqa
             for p in v._prev:
                 build(p)
             topo.append(v)
+
     build(root)
     root.grad = 1.0
     for node in reversed(topo):
@@ -319,6 +348,7 @@ def _recursive_sort(root: Any) -> None:
             for p in v._prev:
                 build(p)
             topo.append(v)
+
     build(root)
     root.grad = 1.0
     for node in reversed(topo):
@@ -336,12 +366,25 @@ def _hang(root: Any) -> None:
         root.grad = 1.0
 
 
-WALK_CODE = {"right": _right, "no_reversal": _no_reversal, "per_path": _per_path, "no_reset": _no_reset,
-             "recursive_sort": _recursive_sort, "forever": _forever, "hang": _hang}
+WALK_CODE = {
+    "right": _right,
+    "no_reversal": _no_reversal,
+    "per_path": _per_path,
+    "no_reset": _no_reset,
+    "recursive_sort": _recursive_sort,
+    "forever": _forever,
+    "hang": _hang,
+}
 
 #: The misconception each wrong walk must be named with.
-WALK_KINDS = {"no_reversal": "order", "per_path": "order", "no_reset": "no_reset", "recursive_sort": "recursion",
-              "forever": "recursion", "hang": "hang"}
+WALK_KINDS = {
+    "no_reversal": "order",
+    "per_path": "order",
+    "no_reset": "no_reset",
+    "recursive_sort": "recursion",
+    "forever": "recursion",
+    "hang": "hang",
+}
 
 
 def make_gpt_engine(local: str | None = None, walk: str = "right") -> type:
@@ -353,7 +396,7 @@ def make_gpt_engine(local: str | None = None, walk: str = "right") -> type:
 
         def tanh(self) -> Node:
             t = math.tanh(self.data)
-            return Node(t, (self,), (1 - self.data ** 2,) if local == "tanh" else (1 - t * t,))
+            return Node(t, (self,), (1 - self.data**2,) if local == "tanh" else (1 - t * t,))
 
         def exp(self) -> Node:
             e = math.exp(self.data)
@@ -390,4 +433,5 @@ def make_gpt_engine(local: str | None = None, walk: str = "right") -> type:
                         child.grad = d * node.grad
                     else:
                         child.grad += d
+
     return Node

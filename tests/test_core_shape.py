@@ -68,6 +68,11 @@ LAYERS = {
     "autograd.replay.compiler": 4,
     "autograd.player": 5, "autograd.replay.tape": 5, "autograd.explore": 5,
     "autograd.cli": 6,
+    # practice: above the tools it draws with, below the command that grades files
+    "autograd.practice.guard": 5, "autograd.practice.learner": 5, "autograd.practice.links": 5,
+    "autograd.practice.mistakes": 5.1, "autograd.practice.graph": 5.1, "autograd.practice.cases": 5.2,
+    "autograd.practice.report": 5.3, "autograd.practice.checks": 5.4, "autograd.practice.engine": 5.5,
+    "autograd.practice.command": 6.5,
 }
 
 
@@ -85,7 +90,7 @@ def _layer(module: str) -> int:
 
 
 def test_every_module_has_a_layer() -> None:
-    missing = [m for m in _modules() if m not in ("autograd", "autograd.replay", "nn")
+    missing = [m for m in _modules() if m not in ("autograd", "autograd.replay", "autograd.practice", "nn")
                and m not in LAYERS and m not in NN_LAYERS]
     assert not missing, f"give these modules a layer in LAYERS: {missing}"
 
@@ -96,7 +101,7 @@ def test_imports_point_downwards_only_and_take_no_private_names() -> None:
         if path.name == "__init__.py":
             continue
         for target, names in _imports(name, path):
-            if target in ("autograd", "autograd.replay", "nn"):
+            if target in ("autograd", "autograd.replay", "autograd.practice", "nn"):
                 continue  # a package's public names (its __init__ is no layer of its own)
             if _layer(target) >= _layer(name):
                 problems.append(f"{name} (layer {_layer(name)}) imports {target} (layer {_layer(target)})")

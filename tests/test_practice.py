@@ -35,7 +35,9 @@ def test_each_op_mistake_is_caught_attributed_and_named(op: str, kind: str, vari
     assert failure.message and failure.title and len(failure.hints) == 4
     assert op in failure.hints[1]  # the rule names the op, from the table
     # check_op on the one method that carries the mistake says the same
-    method = next(m for m, (o, how) in METHODS.items() if o == op and (how == "right") == (kind == "operand_order"))
+    method = next(
+        m for m, (o, how) in METHODS.items() if o == op and (how == "right") == (kind == "operand_order")
+    )
     cls = make_engine(op, kind, variant)
     alone = check_op(getattr(cls, method), value=cls)
     assert [(f.op, f.kind) for f in alone.failures] == [(op, kind)], str(alone)
@@ -52,16 +54,27 @@ def test_a_recursive_sort_is_a_note_unless_strict() -> None:
     assert report and any("recursion limit" in n for n in report.notes)
 
 
-@pytest.mark.parametrize("local,walk,want", [
-    ("tanh", "right", ("tanh", "input_output")), ("exp", "right", ("exp", "input_output")),
-    (None, "assign", ("backward", "assign")), (None, "upstream", ("backward", "upstream"))])
+@pytest.mark.parametrize(
+    "local,walk,want",
+    [
+        ("tanh", "right", ("tanh", "input_output")),
+        ("exp", "right", ("exp", "input_output")),
+        (None, "assign", ("backward", "assign")),
+        (None, "upstream", ("backward", "upstream")),
+    ],
+)
 def test_microgpt_layout_mistakes(local: str | None, walk: str, want: tuple[str, str]) -> None:
     report = check_engine(make_gpt_engine(local, walk), graphs=3)
     assert [(f.op, f.kind) for f in report.failures] == [want], str(report)
 
 
-ENGINES = {"micrograd 0.1.0": micrograd.engine.Value, "lecture": LectureValue, "microgpt layout": GptValue,
-           "chainrule": autograd.Value, "factory, right": make_engine()}
+ENGINES = {
+    "micrograd 0.1.0": micrograd.engine.Value,
+    "lecture": LectureValue,
+    "microgpt layout": GptValue,
+    "chainrule": autograd.Value,
+    "factory, right": make_engine(),
+}
 
 
 @settings(max_examples=6, deadline=None)
@@ -84,9 +97,9 @@ def test_define_op_rules_and_central_differences() -> None:
     assert [(f.op, f.kind) for f in wrong.failures] == [("tanh", "input_output")]
     assert check_op(local=lambda out, a, b: (b, a), op="mul")
     assert check_op(local=lambda out, a, b: (a, b), op="mul").kinds == ["swapped"]
-    cube = define_op("practice_cube", lambda x: x ** 3, lambda out, x: 3 * x * x)
+    cube = define_op("practice_cube", lambda x: x**3, lambda out, x: 3 * x * x)
     assert check_op(cube)  # the table lacks it: central differences of its own forward
-    bad = define_op("practice_cube_bad", lambda x: x ** 3, lambda out, x: 3 * x)
+    bad = define_op("practice_cube_bad", lambda x: x**3, lambda out, x: 3 * x)
     report = check_op(bad)
     assert not report and report.failures[0].op == "practice_cube_bad"
 
@@ -102,6 +115,7 @@ def test_a_loop_that_never_ends_is_stopped() -> None:
             def _backward() -> None:
                 while True:
                     self.grad += 0.0
+
             out._backward = _backward  # type: ignore[attr-defined]
             return out
 
@@ -120,14 +134,21 @@ def test_a_new_user_reads_what_is_wrong_with_exp() -> None:
 
             def _backward() -> None:
                 self.grad += out.data
+
             out._backward = _backward
             return out
 
     report = check_op(Value.exp, value=Value)
     assert isinstance(report, Report) and not report and report.kinds == ["upstream"]
     text = str(report)
-    for words in ("out.grad", "multiplies", "should become 3 × 1.649 = 4.946", "yours became 1.649",
-                  "self.grad += out.data", "[upstream]"):
+    for words in (
+        "out.grad",
+        "multiplies",
+        "should become 3 × 1.649 = 4.946",
+        "yours became 1.649",
+        "self.grad += out.data",
+        "[upstream]",
+    ):
         assert words in text, text
     assert report.solution() == "exp: self.grad += out.data * out.grad"
     assert "out.data * out.grad" not in text  # the solution only when asked

@@ -28,7 +28,7 @@ def test_each_submission_gets_its_grade(path: Path) -> None:
     code, out, err = run_cli(["check", str(path), "--json"])
     assert code == int(want[0]), out + err
     if code == 2:
-        assert path.name in out and "cannot read" in out
+        assert path.name in out and "did not run" in out
         return
     report = json.loads(out)
     assert report["passed"] is (code == 0)
@@ -38,15 +38,26 @@ def test_each_submission_gets_its_grade(path: Path) -> None:
 
 def test_plain_text_and_notebooks(tmp_path: Path) -> None:
     source = (Path(__file__).parent / "practice_submissions" / "wrong_exp.py").read_text(encoding="utf-8")
-    code, out, _ = run_cli(["check", str(Path(__file__).parent / "practice_submissions" / "wrong_exp.py"),
-                            "--hints", "3"])
+    code, out, _ = run_cli(
+        ["check", str(Path(__file__).parent / "practice_submissions" / "wrong_exp.py"), "--hints", "3"]
+    )
     assert code == 1 and "[upstream]" in out and "3. numbers:" in out and "4. where" not in out
-    cells = [{"cell_type": "code", "metadata": {}, "source": source, "outputs": [], "execution_count": None},
-             {"cell_type": "code", "metadata": {}, "source": "%matplotlib inline\nx = 1", "outputs": [],
-              "execution_count": None}]
+    cells = [
+        {"cell_type": "code", "metadata": {}, "source": source, "outputs": [], "execution_count": None},
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "source": "%matplotlib inline\nx = 1",
+            "outputs": [],
+            "execution_count": None,
+        },
+    ]
     nb = tmp_path / "work.ipynb"
     nb.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
     code, out, _ = run_cli(["check", str(nb)])
     assert code == 1 and "[upstream]" in out
+    (tmp_path / "syntax.py").write_text("class Value(:\n")
+    code, out, _ = run_cli(["check", str(tmp_path / "syntax.py")])
+    assert code == 2 and "cannot read" in out and "syntax" in out
     code, out, _ = run_cli(["check", str(tmp_path / "missing.py")])
     assert code == 2 and "cannot read" in out

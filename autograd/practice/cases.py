@@ -11,28 +11,40 @@ each input (so an ``=`` that should be ``+=`` shows). The expected numbers are t
 from __future__ import annotations
 
 import math
+import operator
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .links import OPS, Op, pow_const
+from .links import OPS, Op, ops, pow_const
 from .mistakes import Case, spread
 
 __all__ = ["METHODS", "Form", "forms_for", "cases", "finish"]
 
 #: A learner's method -> (the table op, how it is called: 'left' a.m(b), 'right' a.m(c) meaning c op a,
 #: 'unary' a.m(), 'power' a.m(k) for a number k).
-METHODS: dict[str, tuple[str, str]] = {
-    "__add__": ("add", "left"), "__radd__": ("add", "right"),
-    "__sub__": ("sub", "left"), "__rsub__": ("sub", "right"),
-    "__mul__": ("mul", "left"), "__rmul__": ("mul", "right"),
-    "__truediv__": ("div", "left"), "__rtruediv__": ("div", "right"),
-    "__pow__": ("pow", "power"), "__rpow__": ("pow", "right"),
-    "__neg__": ("neg", "unary"),
-    **{name: (name, "unary") for name in ("exp", "log", "tanh", "sigmoid", "relu", "sqrt", "sin", "cos", "abs")},
-}
-SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
+
+
+def _methods() -> dict[str, tuple[str, str]]:
+    """Read from the op table: an op whose array form is one of Python's operators is a dunder method
+    (``operator.truediv`` -> ``__truediv__`` and ``__rtruediv__``), any other op of one input a method
+    of its own name (``a.exp()``)."""
+    out: dict[str, tuple[str, str]] = {}
+    for name, op in OPS.items():
+        py = getattr(op.vectorized, "__name__", "")
+        if getattr(operator, py, None) is op.vectorized:
+            if op.arity == 2:
+                out[f"__{py}__"] = (name, "power" if op is ops.POW else "left")
+                out[f"__r{py}__"] = (name, "right")
+            else:
+                out[f"__{py}__"] = (name, "unary")
+        elif op.arity == 1:
+            out[name] = (name, "unary")
+    return out
+
+
+METHODS = _methods()
 
 NICE = [0.5, -1.5, 2.0, 1.0, -1.0, 0.0, 3.0, -0.5]
 EDGES = [1e-3, -1e-3, 6.0, -6.0, 20.0, -20.0, 1e3]
@@ -56,7 +68,7 @@ class Form:
 
 def forms_for(method: str, op: str, how: str, engine: bool) -> list[Form]:
     """The calls that test a learner's method (``engine``: also with a plain number, as in ``a * 2``)."""
-    sym = SYMBOLS.get(op, "")
+    sym = str(OPS[op])
     if how == "unary":
         return [Form(op, method, how, ("a",), "-a" if op == "neg" else f"{op}(a)")]
     if how == "power":
@@ -78,13 +90,22 @@ def cases(form: Form, rng: random.Random, table: Op | None, n_random: int = 8) -
     ys = xs[3:] + xs[:3]  # a second input that differs from the first
     out: list[tuple[Case, Any]] = []
     for i, x in enumerate(xs):
-        upstream = NICE_UPSTREAM[i % len(NICE_UPSTREAM)] if i < 12 else rng.choice([-1, 1]) * rng.uniform(0.3, 3)
-        before = 0.0 if i == 0 else NICE_BEFORE[i % len(NICE_BEFORE)] if i < 12 else rng.choice([-1, 1]) * rng.uniform(0.2, 2)
+        tries: list[tuple[Op, tuple[float, ...], Any]]
+        upstream = (
+            NICE_UPSTREAM[i % len(NICE_UPSTREAM)] if i < 12 else rng.choice([-1, 1]) * rng.uniform(0.3, 3)
+        )
+        before = (
+            0.0
+            if i == 0
+            else NICE_BEFORE[i % len(NICE_BEFORE)]
+            if i < 12
+            else rng.choice([-1, 1]) * rng.uniform(0.2, 2)
+        )
         if form.how == "power":
             k = EXPONENTS[i % len(EXPONENTS)]
             tries = [(pow_const(k), (x,), k)]
         elif form.how == "right":
-            c = BASES[i % len(BASES)] if form.op == "pow" else NICE[(i + 2) % len(NICE)] or 2.0
+            c = BASES[i % len(BASES)] if OPS[form.op] is ops.POW else NICE[(i + 2) % len(NICE)] or 2.0
             tries = [(table or OPS[form.op], (c, x), c)]
         elif form.names == ("a", None):
             c = NICE[(i + 2) % len(NICE)] or 2.0

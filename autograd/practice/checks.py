@@ -24,8 +24,9 @@ from typing import Any
 from . import learner
 from .cases import METHODS, Form, caller, cases, forms_for
 from .guard import Stopped, guarded
+from .learner import code_line, source_of
 from .links import OPS, Op, format_number
-from .mistakes import ANSWERS, CONCEPT, MISTAKES, Case, close, spread
+from .mistakes import CONCEPT, MISTAKES, Case, answer, close, spread
 from .report import Failure, Report
 
 __all__ = ["check_op", "op_failure", "run_form", "Outcome"]
@@ -37,9 +38,16 @@ def _n(x: float) -> str:
     return format_number(x)
 
 
-def check_op(fn: Callable[..., Any] | None = None, op: str | None = None, *, value: type | None = None,
-             local: Callable[..., Any] | None = None, forward: Callable[..., float] | None = None,
-             seed: int = 0, hints: int = 4) -> Report:
+def check_op(
+    fn: Callable[..., Any] | None = None,
+    op: str | None = None,
+    *,
+    value: type | None = None,
+    local: Callable[..., Any] | None = None,
+    forward: Callable[..., float] | None = None,
+    seed: int = 0,
+    hints: int = 4,
+) -> Report:
     """Check one op the learner wrote; see the module docstring for the three idioms.
 
     ``fn``: a method of the learner's class (``Value.__mul__``, ``Value.tanh``; the op is read from its
@@ -53,13 +61,20 @@ def check_op(fn: Callable[..., Any] | None = None, op: str | None = None, *, val
     if isinstance(fn, Op) or local is not None:
         return _check_rule(fn, op, local, forward, rng, hints)
     if fn is None or not callable(fn):
-        raise TypeError(f"check_op: expected the op to check (a method, a function, or local=...), got {fn!r:.60}")
+        raise TypeError(
+            f"check_op: expected the op to check (a method, a function, or local=...), got {fn!r:.60}"
+        )
     name = getattr(fn, "__name__", "")
-    method = name if name in METHODS else {v[0]: k for k, v in METHODS.items() if v[1] in ("left", "unary",
-                                                                                        "power")}.get(op or name)
+    method = (
+        name
+        if name in METHODS
+        else {v[0]: k for k, v in METHODS.items() if v[1] in ("left", "unary", "power")}.get(op or name)
+    )
     if method is None:
-        raise ValueError(f"check_op: cannot tell which op {name or fn!r} is; pass op= one of "
-                         f"{', '.join(sorted(set(v[0] for v in METHODS.values())))}")
+        raise ValueError(
+            f"check_op: cannot tell which op {name or fn!r} is; pass op= one of "
+            f"{', '.join(sorted(set(v[0] for v in METHODS.values())))}"
+        )
     table_op, how = METHODS[method]
     if op is not None and op != table_op:
         raise ValueError(f"check_op: {name} is the op {table_op!r}, not {op!r}")
@@ -102,8 +117,14 @@ def run_form(form: Form, fn: Callable[..., Any], cls: type, rng: random.Random) 
     return out
 
 
-def run_case(case: Case, const: Any, form: Form, fn: Callable[..., Any], cls: type,
-             before: dict[str, float] | None = None) -> Outcome:
+def run_case(
+    case: Case,
+    const: Any,
+    form: Form,
+    fn: Callable[..., Any],
+    cls: type,
+    before: dict[str, float] | None = None,
+) -> Outcome:
     """One test point with the learner's class (``before``: other starting gradients)."""
     call = caller(form, fn, const)
     values = {n: cls(x) for n, x in case.inputs().items()}
@@ -116,8 +137,13 @@ def run_case(case: Case, const: Any, form: Form, fn: Callable[..., Any], cls: ty
     for n, v in values.items():
         v.grad = grads_before[n]
     try:
-        guarded(f"the backward step of your {form.method}", learner.walk_between, node, list(values.values()),
-                case.upstream)
+        guarded(
+            f"the backward step of your {form.method}",
+            learner.walk_between,
+            node,
+            list(values.values()),
+            case.upstream,
+        )
     except ArithmeticError:  # 1/0 in a wrong rule: no number here, which a mistake may predict
         return case, const, data, {n: math.nan for n in values}, node
     except (Exception, Stopped) as e:
@@ -125,14 +151,21 @@ def run_case(case: Case, const: Any, form: Form, fn: Callable[..., Any], cls: ty
     return case, const, data, {n: float(v.grad) for n, v in values.items()}, node
 
 
-def _fits(predicted: tuple[float | None, dict[str, float] | None] | None, case: Case, data: float,
-          grads: dict[str, float], tol: float) -> tuple[bool, bool]:
+def _fits(
+    predicted: tuple[float | None, dict[str, float] | None] | None,
+    case: Case,
+    data: float,
+    grads: dict[str, float],
+    tol: float,
+) -> tuple[bool, bool]:
     """(whether the prediction fits the seen numbers, whether it differs from the right answer)."""
     p_data, p_grads = predicted if predicted is not None else (None, None)
     want_data = case.out if p_data is None else p_data
     want = case.expected if p_grads is None else p_grads
     fits = close(data, want_data, tol) and all(close(grads[n], want[n], tol) for n in grads)
-    differs = not (close(want_data, case.out, tol) and all(close(want[n], case.expected[n], tol) for n in want))
+    differs = not (
+        close(want_data, case.out, tol) and all(close(want[n], case.expected[n], tol) for n in want)
+    )
     return fits, differs
 
 
@@ -143,9 +176,9 @@ def _idiom(outcomes: list[Outcome], fn: Any) -> str:
 
 def op_failure(op: str, outcomes: list[Outcome], fn: Any, hints: int, tol: float = 1e-6) -> Failure | None:
     """The failure these outcomes show for ``op`` (None: all right), its misconception named."""
-    for case, const, data, grads, node in outcomes:
-        if isinstance(node, BaseException):
-            return _raised(op, case, node, fn, hints)
+    for outcome in outcomes:
+        if isinstance(outcome[4], BaseException):
+            return _raised(op, outcome[0], outcome[4], fn, hints)
     bad = [o for o in outcomes if not _fits(None, o[0], o[2], o[3], tol)[0]]  # type: ignore[arg-type]
     if not bad:
         return None
@@ -171,32 +204,36 @@ def _rule(op: str) -> str:
     return f"{op}: {doc}" if doc else f"{op}: compare with central differences of your own forward"
 
 
-def _failure(op: str, kind: str, title: str, variant: str, outcome: Outcome, fn: Any, idiom: str,
-             hints: int) -> Failure:
+def _failure(
+    op: str, kind: str, title: str, variant: str, outcome: Outcome, fn: Any, idiom: str, hints: int
+) -> Failure:
     case, const, data, grads, node = outcome
     assert grads is not None and data is not None
     if not close(data, case.out):
-        numbers = (f"at {_where(case)}: the output's number should be {_n(case.out)}, yours is {_n(data)}"
-                   + (f" ({variant})" if variant else "") + ".")
+        numbers = (
+            f"at {_where(case)}: the output's number should be {_n(case.out)}, yours is {_n(data)}"
+            + (f" ({variant})" if variant else "")
+            + "."
+        )
         name = ""
     else:
         name = next((n for n in grads if not close(grads[n], case.expected[n])), next(iter(grads)))
-        shares = " + ".join(f"{_n(case.upstream)} × {_n(d)}" for n, d in zip(case.names, case.local) if n == name)
+        shares = " + ".join(
+            f"{_n(case.upstream)} × {_n(d)}" for n, d in zip(case.names, case.local) if n == name
+        )
         was = case.before[name]
         start = f" and {name}.grad = {_n(was)} before the step" if was else ""
-        numbers = (f"at {_where(case)}, with out.grad = {_n(case.upstream)} arriving from above{start}: "
-                   f"{name}.grad should become {_n(was) + ' + ' if was else ''}{shares} = "
-                   f"{_n(case.expected[name])} (out.grad × the local derivative{', added' if was else ''}); "
-                   f"yours became {_n(grads[name])}"
-                   + (f", which is what {variant} gives" if variant else "") + ".")
+        numbers = (
+            f"at {_where(case)}, with out.grad = {_n(case.upstream)} arriving from above{start}: "
+            f"{name}.grad should become {_n(was) + ' + ' if was else ''}{shares} = "
+            f"{_n(case.expected[name])} (out.grad × the local derivative{', added' if was else ''}); "
+            f"yours became {_n(grads[name])}" + (f", which is what {variant} gives" if variant else "") + "."
+        )
     rule = _rule(op)
     if kind == "upstream":
         rule += " Then multiply by out.grad."
     where = _line(fn, node, op, name, idiom)
-    answer = ANSWERS.get(op, ("", ""))
-    solution = answer[1] if idiom == "microgpt" else answer[0] if idiom == "micrograd" else ""
-    if idiom == "local" and op in OPS:
-        solution = f"the table's rule: {(OPS[op].__doc__ or '').split('  ')[-1]}"
+    solution = answer(case.op, idiom) if idiom != "local" else f"return {answer(case.op, 'microgpt')}"
     graph = ("op", node, name, case, grads) if node is not None else None
     return Failure(op, kind, title, (CONCEPT[kind], rule, numbers, where), solution, graph, hints)
 
@@ -213,34 +250,25 @@ def _where(case: Case) -> str:
 def _raised(op: str, case: Case, error: BaseException, fn: Any, hints: int) -> Failure:
     if isinstance(error, Stopped):
         kind = "recursion" if error.recursion else "hang"
-        return Failure(op, kind, str(error), (CONCEPT[kind], _rule(op), f"at {_where(case)}", _code_line(fn)),
-                       level=hints)
+        return Failure(
+            op, kind, str(error), (CONCEPT[kind], _rule(op), f"at {_where(case)}", code_line(fn)), level=hints
+        )
     if isinstance(error, NotImplementedError):
-        return Failure(op, "unfinished", "not written yet", (CONCEPT["unfinished"], _rule(op), "", _code_line(fn)),
-                       level=hints)
+        return Failure(
+            op,
+            "unfinished",
+            "not written yet",
+            (CONCEPT["unfinished"], _rule(op), "", code_line(fn)),
+            level=hints,
+        )
     text = f"{type(error).__name__}: {error}".splitlines()[0][:200]
-    return Failure(op, "crash", f"raised {type(error).__name__}",
-                   (CONCEPT["crash"], _rule(op), f"at {_where(case)}: {text}", _code_line(fn, error)), level=hints)
-
-
-def _source(fn: Any) -> tuple[list[str], int, str] | None:
-    try:
-        lines, start = inspect.getsourcelines(fn)
-        return lines, start, inspect.getsourcefile(fn) or "your code"
-    except (OSError, TypeError):
-        return None
-
-
-def _code_line(fn: Any, error: BaseException | None = None) -> str:
-    tb, last = (error.__traceback__ if error is not None else None), None
-    while tb is not None:  # the last frame of the learner's code (not the checker's)
-        if "autograd" not in tb.tb_frame.f_code.co_filename.replace("\\", "/").split("/")[-3:-1]:
-            last = tb
-        tb = tb.tb_next
-    if last is not None:
-        return f"line {last.tb_lineno} of {last.tb_frame.f_code.co_filename}, in {last.tb_frame.f_code.co_name}"
-    src = _source(fn) if fn is not None else None
-    return f"line {src[1]} of {src[2]}: {src[0][0].strip()}" if src else ""
+    return Failure(
+        op,
+        "crash",
+        f"raised {type(error).__name__}",
+        (CONCEPT["crash"], _rule(op), f"at {_where(case)}: {text}", code_line(fn, error)),
+        level=hints,
+    )
 
 
 def _line(fn: Any, node: Any, op: str, name: str, idiom: str) -> str:
@@ -248,15 +276,16 @@ def _line(fn: Any, node: Any, op: str, name: str, idiom: str) -> str:
     that makes the node with its local numbers."""
     closure = getattr(node, "_backward", None)
     target = getattr(closure, "__func__", closure)
-    if idiom == "micrograd" and target is not None and _source(target) and not _is_library(target):
-        lines, start, path = _source(target)  # type: ignore[misc]
-        params = list(getattr(fn, "__code__", None).co_varnames[:2]) if hasattr(fn, "__code__") else []
+    if idiom == "micrograd" and target is not None and source_of(target) and not _is_library(target):
+        lines, start, path = source_of(target)  # type: ignore[misc]
+        code = getattr(fn, "__code__", None)
+        params = list(code.co_varnames[:2]) if code is not None else []
         who = params[{"a": 0, "b": 1}.get(name, 0)] if len(params) > {"a": 0, "b": 1}.get(name, 0) else "self"
         for i, text in enumerate(lines):
             if f"{who}.grad" in text and "def " not in text:
                 return f"line {start + i} of {path}, in the _backward of {op}: {text.strip()}"
         return f"line {start} of {path}: the _backward of {op}"
-    src = _source(fn) if fn is not None and not isinstance(fn, Op) else None
+    src = source_of(fn) if fn is not None and not isinstance(fn, Op) else None
     if src:
         lines, start, path = src
         for i, text in enumerate(lines):
@@ -283,13 +312,19 @@ def _check_rule(fn: Any, op: str | None, local: Any, forward: Any, rng: random.R
     table = OPS.get(name)
     if table is None or table is mine:  # nothing to compare with but the learner's own forward
         if forward is None:
-            raise ValueError(f"check_op: the table has no op {name!r}; pass forward= to compare with central "
-                             "differences")
+            raise ValueError(
+                f"check_op: the table has no op {name!r}; pass forward= to compare with central differences"
+            )
         table = _by_differences(name, forward)
     report = Report(f"check_op({name})")
     arity = table.arity or 1
-    form = Form(name, name, "unary" if arity == 1 else "left", ("a",) if arity == 1 else ("a", "b"),
-                f"{name}(a)" if arity == 1 else f"{name}(a, b)")
+    form = Form(
+        name,
+        name,
+        "unary" if arity == 1 else "left",
+        ("a",) if arity == 1 else ("a", "b"),
+        f"{name}(a)" if arity == 1 else f"{name}(a, b)",
+    )
     outcomes: list[Outcome] = []
     for case, _ in cases(form, rng, table):
         try:
@@ -302,7 +337,7 @@ def _check_rule(fn: Any, op: str | None, local: Any, forward: Any, rng: random.R
             break
     failure = op_failure(name, outcomes, None, hints, tol=1e-6 if table is OPS.get(name) else 1e-4)
     if failure is not None:
-        failure.hints = failure.hints[:3] + (_code_line(local),)
+        failure.hints = failure.hints[:3] + (code_line(local),)
         report.failures.append(failure)
     else:
         report.passed.append(name)
@@ -311,13 +346,22 @@ def _check_rule(fn: Any, op: str | None, local: Any, forward: Any, rng: random.R
 
 def _by_differences(name: str, forward: Callable[..., float]) -> Op:
     """An op whose local derivatives are central differences of ``forward`` (for ops the table lacks)."""
+
     def local(out: float, *xs: float) -> tuple[float, ...]:
         ds = []
         for i, x in enumerate(xs):
             h = 1e-5 * max(1.0, abs(x))
-            up = list(xs); up[i] = x + h  # noqa: E702
-            down = list(xs); down[i] = x - h  # noqa: E702
+            up = list(xs)
+            up[i] = x + h  # noqa: E702
+            down = list(xs)
+            down[i] = x - h  # noqa: E702
             ds.append((float(forward(*up)) - float(forward(*down))) / (2 * h))
         return tuple(ds)
-    return Op(name, lambda *xs: float(forward(*xs)), local, doc=f"{name}, checked by central differences.",
-              arity=len(inspect.signature(forward).parameters))
+
+    return Op(
+        name,
+        lambda *xs: float(forward(*xs)),
+        local,
+        doc=f"{name}, checked by central differences.",
+        arity=len(inspect.signature(forward).parameters),
+    )

@@ -28,14 +28,22 @@ __all__ = ["add_command", "grade", "load"]
 
 def add_command(sub: Any) -> None:
     """Add ``check`` to the ``chainrule`` command's subcommands (an argparse subparsers object)."""
-    check = sub.add_parser("check", help="grade a learner's Value class and ops (a .py file or a notebook)",
-                           description="Run a learner's file or exercise notebook and check every Value class "
-                           "in it (its ops, then its backward()) and every op function against chainrule's "
-                           "op table; exit 0 only when everything passes.")
+    check = sub.add_parser(
+        "check",
+        help="grade a learner's Value class and ops (a .py file or a notebook)",
+        description="Run a learner's file or exercise notebook and check every Value class "
+        "in it (its ops, then its backward()) and every op function against chainrule's "
+        "op table; exit 0 only when everything passes.",
+    )
     check.add_argument("file", metavar="FILE", help="a .py file or an .ipynb notebook")
     check.add_argument("--json", action="store_true", help="print the reports as JSON")
-    check.add_argument("--hints", type=int, choices=(1, 2, 3, 4), default=4,
-                       help="how many grades of hints to show: 1 idea, 2 rule, 3 numbers, 4 the line (default 4)")
+    check.add_argument(
+        "--hints",
+        type=int,
+        choices=(1, 2, 3, 4),
+        default=4,
+        help="how many grades of hints to show: 1 idea, 2 rule, 3 numbers, 4 the line (default 4)",
+    )
     check.set_defaults(run=_run)
 
 
@@ -44,10 +52,15 @@ def load(path: Path) -> dict[str, Any]:
     text = path.read_text(encoding="utf-8")
     if path.suffix == ".ipynb":
         cells = json.loads(text).get("cells", [])
-        sources = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
-                   for c in cells if c.get("cell_type") == "code"]
-        text = "\n\n".join("\n".join(line for line in s.splitlines() if not line.lstrip().startswith(("%", "!")))
-                           for s in sources)
+        sources = [
+            "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+            for c in cells
+            if c.get("cell_type") == "code"
+        ]
+        text = "\n\n".join(
+            "\n".join(line for line in s.splitlines() if not line.lstrip().startswith(("%", "!")))
+            for s in sources
+        )
     module = types.ModuleType("learner_submission")
     module.__file__ = str(path)
     code = compile(text, str(path), "exec")
@@ -56,9 +69,13 @@ def load(path: Path) -> dict[str, Any]:
 
 
 def _is_engine(x: Any) -> bool:
-    return isinstance(x, type) and callable(getattr(x, "__add__", None)) and callable(getattr(x, "__mul__", None)) \
-        and ("backward" in x.__dict__ or any("backward" in k.__dict__ for k in x.__mro__[1:-1])) \
+    return (
+        isinstance(x, type)
+        and callable(getattr(x, "__add__", None))
+        and callable(getattr(x, "__mul__", None))
+        and ("backward" in x.__dict__ or any("backward" in k.__dict__ for k in x.__mro__[1:-1]))
         and not (x.__module__ or "").startswith(("autograd", "nn"))
+    )
 
 
 def grade(names: dict[str, Any], hints: int = 4) -> list[Report]:
@@ -91,7 +108,9 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     ok = all(reports)
     if args.json:
-        print(json.dumps({"file": str(path), "passed": ok, "reports": [r.to_dict() for r in reports]}, indent=1))
+        print(
+            json.dumps({"file": str(path), "passed": ok, "reports": [r.to_dict() for r in reports]}, indent=1)
+        )
     else:
         print("\n\n".join(str(r) for r in reports))
     return 0 if ok else 1

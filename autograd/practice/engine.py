@@ -24,8 +24,9 @@ from typing import Any
 
 from . import learner
 from .cases import EXPONENTS, METHODS, forms_for
-from .checks import _code_line, _source, op_failure, run_form
+from .checks import op_failure, run_form
 from .guard import Stopped, guarded
+from .learner import code_line, source_of
 from .links import OPS, Value, format_number
 from .mistakes import CONCEPT, WALK_MISTAKES, close
 from .report import Failure, Report
@@ -70,8 +71,10 @@ def run_program(program: Program, cls: type) -> list[Any]:
 
 
 def _mlp(act: str | None, rng: random.Random) -> Program:
-    p = Program(f"a small MLP (2 inputs, 3 {act or 'linear'} neurons, 1 output, squared error)",
-                [0.5, -1.2] + [round(rng.uniform(-1, 1), 3) for _ in range(3 * 3 + 4)])
+    p = Program(
+        f"a small MLP (2 inputs, 3 {act or 'linear'} neurons, 1 output, squared error)",
+        [0.5, -1.2] + [round(rng.uniform(-1, 1), 3) for _ in range(3 * 3 + 4)],
+    )
     x, w = [0, 1], iter(range(2, len(p.leaves)))
     hidden = []
     for _ in range(3):
@@ -91,24 +94,33 @@ def _softmax(divide: str) -> Program:
     p = Program("softmax of 3 logits and the negative log likelihood of class 1", [1.0, -0.5, 2.0])
     e = [p.add("exp", i) for i in range(3)]
     s = p.add("__add__", p.add("__add__", e[0], e[1]), e[2])
-    prob = p.add("__truediv__", e[1], s) if divide == "__truediv__" else p.add("__mul__", e[1],
-                                                                                  p.add("__pow__", s, -1.0))
+    prob = (
+        p.add("__truediv__", e[1], s)
+        if divide == "__truediv__"
+        else p.add("__mul__", e[1], p.add("__pow__", s, -1.0))
+    )
     p.add("__mul__", p.add("log", prob), -1.0)
     return p
 
 
 def battery(has: Callable[[str], bool], rng: random.Random) -> list[Program]:
     """The fixed graphs, each kept only if the class has every method it uses."""
-    out = [Program("a + a (a value used twice)", [1.5], [("__add__", (0, 0))]),
-           Program("b = a * a; c = b + b", [-2.0], [("__mul__", (0, 0)), ("__add__", (1, 1))])]
+    out = [
+        Program("a + a (a value used twice)", [1.5], [("__add__", (0, 0))]),
+        Program("b = a * a; c = b + b", [-2.0], [("__mul__", (0, 0)), ("__add__", (1, 1))]),
+    ]
     d = Program("a diamond: (a * x) * (a + y)", [0.5, -1.5, 2.0])
     d.add("__mul__", d.add("__mul__", 0, 1), d.add("__add__", 0, 2))
     out.append(d)
-    for method, c, text in (("__rsub__", 2.0, "2 - a"), ("__rtruediv__", 1.0, "1 / a"), ("__rpow__", 2.0, "2 ** a")):
+    for method, c, text in (
+        ("__rsub__", 2.0, "2 - a"),
+        ("__rtruediv__", 1.0, "1 / a"),
+        ("__rpow__", 2.0, "2 ** a"),
+    ):
         q = Program(f"a constant on the left: ({text}) * a", [0.7])
         q.add("__mul__", q.add(method, 0, c), 0)
         out.append(q)
-    act = next((a for a in ("tanh", "relu", "sigmoid") if has(a)), None)
+    act = "tanh" if has("tanh") else "relu" if has("relu") else None
     out.append(_mlp(act, rng))
     divide = "__truediv__" if has("__truediv__") else "__pow__"
     out.append(_softmax(divide))
@@ -154,8 +166,10 @@ def compare(program: Program, mine: list[Any], tol: float = 1e-6) -> tuple[list[
     ref = build(program, Value)
     ref[-1].backward()
     pairs = list(enumerate(zip(mine, ref)))
-    return ([i for i, (m, r) in pairs if not close(float(m.data), r.data, tol)],
-            [i for i, (m, r) in pairs if not close(float(m.grad), r.grad, tol)])
+    return (
+        [i for i, (m, r) in pairs if not close(float(m.data), r.data, tol)],
+        [i for i, (m, r) in pairs if not close(float(m.grad), r.grad, tol)],
+    )
 
 
 # --- the walk's mistakes, replayed on the learner's own graph ------------------------------------
@@ -177,7 +191,8 @@ def _walks(root: Any) -> dict[str, tuple[str, dict[int, float]]]:
         return g
 
     def bfs(once: bool) -> list[Any]:
-        out, seen, queue = [], {id(root)}, deque([root])
+        out: list[Any] = []
+        seen, queue = {id(root)}, deque([root])
         while queue and len(out) < 100_000:
             n = queue.popleft() if once else queue.pop()
             out.append(n)
@@ -188,71 +203,101 @@ def _walks(root: Any) -> dict[str, tuple[str, dict[int, float]]]:
         return out
 
     def per_path() -> list[Any]:  # a recursive walk without a visited set: each node once per path
-        out, stack = [], [root]
+        out: list[Any] = []
+        stack = [root]
         while stack and len(out) < 100_000:
             n = stack.pop()
             out.append(n)
             stack.extend(reversed(learner.parents(n)))
         return out
 
-    return {"the topological order walked without reversing it": ("order", replay(order[::-1])),
-            "the nodes visited breadth-first, without a topological order": ("order", replay(bfs(True))),
-            "a recursive walk from the output, once per path, without a topological order":
-                ("order", replay(per_path())),
-            "a depth-first walk from the output, without a topological order": ("order", replay(bfs(False))),
-            "= in place of += in the walk": ("assign", replay(order, assign=True)),
-            "child.grad += local without * node.grad": ("upstream", replay(order, times=False))}
+    return {
+        "the topological order walked without reversing it": ("order", replay(order[::-1])),
+        "the nodes visited breadth-first, without a topological order": ("order", replay(bfs(True))),
+        "a recursive walk from the output, once per path, without a topological order": (
+            "order",
+            replay(per_path()),
+        ),
+        "a depth-first walk from the output, without a topological order": ("order", replay(bfs(False))),
+        "= in place of += in the walk": ("assign", replay(order, assign=True)),
+        "child.grad += local without * node.grad": ("upstream", replay(order, times=False)),
+    }
 
 
-def _walk_failure(program: Program, nodes: list[Any], wrong: int, cls: type, hints: int,
-                  expected: list[Any]) -> Failure:
+def _walk_failure(
+    program: Program, nodes: list[Any], wrong: int, cls: type, hints: int, expected: list[Any]
+) -> Failure:
     leaves = nodes[: len(program.leaves)]
     kind, variant = "wrong", ""
     for text, (k, grads) in _walks(nodes[-1]).items():
-        if all(close(float(v.grad), grads.get(id(v), 0.0)) for v in leaves) and \
-                not all(close(float(v.grad), r.grad) for v, r in zip(leaves, expected)):
+        if all(close(float(v.grad), grads.get(id(v), 0.0)) for v in leaves) and not all(
+            close(float(v.grad), r.grad) for v, r in zip(leaves, expected)
+        ):
             kind, variant = k, text
             break
-    name = "the output" if wrong == len(nodes) - 1 else \
-        f"leaf #{wrong + 1} (data {format_number(float(nodes[wrong].data))})" if wrong < len(leaves) else \
-        f"node #{wrong + 1}, made by {program.steps[wrong - len(leaves)][0]}"
-    numbers = (f"in the graph {program.name}: the first wrong gradient, walking back from the output, is "
-               f"{name}'s: it should be {format_number(expected[wrong].grad)}, your backward() gives "
-               f"{format_number(float(nodes[wrong].grad))}" + (f", which is what {variant} gives" if variant else "")
-               + ". Every op was right on its own, so the walk is at fault.")
+    name = (
+        "the output"
+        if wrong == len(nodes) - 1
+        else f"leaf #{wrong + 1} (data {format_number(float(nodes[wrong].data))})"
+        if wrong < len(leaves)
+        else f"node #{wrong + 1}, made by {program.steps[wrong - len(leaves)][0]}"
+    )
+    numbers = (
+        f"in the graph {program.name}: the first wrong gradient, walking back from the output, is "
+        f"{name}'s: it should be {format_number(expected[wrong].grad)}, your backward() gives "
+        f"{format_number(float(nodes[wrong].grad))}"
+        + (f", which is what {variant} gives" if variant else "")
+        + ". Every op was right on its own, so the walk is at fault."
+    )
     title = WALK_MISTAKES.get(kind, "backward() gives wrong gradients")
-    user = next(((i, list(a).index(wrong)) for i, (_, a) in enumerate(program.steps, len(leaves)) if wrong in a),
-                None)
+    user = next(
+        ((i, list(a).index(wrong)) for i, (_, a) in enumerate(program.steps, len(leaves)) if wrong in a), None
+    )
     graph = ("walk", nodes, wrong, user, [float(r.grad) for r in expected])
-    return Failure("backward", kind, title, (CONCEPT[kind], _walk_rule(kind), numbers, _backward_line(cls, kind)),
-                   _walk_solution(kind), graph, hints)
+    return Failure(
+        "backward",
+        kind,
+        title,
+        (CONCEPT[kind], _walk_rule(kind), numbers, _backward_line(cls, kind)),
+        _walk_solution(kind),
+        graph,
+        hints,
+    )
 
 
 def _walk_rule(kind: str) -> str:
-    return {"order": "topo = a list of every node, each after its inputs; then self.grad = 1 and "
-                     "for node in reversed(topo): node._backward()",
-            "assign": "child.grad += local_grad * node.grad (add each share)",
-            "upstream": "child.grad += local_grad * node.grad (times the node's own gradient)",
-            "no_reset": "make the visited set and the order inside backward(), fresh on every call",
-            "recursion": "a loop with an explicit stack of (node, its parents left to visit)",
-            }.get(kind, "backward(): self.grad = 1, then each node's share, children before parents")
+    return {
+        "order": "topo = a list of every node, each after its inputs; then self.grad = 1 and "
+        "for node in reversed(topo): node._backward()",
+        "assign": "child.grad += local_grad * node.grad (add each share)",
+        "upstream": "child.grad += local_grad * node.grad (times the node's own gradient)",
+        "no_reset": "make the visited set and the order inside backward(), fresh on every call",
+        "recursion": "a loop with an explicit stack of (node, its parents left to visit)",
+    }.get(kind, "backward(): self.grad = 1, then each node's share, children before parents")
 
 
 def _walk_solution(kind: str) -> str:
-    return {"order": "for node in reversed(topo): node._backward()",
-            "assign": "child.grad += local_grad * node.grad",
-            "upstream": "child.grad += local_grad * node.grad",
-            "no_reset": "def backward(self):\n    topo, visited = [], set()   # fresh on every call"}.get(kind, "")
+    return {
+        "order": "for node in reversed(topo): node._backward()",
+        "assign": "child.grad += local_grad * node.grad",
+        "upstream": "child.grad += local_grad * node.grad",
+        "no_reset": "def backward(self):\n    topo, visited = [], set()   # fresh on every call",
+    }.get(kind, "")
 
 
 def _backward_line(cls: type, kind: str) -> str:
     fn = getattr(cls, "backward", None)
-    src = _source(fn) if fn is not None else None
+    src = source_of(fn) if fn is not None else None
     if not src:
         return "your backward()"
     lines, start, path = src
-    want = {"order": ("reversed", "for "), "assign": (".grad =",), "upstream": (".grad +=",),
-            "no_reset": ("=set()", "= set()", "=[]", "= []"), "recursion": ("build_topo(", "(child", "(p)")}
+    want = {
+        "order": ("reversed", "for "),
+        "assign": (".grad =",),
+        "upstream": (".grad +=",),
+        "no_reset": ("=set()", "= set()", "=[]", "= []"),
+        "recursion": ("build_topo(", "(child", "(p)"),
+    }
     for key in want.get(kind, ()):
         for i, text in enumerate(lines[1:], 1):
             if key in text.replace(" ", "") or key in text:
@@ -263,7 +308,9 @@ def _backward_line(cls: type, kind: str) -> str:
 # --- the whole check ---------------------------------------------------------------------------------
 
 
-def check_engine(value: type, *, seed: int = 0, graphs: int = 10, strict: bool = False, hints: int = 4) -> Report:
+def check_engine(
+    value: type, *, seed: int = 0, graphs: int = 10, strict: bool = False, hints: int = 4
+) -> Report:
     """Check the learner's class ``value``: each op it has alone, then its ``backward()`` on the battery
     of graphs and ``graphs`` random ones. ``strict``: a recursive walk that fails on a chain deeper than
     Python's recursion limit is a failure (by default a note: the lecture's own sort is recursive).
@@ -276,7 +323,9 @@ def check_engine(value: type, *, seed: int = 0, graphs: int = 10, strict: bool =
     rng = random.Random(seed)
     report = Report(f"check_engine({value.__name__})")
     has = lambda m: callable(getattr(value, m, None))  # noqa: E731
-    missing = sorted({METHODS[m][0] for m in METHODS if not has(m)} - {METHODS[m][0] for m in METHODS if has(m)})
+    missing = sorted(
+        {METHODS[m][0] for m in METHODS if not has(m)} - {METHODS[m][0] for m in METHODS if has(m)}
+    )
     if missing:
         report.skipped.append(f"{', '.join(missing)} (your class has no such method)")
     failed: set[str] = set()
@@ -284,15 +333,26 @@ def check_engine(value: type, *, seed: int = 0, graphs: int = 10, strict: bool =
         if not has(method) or op in failed:
             continue
         for form in forms_for(method, op, how, engine=True):
-            failure = op_failure(op, run_form(form, getattr(value, method), value, rng), getattr(value, method), hints)
+            failure = op_failure(
+                op, run_form(form, getattr(value, method), value, rng), getattr(value, method), hints
+            )
             if failure is not None:
                 report.failures.append(failure)
                 failed.add(op)
                 break
-    report.passed += [op for op in dict.fromkeys(METHODS[m][0] for m in METHODS if has(m)) if op not in failed]
+    report.passed += [
+        op for op in dict.fromkeys(METHODS[m][0] for m in METHODS if has(m)) if op not in failed
+    ]
     if not has("backward"):
-        report.failures.append(Failure("backward", "unfinished", "your class has no backward() method",
-                                       (CONCEPT["unfinished"], _walk_rule("order"), "", ""), level=hints))
+        report.failures.append(
+            Failure(
+                "backward",
+                "unfinished",
+                "your class has no backward() method",
+                (CONCEPT["unfinished"], _walk_rule("order"), "", ""),
+                level=hints,
+            )
+        )
         return report
     programs = battery(has, rng) + [random_program(has, rng, i) for i in range(graphs)]
     walk_failed = False
@@ -310,12 +370,21 @@ def check_engine(value: type, *, seed: int = 0, graphs: int = 10, strict: bool =
 def _stopped(e: BaseException, program: Program, hints: int) -> Failure:
     if isinstance(e, Stopped):
         kind = "recursion" if e.recursion else "hang"
-        return Failure("backward", kind, WALK_MISTAKES[kind],
-                       (CONCEPT[kind], _walk_rule(kind), f"in the graph {program.name}: {e}", ""), level=hints)
+        return Failure(
+            "backward",
+            kind,
+            WALK_MISTAKES[kind],
+            (CONCEPT[kind], _walk_rule(kind), f"in the graph {program.name}: {e}", ""),
+            level=hints,
+        )
     text = f"{type(e).__name__}: {e}".splitlines()[0][:200]
-    return Failure("backward", "crash", f"raised {type(e).__name__}",
-                   (CONCEPT["crash"], _walk_rule("order"), f"in the graph {program.name}: {text}",
-                    _code_line(None, e)), level=hints)
+    return Failure(
+        "backward",
+        "crash",
+        f"raised {type(e).__name__}",
+        (CONCEPT["crash"], _walk_rule("order"), f"in the graph {program.name}: {text}", code_line(None, e)),
+        level=hints,
+    )
 
 
 def _run_one(program: Program, cls: type, report: Report, failed: set[str], hints: int) -> bool:
@@ -331,8 +400,11 @@ def _run_one(program: Program, cls: type, report: Report, failed: set[str], hint
         return False
     if bad_data:  # the first node with a wrong number: the op that made it is at fault
         step = min(bad_data) - len(program.leaves)
-        return step >= 0 and METHODS[program.steps[step][0]][0] not in failed and _forward_failure(
-            program, nodes, min(bad_data), report, hints)
+        return (
+            step >= 0
+            and METHODS[program.steps[step][0]][0] not in failed
+            and _forward_failure(program, nodes, min(bad_data), report, hints)
+        )
     last = max(wrong)
     users = {METHODS[m][0] for m, args in program.steps if last in args}
     if users & failed:
@@ -346,10 +418,19 @@ def _run_one(program: Program, cls: type, report: Report, failed: set[str], hint
 def _forward_failure(program: Program, nodes: list[Any], i: int, report: Report, hints: int) -> bool:
     method = program.steps[i - len(program.leaves)][0]
     ref = build(program, Value)
-    numbers = (f"in the graph {program.name}: node #{i + 1}, made by {method}, should hold "
-               f"{format_number(ref[i].data)}; yours holds {format_number(float(nodes[i].data))}.")
-    report.failures.append(Failure(METHODS[method][0], "wrong", "the output's number is wrong",
-                                   (CONCEPT["wrong"], "", numbers, ""), level=hints))
+    numbers = (
+        f"in the graph {program.name}: node #{i + 1}, made by {method}, should hold "
+        f"{format_number(ref[i].data)}; yours holds {format_number(float(nodes[i].data))}."
+    )
+    report.failures.append(
+        Failure(
+            METHODS[method][0],
+            "wrong",
+            "the output's number is wrong",
+            (CONCEPT["wrong"], "", numbers, ""),
+            level=hints,
+        )
+    )
     return True
 
 
@@ -369,6 +450,7 @@ def _repeat(cls: type, report: Report, failed: set[str], hints: int) -> None:
             out = (a * x) * (a + y)
             out.backward()
             return [float(v.grad) for v in first[:3]]
+
         second = guarded("your second backward()", again)
     except (Exception, Stopped) as e:
         report.failures.append(_stopped(e, p, hints))
@@ -377,12 +459,22 @@ def _repeat(cls: type, report: Report, failed: set[str], hints: int) -> None:
         report.passed.append("backward: a second graph from the same leaves")
         return
     i = next(i for i, (a, b) in enumerate(zip(grads, second)) if not close(a, b))
-    numbers = (f"after zeroing the leaves and building {p.name.split(' built')[0]} again, leaf #{i + 1}'s gradient "
-               f"should be {format_number(grads[i])} again; your second backward() gives "
-               f"{format_number(second[i])}.")
-    report.failures.append(Failure("backward", "no_reset", WALK_MISTAKES["no_reset"],
-                                   (CONCEPT["no_reset"], _walk_rule("no_reset"), numbers,
-                                    _backward_line(cls, "no_reset")), _walk_solution("no_reset"), None, hints))
+    numbers = (
+        f"after zeroing the leaves and building {p.name.split(' built')[0]} again, leaf #{i + 1}'s gradient "
+        f"should be {format_number(grads[i])} again; your second backward() gives "
+        f"{format_number(second[i])}."
+    )
+    report.failures.append(
+        Failure(
+            "backward",
+            "no_reset",
+            WALK_MISTAKES["no_reset"],
+            (CONCEPT["no_reset"], _walk_rule("no_reset"), numbers, _backward_line(cls, "no_reset")),
+            _walk_solution("no_reset"),
+            None,
+            hints,
+        )
+    )
 
 
 def _deep(cls: type, report: Report, strict: bool, hints: int) -> None:
@@ -394,13 +486,23 @@ def _deep(cls: type, report: Report, strict: bool, hints: int) -> None:
         if not e.recursion:
             report.failures.append(_stopped(e, p, hints))
             return
-        text = (f"your backward() hit Python's recursion limit on {p.name}: fine for the lessons' graphs, not "
-                "for a long chain (an RNN over a long sequence): write the topological sort as a loop with a stack "
-                "(check_engine(..., strict=True) counts this as a failure).")
+        text = (
+            f"your backward() hit Python's recursion limit on {p.name}: fine for the lessons' graphs, not "
+            "for a long chain (an RNN over a long sequence): write the topological sort as a loop with "
+            "a stack (check_engine(..., strict=True) counts this as a failure)."
+        )
         if strict:
-            report.failures.append(Failure("backward", "recursion", WALK_MISTAKES["recursion"],
-                                           (CONCEPT["recursion"], _walk_rule("recursion"), text,
-                                            _backward_line(cls, "recursion")), "", None, hints))
+            report.failures.append(
+                Failure(
+                    "backward",
+                    "recursion",
+                    WALK_MISTAKES["recursion"],
+                    (CONCEPT["recursion"], _walk_rule("recursion"), text, _backward_line(cls, "recursion")),
+                    "",
+                    None,
+                    hints,
+                )
+            )
         else:
             report.notes.append(text)
         return
@@ -410,10 +512,21 @@ def _deep(cls: type, report: Report, strict: bool, hints: int) -> None:
     if close(float(nodes[0].grad), 1.0):
         report.passed.append(f"backward: {p.name}")
     else:
-        report.failures.append(Failure("backward", "wrong", "a long chain gets a wrong gradient",
-                                       (CONCEPT["wrong"], _walk_rule("order"),
-                                        f"on {p.name} by 1.0 the leaf's gradient should be 1, yours is "
-                                        f"{format_number(float(nodes[0].grad))}", ""), level=hints))
+        report.failures.append(
+            Failure(
+                "backward",
+                "wrong",
+                "a long chain gets a wrong gradient",
+                (
+                    CONCEPT["wrong"],
+                    _walk_rule("order"),
+                    f"on {p.name} by 1.0 the leaf's gradient should be 1, yours is "
+                    f"{format_number(float(nodes[0].grad))}",
+                    "",
+                ),
+                level=hints,
+            )
+        )
 
 
 _ = OPS  # the table is the reference for every op checked above (through cases and checks)

@@ -13,13 +13,14 @@ from __future__ import annotations
 from typing import Any
 
 from . import learner
-from .links import OPS, Highlight, Value, format_number, render_svg
+from .links import OPS, Highlight, Value, draw_dot, format_number, render_svg
 
 __all__ = ["to_chainrule", "failure_graph", "failure_svg"]
 
 
-def to_chainrule(root: Any, labels: dict[int, str] | None = None,
-                 ops: dict[int, str] | None = None) -> tuple[Value, dict[int, Value]]:
+def to_chainrule(
+    root: Any, labels: dict[int, str] | None = None, ops: dict[int, str] | None = None
+) -> tuple[Value, dict[int, Value]]:
     """The learner's graph below ``root`` as chainrule Values (and the copy of each node, by ``id``);
     ``labels`` and ``ops`` name nodes and their ops where the learner's class does not."""
     labels, ops = labels or {}, ops or {}
@@ -30,7 +31,7 @@ def to_chainrule(root: Any, labels: dict[int, str] | None = None,
         label = labels.get(id(node)) or str(getattr(node, "label", "") or "")
         v = Value(float(node.data), tuple(copies[id(p)] for p in ps), op, label=label)
         if ps:
-            v._backward = _adder(v, learner.local(node))  # type: ignore[attr-defined]
+            v._backward = _adder(v, learner.local(node))  # type: ignore[method-assign]
         copies[id(node)] = v
     return copies[id(root)], copies
 
@@ -39,6 +40,7 @@ def _adder(v: Value, local: tuple[float, ...]) -> Any:
     def _backward() -> None:
         for p, d in zip(v._prev, local):
             p.grad += d * v.grad
+
     return _backward
 
 
@@ -52,20 +54,32 @@ def failure_graph(failure: Any) -> Any:
         inputs = [x for x in learner.parents(node)]
         labels: dict[int, str] = {}
         for n, x in zip(case.names, case.args):
-            match = next((p for p in learner.reverse_order(node) if not learner.parents(p)
-                          and n is not None and float(p.data) == x and id(p) not in labels), None)
+            match = next(
+                (
+                    p
+                    for p in learner.reverse_order(node)
+                    if not learner.parents(p) and n is not None and float(p.data) == x and id(p) not in labels
+                ),
+                None,
+            )
             if match is not None:
                 labels[id(match)] = n
         labels[id(node)] = "out"
-        root, copies = to_chainrule(node, labels, {id(node): str(OPS[failure.op]) if failure.op in OPS else ""})
+        root, copies = to_chainrule(
+            node, labels, {id(node): str(OPS[failure.op]) if failure.op in OPS else ""}
+        )
         shown = {copies[k]: float(getattr(n, "grad", 0.0)) for k, n in _nodes(node).items()}
         wrong = next((copies[k] for k, lab in labels.items() if lab == name), None)
         index = next((i for i, p in enumerate(root._prev) if p is wrong), None) if wrong is not None else None
         if index is None and root._prev:  # the input reaches the output through nodes of the learner's own
             index = 0
         del inputs
-        title = (f"{name}.grad should be {format_number(case.expected[name])}, your code gives "
-                 f"{format_number(grads[name])}" if name else "the output's number is wrong")
+        title = (
+            f"{name}.grad should be {format_number(case.expected[name])}, your code gives "
+            f"{format_number(grads[name])}"
+            if name
+            else "the output's number is wrong"
+        )
         return _draw(root, shown, (root, index) if index is not None else None, wrong, title)
     _, nodes, wrong, user, expected = info
     root, copies = to_chainrule(nodes[-1])
@@ -75,8 +89,10 @@ def failure_graph(failure: Any) -> Any:
         child = copies[id(nodes[user[0]])]
         target = copies[id(nodes[wrong])]
         active = next(((child, i) for i, p in enumerate(child._prev) if p is target), None)
-    title = (f"the first wrong gradient (yellow): it should be {format_number(expected[wrong])}, your backward() "
-             f"gives {format_number(float(nodes[wrong].grad))}")
+    title = (
+        f"the first wrong gradient (yellow): it should be {format_number(expected[wrong])}, your backward() "
+        f"gives {format_number(float(nodes[wrong].grad))}"
+    )
     return _draw(root, shown, active, copies.get(id(nodes[wrong])), title)
 
 
@@ -84,14 +100,25 @@ def _nodes(root: Any) -> dict[int, Any]:
     return {id(n): n for n in learner.reverse_order(root)}
 
 
-def _draw(root: Value, grads: dict[Value, float], active: tuple[Value, int] | None, changed: Value | None,
-          title: str) -> Any:
-    from autograd import draw_dot
-
-    graph = draw_dot(root, edge_labels=True, highlight=Highlight(grads=grads, active=active, changed=changed),
-                     max_nodes=200)
-    graph.attr(label=title + " (boxes: your numbers; edges: your local derivatives)", labelloc="t",
-               fontname="Helvetica", fontsize="12")
+def _draw(
+    root: Value,
+    grads: dict[Value, float],
+    active: tuple[Value, int] | None,
+    changed: Value | None,
+    title: str,
+) -> Any:
+    graph = draw_dot(
+        root,
+        edge_labels=True,
+        highlight=Highlight(grads=grads, active=active, changed=changed),
+        max_nodes=200,
+    )
+    graph.attr(
+        label=title + " (boxes: your numbers; edges: your local derivatives)",
+        labelloc="t",
+        fontname="Helvetica",
+        fontsize="12",
+    )
     return graph
 
 

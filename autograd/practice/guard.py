@@ -2,12 +2,15 @@
 
 A learner's ``_backward`` may loop forever (``while node._prev: ...`` with the wrong variable) and
 a ``backward()`` may call itself without end. :func:`guarded` runs a call with a trace function
-that counts the lines Python executes and stops the call with :class:`Stopped` once the budget
-is spent; a ``RecursionError`` is turned into :class:`Stopped` too, with ``recursion=True``.
+that counts the bytecode instructions Python executes and stops the call with :class:`Stopped`
+once the budget is spent; a ``RecursionError`` is turned into :class:`Stopped` too, with
+``recursion=True``.
 
-Why count lines and not seconds: a count does not depend on how busy the machine is, so the same
-code is stopped at the same place on every run (and no test can fail because a machine is slow).
-The trace function is only installed while the learner's code runs, and is put back as it was.
+Why instructions and not lines: ``while True: pass`` is one line that jumps to itself, and Python
+reports no new line for it. Why a count and not seconds: a count does not depend on how busy the
+machine is, so the same code is stopped at the same place on every run (and no test can fail
+because a machine is slow). The trace function is only installed while the learner's code runs,
+and is put back as it was.
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ __all__ = ["Stopped", "guarded", "STEPS"]
 
 T = TypeVar("T")
 
-#: Lines of Python a guarded call may run (a 6,000-node chain through micrograd's class takes ~0.2 M).
-STEPS = 3_000_000
+#: Bytecode instructions a guarded call may run (a 1,500-node chain through micrograd's class and
+#: its backward() take about 0.1 M).
+STEPS = 2_000_000
 
 
 class Stopped(Exception):
@@ -28,8 +32,11 @@ class Stopped(Exception):
 
     def __init__(self, what: str, recursion: bool = False) -> None:
         self.what, self.recursion = what, recursion
-        reason = ("hit Python's recursion limit (a function that calls itself, once per node or without end)"
-                  if recursion else f"did not finish within {STEPS:,} steps of Python (a loop that never ends?)")
+        reason = (
+            "hit Python's recursion limit (a function that calls itself, once per node or without end)"
+            if recursion
+            else f"did not finish within {STEPS:,} steps of Python (a loop that never ends?)"
+        )
         super().__init__(f"{what} {reason}; it was stopped")
 
 
@@ -39,13 +46,14 @@ def guarded(what: str, fn: Callable[..., T], *args: Any, steps: int | None = Non
     budget = [STEPS if steps is None else steps]
 
     def local(frame: Any, event: str, arg: Any) -> Any:
-        if event == "line":
+        if event == "opcode":
             budget[0] -= 1
             if budget[0] < 0:
                 raise Stopped(what)
         return local
 
     def tracer(frame: Any, event: str, arg: Any) -> Any:
+        frame.f_trace_opcodes = True
         return local
 
     before = sys.gettrace()

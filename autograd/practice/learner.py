@@ -13,9 +13,20 @@ those shares over the few nodes an op made, in an order that is right, so an op 
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
-__all__ = ["parents", "push", "walk_between", "local", "reverse_order", "is_node", "idiom"]
+__all__ = [
+    "parents",
+    "push",
+    "walk_between",
+    "local",
+    "reverse_order",
+    "is_node",
+    "idiom",
+    "source_of",
+    "code_line",
+]
 
 
 def is_node(x: Any) -> bool:
@@ -25,8 +36,11 @@ def is_node(x: Any) -> bool:
 
 def idiom(node: Any) -> str:
     """``'microgpt'`` for a node that stores its local derivatives, else ``'micrograd'``."""
-    return "micrograd" if callable(getattr(node, "_backward", None)) or not hasattr(node, "_local_grads") \
+    return (
+        "micrograd"
+        if callable(getattr(node, "_backward", None)) or not hasattr(node, "_local_grads")
         else "microgpt"
+    )
 
 
 def parents(node: Any) -> tuple[Any, ...]:
@@ -100,3 +114,27 @@ def local(node: Any) -> tuple[float, ...]:
     finally:
         for u, g in reversed(saved):
             u.grad = g
+
+
+def source_of(fn: Any) -> tuple[list[str], int, str] | None:
+    """The source lines of a learner's function, its first line number and its file (None: unknown)."""
+    try:
+        lines, start = inspect.getsourcelines(fn)
+        return lines, start, inspect.getsourcefile(fn) or "your code"
+    except (OSError, TypeError):
+        return None
+
+
+def code_line(fn: Any, error: BaseException | None = None) -> str:
+    """Where to look: the last line of the learner's own code an error went through, or fn's first line."""
+    tb, last = (error.__traceback__ if error is not None else None), None
+    while tb is not None:  # the last frame of the learner's code (not the checker's)
+        if "autograd" not in tb.tb_frame.f_code.co_filename.replace("\\", "/").split("/")[-3:-1]:
+            last = tb
+        tb = tb.tb_next
+    if last is not None:
+        return (
+            f"line {last.tb_lineno} of {last.tb_frame.f_code.co_filename}, in {last.tb_frame.f_code.co_name}"
+        )
+    src = source_of(fn) if fn is not None else None
+    return f"line {src[1]} of {src[2]}: {src[0][0].strip()}" if src else ""

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from autograd import Value, ops
 from autograd.display import html_text
-from autograd.draw import Highlight, render_svg
-from autograd.formula import format_number
+from autograd.draw import Highlight, draw_dot, render_svg
+from autograd.formula import format_number, symbolic_local, wrap_name
 from autograd.ops import OPS, Op, pow_const
 
-__all__ = ["Value", "ops", "OPS", "Op", "pow_const", "html_text", "Highlight", "render_svg", "format_number"]
+__all__ = ["Value", "ops", "OPS", "Op", "pow_const", "html_text", "Highlight", "draw_dot", "render_svg",
+           "format_number", "symbolic_local", "wrap_name"]

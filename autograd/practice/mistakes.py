@@ -14,13 +14,14 @@ found by :mod:`autograd.practice.checks`, which runs the walk; their hints are h
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .links import Op, format_number
+from .links import Op, Value, format_number, symbolic_local, wrap_name
 
-__all__ = ["Case", "Mistake", "MISTAKES", "WALK_MISTAKES", "CONCEPT", "ANSWERS", "spread"]
+__all__ = ["Case", "Mistake", "MISTAKES", "WALK_MISTAKES", "CONCEPT", "answer", "spread"]
 
 
 @dataclass
@@ -45,8 +46,9 @@ class Case:
         return {n: x for n, x in zip(self.names, self.args) if n is not None}
 
 
-def spread(case: Case, local: tuple[float, ...], *, times: bool = True, assign: bool = False,
-           reverse: bool = False) -> dict[str, float]:
+def spread(
+    case: Case, local: tuple[float, ...], *, times: bool = True, assign: bool = False, reverse: bool = False
+) -> dict[str, float]:
     """Each input's gradient after the step, given the local derivatives used: ``before + upstream *
     local`` summed over the input's positions (``times=False``: without the upstream factor;
     ``assign=True``: each share replaces the gradient, the last one written staying; ``reverse``: the
@@ -89,6 +91,7 @@ def _with_local(fn: Callable[[Case], tuple[float, ...] | None], **how: Any) -> P
         except (ArithmeticError, ValueError):  # the mistake divides by zero here, as the learner's code did
             return None, {n: math.nan for n in case.before}
         return None if d is None else (None, spread(case, tuple(float(x) for x in d), **how))
+
     return predict
 
 
@@ -130,69 +133,154 @@ def _relu_slope_below(case: Case, seen: dict[str, float]) -> Prediction | None:
 
 
 CONCEPT = {
-    "upstream": "The chain rule multiplies: what a node passes back to an input is (its local derivative) "
-                "times (the gradient that arrived at the node from above, out.grad).",
-    "assign": "Gradients add up: an input that feeds several nodes (or one node twice, as in x * x) gets "
-              "one share from each use, so each share must be added with +=, never written with =.",
-    "input_output": "Some derivatives are written most simply with the op's output t = f(x) (tanh' = 1 - t**2, "
-                    "exp' = exp(x) = t), others with its input x: use each where it belongs.",
+    "upstream": (
+        "The chain rule multiplies: what a node passes back to an input is (its local derivative) "
+        "times (the gradient that arrived at the node from above, out.grad)."
+    ),
+    "assign": (
+        "Gradients add up: an input that feeds several nodes (or one node twice, as in x * x) "
+        "gets one share from each use, so each share must be added with +=, never written with =."
+    ),
+    "input_output": (
+        "Some derivatives are written most simply with the op's output t = f(x) "
+        "(tanh' = 1 - t**2, exp' = exp(x) = t), others with its input x: use each where it belongs."
+    ),
     "sign": "Signs matter: a share that should pull a gradient down pushes it up instead.",
-    "swapped": "In a * b each input's local derivative is the *other* input: d(a*b)/da = b and d(a*b)/db = a.",
-    "power_rule": "The power rule: d(x**k)/dx = k * x**(k-1): the exponent comes down as a factor and "
-                  "the new exponent is one less.",
+    "swapped": (
+        "In a * b each input's local derivative is the *other* input: "
+        "d(a*b)/da = b and d(a*b)/db = a."
+    ),
+    "power_rule": (
+        "The power rule: d(x**k)/dx = k * x**(k-1): the exponent comes down as a factor and the "
+        "new exponent is one less."
+    ),
     "quotient_rule": "The quotient rule: d(a/b)/da = 1/b and d(a/b)/db = -a/b**2.",
-    "operand_order": "In an r-method (__rsub__, __rtruediv__) self is the *right* operand: 2 - a calls "
-                     "a.__rsub__(2), which must compute 2 - a, not a - 2.",
-    "relu_kink": "relu(x) = max(0, x) has slope 1 for x > 0 and slope 0 for x < 0; at the kink x = 0 the "
-                 "convention (micrograd, PyTorch, chainrule) is slope 0.",
-    "order": "backward() must visit every node after all the nodes that use it (children before parents): "
-             "build a topological order (each node after its inputs) and walk it in *reverse*.",
-    "no_reset": "Each backward() starts from scratch: nothing from an earlier call (a list of visited nodes, "
-                "a topological order) may be kept and reused on the next graph.",
-    "recursion": "Python allows about 1,000 nested calls: a topological sort that calls itself once per "
-                 "node fails on a deep graph (an RNN, a long chain). Use a loop with a stack instead.",
-    "hang": "A loop that never ends: a walk over the graph must visit each node a bounded number of times.",
+    "operand_order": (
+        "In an r-method (__rsub__, __rtruediv__) self is the *right* operand: 2 - a calls "
+        "a.__rsub__(2), which must compute 2 - a, not a - 2."
+    ),
+    "relu_kink": (
+        "relu(x) = max(0, x) has slope 1 for x > 0 and slope 0 for x < 0; at the kink x = 0 the "
+        "convention (micrograd, PyTorch, chainrule) is slope 0."
+    ),
+    "order": (
+        "backward() must visit every node after all the nodes that use it (children before "
+        "parents): build a topological order (each node after its inputs) and walk it in "
+        "*reverse*."
+    ),
+    "no_reset": (
+        "Each backward() starts from scratch: nothing from an earlier call (a list of visited "
+        "nodes, a topological order) may be kept and reused on the next graph."
+    ),
+    "recursion": (
+        "Python allows about 1,000 nested calls: a topological sort that calls itself once per "
+        "node fails on a deep graph (an RNN, a long chain). Use a loop with a stack instead."
+    ),
+    "hang": (
+        "A loop that never ends: a walk over the graph must visit each node a bounded number of "
+        "times."
+    ),
     "unfinished": "This part is not written yet.",
     "crash": "Your code raised an error where the op is defined.",
     "wrong": "The numbers differ from the op's derivative, and from every known mistake.",
 }
 
-_ALL_UNARY = frozenset({"exp", "log", "tanh", "sigmoid", "sqrt", "sin", "cos"})
-
 #: The op mistakes, in the order they are tried.
 MISTAKES: list[Mistake] = [
-    Mistake("upstream", "the upstream gradient is not multiplied in", CONCEPT["upstream"],
-            {"the local derivative alone, not multiplied by out.grad,": _with_local(lambda c: c.local, times=False)}, idioms=frozenset({"micrograd"})),
-    Mistake("assign", "= instead of +=", CONCEPT["assign"],
-            {"writing the share with = (the gradient that was there is lost)": _with_local(lambda c: c.local, assign=True),
-             "writing the shares with =, other first": _with_local(lambda c: c.local, assign=True, reverse=True)},
-            idioms=frozenset({"micrograd"})),
-    Mistake("input_output", "the input used where the output was meant, or the reverse", CONCEPT["input_output"],
-            {"the input x used where the output t was meant": _with_local(_unary(lambda c: c.op.local(
-                c.args[0], c.args[0]))),
-             "the output t used where the input x was meant": _with_local(_unary(lambda c: c.op.local(
-                 c.out, c.out)))}, ops=_ALL_UNARY),
-    Mistake("sign", "a sign flipped", CONCEPT["sign"],
-            {"the first input's sign": _with_local(_flip(0)), "the second input's sign": _with_local(_flip(1)),
-             "every sign": _with_local(_flip(None))}),
-    Mistake("swapped", "the two factors of * swapped", CONCEPT["swapped"],
-            {"each input given its own value": _with_local(lambda c: c.args)}, ops=frozenset({"mul"})),
-    Mistake("power_rule", "the power rule off by one or missing its factor", CONCEPT["power_rule"],
-            {"k * x**k (the exponent not lowered)": _with_local(lambda c: _power(c, lambda x, k: k * x ** k)),
-             "k * x**(k-2) (lowered twice)": _with_local(lambda c: _power(c, lambda x, k: k * x ** (k - 2))),
-             "x**(k-1) (the factor k missing)": _with_local(lambda c: _power(c, lambda x, k: x ** (k - 1)))},
-            ops=frozenset({"pow"})),
-    Mistake("quotient_rule", "the quotient rule", CONCEPT["quotient_rule"],
-            {"-1/b**2 for b (a missing)": _with_local(lambda c: (1 / c.args[1], -1 / c.args[1] ** 2)),
-             "1/b**2 for b": _with_local(lambda c: (1 / c.args[1], 1 / c.args[1] ** 2)),
-             "-a/b for b (b not squared)": _with_local(lambda c: (1 / c.args[1], -c.args[0] / c.args[1])),
-             "a's and b's swapped": _with_local(lambda c: (-c.args[0] / c.args[1] ** 2, 1 / c.args[1]))},
-            ops=frozenset({"div"})),
-    Mistake("operand_order", "the operands of an r-method in the wrong order", CONCEPT["operand_order"],
-            {"self and other swapped": _swapped_order}, ops=frozenset({"sub", "div", "pow"})),
-    Mistake("relu_kink", "relu's kink on the wrong side, or a slope below 0", CONCEPT["relu_kink"],
-            {"slope 1 at x = 0 (x >= 0 in place of x > 0)": _with_local(_relu_kink),
-             "a non-zero slope below 0": _relu_slope_below}, ops=frozenset({"relu"})),
+    Mistake(
+        "upstream",
+        "the upstream gradient is not multiplied in",
+        CONCEPT["upstream"],
+        {
+            "the local derivative alone, not multiplied by out.grad,": _with_local(
+                lambda c: c.local, times=False
+            )
+        },
+        idioms=frozenset({"micrograd"}),
+    ),
+    Mistake(
+        "assign",
+        "= instead of +=",
+        CONCEPT["assign"],
+        {
+            "writing the share with = (the gradient that was there is lost)": _with_local(
+                lambda c: c.local, assign=True
+            ),
+            "writing the shares with =, other first": _with_local(
+                lambda c: c.local, assign=True, reverse=True
+            ),
+        },
+        idioms=frozenset({"micrograd"}),
+    ),
+    Mistake(
+        "input_output",
+        "the input used where the output was meant, or the reverse",
+        CONCEPT["input_output"],
+        {
+            "the input x used where the output t was meant": _with_local(
+                _unary(lambda c: c.op.local(c.args[0], c.args[0]))
+            ),
+            "the output t used where the input x was meant": _with_local(
+                _unary(lambda c: c.op.local(c.out, c.out))
+            ),
+        },
+    ),
+    Mistake(
+        "sign",
+        "a sign flipped",
+        CONCEPT["sign"],
+        {
+            "the first input's sign": _with_local(_flip(0)),
+            "the second input's sign": _with_local(_flip(1)),
+            "every sign": _with_local(_flip(None)),
+        },
+    ),
+    Mistake(
+        "swapped",
+        "the two factors of * swapped",
+        CONCEPT["swapped"],
+        {"each input given its own value": _with_local(lambda c: c.args)},
+        ops=frozenset({"mul"}),
+    ),
+    Mistake(
+        "power_rule",
+        "the power rule off by one or missing its factor",
+        CONCEPT["power_rule"],
+        {
+            "k * x**k (the exponent not lowered)": _with_local(lambda c: _power(c, lambda x, k: k * x**k)),
+            "k * x**(k-2) (lowered twice)": _with_local(lambda c: _power(c, lambda x, k: k * x ** (k - 2))),
+            "x**(k-1) (the factor k missing)": _with_local(lambda c: _power(c, lambda x, k: x ** (k - 1))),
+        },
+        ops=frozenset({"pow"}),
+    ),
+    Mistake(
+        "quotient_rule",
+        "the quotient rule",
+        CONCEPT["quotient_rule"],
+        {
+            "-1/b**2 for b (a missing)": _with_local(lambda c: (1 / c.args[1], -1 / c.args[1] ** 2)),
+            "1/b**2 for b": _with_local(lambda c: (1 / c.args[1], 1 / c.args[1] ** 2)),
+            "-a/b for b (b not squared)": _with_local(lambda c: (1 / c.args[1], -c.args[0] / c.args[1])),
+            "a's and b's swapped": _with_local(lambda c: (-c.args[0] / c.args[1] ** 2, 1 / c.args[1])),
+        },
+        ops=frozenset({"div"}),
+    ),
+    Mistake(
+        "operand_order",
+        "the operands of an r-method in the wrong order",
+        CONCEPT["operand_order"],
+        {"self and other swapped": _swapped_order},
+    ),
+    Mistake(
+        "relu_kink",
+        "relu's kink on the wrong side, or a slope below 0",
+        CONCEPT["relu_kink"],
+        {
+            "slope 1 at x = 0 (x >= 0 in place of x > 0)": _with_local(_relu_kink),
+            "a non-zero slope below 0": _relu_slope_below,
+        },
+        ops=frozenset({"relu"}),
+    ),
 ]
 
 #: The walk's mistakes (found by running the learner's backward()): kind -> title.
@@ -205,26 +293,21 @@ WALK_MISTAKES = {
     "hang": "a loop that never ends",
 }
 
-#: A right line for each op, as a micrograd-style closure writes it and as microgpt's local numbers.
-ANSWERS: dict[str, tuple[str, str]] = {
-    "add": ("self.grad += out.grad; other.grad += out.grad", "(1, 1)"),
-    "sub": ("self.grad += out.grad; other.grad -= out.grad", "(1, -1)"),
-    "mul": ("self.grad += other.data * out.grad; other.grad += self.data * out.grad", "(other.data, self.data)"),
-    "div": ("self.grad += (1 / other.data) * out.grad; other.grad += (-self.data / other.data**2) * out.grad",
-            "(1 / other.data, -self.data / other.data**2)"),
-    "neg": ("self.grad += -1 * out.grad", "(-1,)"),
-    "pow": ("self.grad += k * self.data**(k - 1) * out.grad", "(k * self.data**(k - 1),)"),
-    "exp": ("self.grad += out.data * out.grad", "(math.exp(self.data),)"),
-    "log": ("self.grad += (1 / self.data) * out.grad", "(1 / self.data,)"),
-    "tanh": ("self.grad += (1 - t**2) * out.grad   # t = out.data", "(1 - t**2,)"),
-    "sigmoid": ("self.grad += s * (1 - s) * out.grad   # s = out.data", "(s * (1 - s),)"),
-    "relu": ("self.grad += (out.data > 0) * out.grad", "(float(self.data > 0),)"),
-    "sqrt": ("self.grad += 0.5 / out.data * out.grad", "(0.5 / math.sqrt(self.data),)"),
-    "sin": ("self.grad += math.cos(self.data) * out.grad", "(math.cos(self.data),)"),
-    "cos": ("self.grad += -math.sin(self.data) * out.grad", "(-math.sin(self.data),)"),
-    "abs": ("self.grad += (1 if self.data > 0 else -1 if self.data < 0 else 0) * out.grad",
-            "(math.copysign(1, self.data) if self.data else 0.0,)"),
-}
+def answer(op: Op, idiom: str) -> str:
+    """The right line for ``op``, written from the table's own rule (:func:`autograd.formula.symbolic_local`):
+    a micrograd-style closure's ``self.grad += ... * out.grad``, or microgpt's tuple of local numbers."""
+    xs = [Value(0.7), Value(-1.3)][: op.arity or 1]
+    out = op(*xs)
+    names = {xs[0]: "self.data", out: "out.data"} | ({xs[1]: "other.data"} if len(xs) > 1 else {})
+    numbers = op.local(out.data, *[x.data for x in xs])
+    parts = [str(f) if f is not None else format_number(float(d))
+             for f, d in zip(symbolic_local(out, names), numbers)]
+    if idiom == "microgpt":  # the local numbers are computed before the node: t is the output's number
+        parts = [p.replace("out.data", "t") for p in parts]
+        note = "   # t = the output's number" if any(re.search(r"\bt\b", p) for p in parts) else ""
+        return f"({', '.join(parts)}{',' if len(parts) == 1 else ''}){note}"
+    who = ["self", "other"]
+    return "; ".join(f"{who[i]}.grad += {wrap_name(p)} * out.grad" for i, p in enumerate(parts))
 
 
 def close(a: float, b: float, tol: float = 1e-6) -> bool:

@@ -62,8 +62,8 @@ class Report:
     def __str__(self) -> str:
         n = len(self.passed)
         checks = f"{n} check{'s' if n != 1 else ''} passed"
-        head = (f"{self.subject}: all {checks}" if self else
-                f"{self.subject}: {len(self.failures)} problem{'s' if len(self.failures) > 1 else ''} ({checks})")
+        problems = f"{len(self.failures)} problem{'s' if len(self.failures) > 1 else ''}"
+        head = f"{self.subject}: all {checks}" if self else f"{self.subject}: {problems} ({checks})"
         lines = [head]
         for f in self.failures:
             lines += ["", f"✗ {f.op}: {f.title}   [{f.kind}]"]
@@ -72,10 +72,8 @@ class Report:
                 lines.append("  (report.solution() shows the corrected line)")
         if self.passed:
             lines += ["", "✓ " + ", ".join(self.passed)]
-        for s in self.skipped:
-            lines.append(f"- not checked: {s}")
-        for n in self.notes:
-            lines.append(f"! {n}")
+        lines += [f"- not checked: {text}" for text in self.skipped]
+        lines += [f"! {text}" for text in self.notes]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -87,10 +85,23 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain data (``chainrule check --json``)."""
-        return {"subject": self.subject, "passed": bool(self), "checks_passed": self.passed,
-                "skipped": self.skipped, "notes": self.notes,
-                "failures": [{"op": f.op, "kind": f.kind, "title": f.title, "hints": dict(zip(GRADES, f.hints)),
-                              "solution": f.solution} for f in self.failures]}
+        return {
+            "subject": self.subject,
+            "passed": bool(self),
+            "checks_passed": self.passed,
+            "skipped": self.skipped,
+            "notes": self.notes,
+            "failures": [
+                {
+                    "op": f.op,
+                    "kind": f.kind,
+                    "title": f.title,
+                    "hints": dict(zip(GRADES, f.hints)),
+                    "solution": f.solution,
+                }
+                for f in self.failures
+            ],
+        }
 
     def _repr_html_(self) -> str:
         from .graph import failure_svg  # Graphviz only when a picture is asked for
@@ -100,6 +111,8 @@ class Report:
         for f in self.failures[:3]:
             svg = failure_svg(f)
             if svg:
-                parts.append(f"<div><b>{html_text(f.op)}: your graph, the wrong edge in red</b>"
-                             f"<div style='overflow:auto;background:#fff'>{svg}</div></div>")
+                parts.append(
+                    f"<div><b>{html_text(f.op)}: your graph, the wrong edge in red</b>"
+                    f"<div style='overflow:auto;background:#fff'>{svg}</div></div>"
+                )
         return "<div class='cr-practice'>" + "".join(parts) + "</div>"

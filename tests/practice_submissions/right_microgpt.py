@@ -38,6 +38,7 @@ class Value:
                 for c in v._children:
                     build(c)
                 topo.append(v)
+
         build(self)
         self.grad = 1
         for v in reversed(topo):

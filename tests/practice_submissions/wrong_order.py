@@ -18,6 +18,7 @@ class Value:
         def _backward():
             self.grad += out.grad
             other.grad += out.grad
+
         out._backward = _backward
         return out
 
@@ -28,6 +29,7 @@ class Value:
         def _backward():
             self.grad += other.data * out.grad
             other.grad += self.data * out.grad
+
         out._backward = _backward
         return out
 
@@ -60,6 +62,7 @@ def tanh(self):
 
     def _backward():
         self.grad += (1 - t * t) * out.grad
+
     out._backward = _backward
     return out
 
