@@ -65,11 +65,12 @@ def check_op(
             f"check_op: expected the op to check (a method, a function, or local=...), got {fn!r:.60}"
         )
     name = getattr(fn, "__name__", "")
-    method = (
-        name
-        if name in METHODS
-        else {v[0]: k for k, v in METHODS.items() if v[1] in ("left", "unary", "power")}.get(op or name)
-    )
+    dunder = f"__{name}__"  # a function named mul or rsub, written outside the class, is __mul__ or __rsub__
+    guess = {v[0]: k for k, v in METHODS.items() if v[1] in ("left", "unary", "power")}.get(op or name)
+    if name in METHODS:
+        method = name
+    else:
+        method = dunder if dunder in METHODS and op in (None, METHODS[dunder][0]) else guess
     if method is None:
         raise ValueError(
             f"check_op: cannot tell which op {name or fn!r} is; pass op= one of "
@@ -84,6 +85,7 @@ def check_op(
     report = Report(f"check_op({name})")
     for form in forms_for(method, table_op, how, engine=False):
         outcomes = run_form(form, fn, cls, rng)
+        report.points += len(outcomes)
         failure = op_failure(form.op, outcomes, fn, hints)
         if failure is not None:
             report.failures.append(failure)
@@ -335,6 +337,7 @@ def _check_rule(fn: Any, op: str | None, local: Any, forward: Any, rng: random.R
         except (Exception, Stopped) as e:
             outcomes.append((case, None, None, None, e))
             break
+    report.points = len(outcomes)
     failure = op_failure(name, outcomes, None, hints, tol=1e-6 if table is OPS.get(name) else 1e-4)
     if failure is not None:
         failure.hints = failure.hints[:3] + (code_line(local),)

@@ -47,19 +47,22 @@ class Case:
 
 
 def spread(
-    case: Case, local: tuple[float, ...], *, times: bool = True, assign: bool = False, reverse: bool = False
+    case: Case, local: tuple[float, ...], *, times: bool = True, assign: bool | int = False,
+    reverse: bool = False,
 ) -> dict[str, float]:
     """Each input's gradient after the step, given the local derivatives used: ``before + upstream *
     local`` summed over the input's positions (``times=False``: without the upstream factor;
-    ``assign=True``: each share replaces the gradient, the last one written staying; ``reverse``: the
-    shares written from the last position to the first)."""
-    grads = {} if assign else dict(case.before)
-    pairs = list(zip(case.names, local))
-    for name, d in reversed(pairs) if reverse else pairs:
+    ``assign=True``: each share replaces the gradient, the last one written staying, or only the share
+    at position ``assign`` when it is a number; ``reverse``: the shares written from the last position
+    to the first)."""
+    grads = dict(case.before)
+    pairs = list(enumerate(zip(case.names, local)))
+    for i, (name, d) in reversed(pairs) if reverse else pairs:
         if name is None:
             continue
         share = case.upstream * d if times else d
-        grads[name] = share if assign else grads[name] + share
+        replaces = assign is True or (assign is not False and assign == i)
+        grads[name] = share if replaces else grads[name] + share
     return grads
 
 
@@ -209,6 +212,8 @@ MISTAKES: list[Mistake] = [
             "writing the shares with =, other first": _with_local(
                 lambda c: c.local, assign=True, reverse=True
             ),
+            "writing the first input's share with =": _with_local(lambda c: c.local, assign=0),
+            "writing the second input's share with =": _with_local(lambda c: c.local, assign=1),
         },
         idioms=frozenset({"micrograd"}),
     ),

@@ -43,13 +43,15 @@ class Failure:
 class Report:
     """The result of :func:`check_op` or :func:`check_engine`: ``failures``, ``passed`` (what was checked
     and right), ``skipped`` (what could not be checked, and why) and ``notes`` (advice that is not a
-    failure). ``bool(report)`` is True exactly when there is no failure."""
+    failure); ``points``: how many test points the ops were run at. ``bool(report)`` is True exactly
+    when there is no failure."""
 
     subject: str
     failures: list[Failure] = field(default_factory=list)
     passed: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    points: int = 0
 
     def __bool__(self) -> bool:
         return not self.failures
@@ -63,7 +65,8 @@ class Report:
         n = len(self.passed)
         checks = f"{n} check{'s' if n != 1 else ''} passed"
         problems = f"{len(self.failures)} problem{'s' if len(self.failures) > 1 else ''}"
-        head = f"{self.subject}: all {checks}" if self else f"{self.subject}: {problems} ({checks})"
+        points = f", {self.points} test points" if self.points else ""
+        head = f"{self.subject}: {'everything passed' if self else problems} ({checks}{points})"
         lines = [head]
         for f in self.failures:
             lines += ["", f"✗ {f.op}: {f.title}   [{f.kind}]"]
