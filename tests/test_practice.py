@@ -20,15 +20,15 @@ from practice_engines import (
 )
 
 import autograd
-from autograd import define_op
-from autograd.practice import Report, check_engine, check_op
+from autograd import define_op, explain, grad
+from autograd.practice import Report, check_engine, check_op, to_chainrule
 from autograd.practice.cases import METHODS
 from autograd.practice.graph import failure_graph
 
 
 @pytest.mark.parametrize("op,kind,variant", op_mistakes(), ids=lambda x: str(x) or "-")
 def test_each_op_mistake_is_caught_attributed_and_named(op: str, kind: str, variant: str) -> None:
-    report = check_engine(make_engine(op, kind, variant), graphs=3)
+    report = check_engine(make_engine(op, kind, variant), graphs=1)
     assert not report
     assert [(f.op, f.kind) for f in report.failures] == [(op, kind)], str(report)
     failure = report.failures[0]
@@ -77,7 +77,7 @@ ENGINES = {
 }
 
 
-@settings(max_examples=6, deadline=None)
+@settings(max_examples=4, deadline=None)
 @given(seed=st.integers(0, 10**6))
 @pytest.mark.parametrize("name", ENGINES)
 def test_no_false_alarm_on_right_engines(name: str, seed: int) -> None:
@@ -165,6 +165,17 @@ def test_walk_failures_draw_the_learners_graph() -> None:
     report = check_engine(make_engine(walk="no_reversal"), graphs=1)
     graph = failure_graph(report.failures[0])
     assert "first wrong gradient" in graph.source and "#ffe28a" in graph.source  # the wrong node in yellow
+
+
+def test_a_foreign_graph_is_drawn_and_explained() -> None:
+    for cls in (micrograd.engine.Value, GptValue):
+        a, b = cls(2.0), cls(-3.0)
+        out = (a * b + a) * a  # a used three times
+        out.backward()
+        root, copies = to_chainrule(out, {id(a): "a", id(b): "b"})
+        assert explain(root, copies[id(a)]).gradient == pytest.approx(a.grad)  # the sum over paths agrees
+        assert grad(root, [copies[id(a)], copies[id(b)]]) == pytest.approx([a.grad, b.grad])
+        assert "∂/∂b = 2" in autograd.draw_dot(root, edge_labels=True).source
 
 
 def test_bad_arguments_are_refused_clearly() -> None:

@@ -214,7 +214,7 @@ def _failure(
     if not close(data, case.out):
         numbers = (
             f"at {_where(case)}: the output's number should be {_n(case.out)}, yours is {_n(data)}"
-            + (f" ({variant})" if variant else "")
+            + (f": exactly what you get {variant}" if variant else "")
             + "."
         )
         name = ""
@@ -229,7 +229,7 @@ def _failure(
             f"at {_where(case)}, with out.grad = {_n(case.upstream)} arriving from above{start}: "
             f"{name}.grad should become {_n(was) + ' + ' if was else ''}{shares} = "
             f"{_n(case.expected[name])} (out.grad × the local derivative{', added' if was else ''}); "
-            f"yours became {_n(grads[name])}" + (f", which is what {variant} gives" if variant else "") + "."
+            f"yours became {_n(grads[name])}" + (f": exactly what you get {variant}" if variant else "") + "."
         )
     rule = _rule(op)
     if kind == "upstream":

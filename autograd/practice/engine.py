@@ -212,16 +212,27 @@ def _walks(root: Any) -> dict[str, tuple[str, dict[int, float]]]:
         return out
 
     return {
-        "the topological order walked without reversing it": ("order", replay(order[::-1])),
-        "the nodes visited breadth-first, without a topological order": ("order", replay(bfs(True))),
-        "a recursive walk from the output, once per path, without a topological order": (
+        "walking the topological order without reversing it": ("order", replay(order[::-1])),
+        "visiting the nodes breadth-first from the output, without a topological order": (
+            "order",
+            replay(bfs(True)),
+        ),
+        "a recursive walk from the output that visits a node once per path to it": (
             "order",
             replay(per_path()),
         ),
         "a depth-first walk from the output, without a topological order": ("order", replay(bfs(False))),
-        "= in place of += in the walk": ("assign", replay(order, assign=True)),
-        "child.grad += local without * node.grad": ("upstream", replay(order, times=False)),
+        "writing child.grad = ... in place of child.grad += ...": ("assign", replay(order, assign=True)),
+        "adding the local derivative without multiplying by node.grad": (
+            "upstream",
+            replay(order, times=False),
+        ),
     }
+
+
+def leaf_name(i: int) -> str:
+    """The name the reports and pictures give a program's leaf i: a, b, c... (then x27, x28...)."""
+    return "abcdefghijklmnopqrstuvwxyz"[i] if i < 26 else f"x{i + 1}"
 
 
 def _walk_failure(
@@ -235,25 +246,33 @@ def _walk_failure(
         ):
             kind, variant = k, text
             break
+    data = format_number(float(nodes[wrong].data))
     name = (
         "the output"
         if wrong == len(nodes) - 1
-        else f"leaf #{wrong + 1} (data {format_number(float(nodes[wrong].data))})"
+        else f"the leaf {leaf_name(wrong)} (data {data})"
         if wrong < len(leaves)
-        else f"node #{wrong + 1}, made by {program.steps[wrong - len(leaves)][0]}"
+        else f"node #{wrong + 1} (data {data}, made by {program.steps[wrong - len(leaves)][0]})"
     )
     numbers = (
-        f"in the graph {program.name}: the first wrong gradient, walking back from the output, is "
-        f"{name}'s: it should be {format_number(expected[wrong].grad)}, your backward() gives "
+        f"in the graph {program.name}: the first wrong gradient, walking back from the output, is that of "
+        f"{name}: it should be {format_number(expected[wrong].grad)}, your backward() gives "
         f"{format_number(float(nodes[wrong].grad))}"
-        + (f", which is what {variant} gives" if variant else "")
+        + (f": exactly what you get by {variant}" if variant else "")
         + ". Every op was right on its own, so the walk is at fault."
     )
     title = WALK_MISTAKES.get(kind, "backward() gives wrong gradients")
     user = next(
         ((i, list(a).index(wrong)) for i, (_, a) in enumerate(program.steps, len(leaves)) if wrong in a), None
     )
-    graph = ("walk", nodes, wrong, user, [float(r.grad) for r in expected])
+    graph = (
+        "walk",
+        nodes,
+        wrong,
+        user,
+        [float(r.grad) for r in expected],
+        {id(v): leaf_name(i) for i, v in enumerate(leaves)},
+    )
     return Failure(
         "backward",
         kind,

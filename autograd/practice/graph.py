@@ -81,8 +81,8 @@ def failure_graph(failure: Any) -> Any:
             else "the output's number is wrong"
         )
         return _draw(root, shown, (root, index) if index is not None else None, wrong, title)
-    _, nodes, wrong, user, expected = info
-    root, copies = to_chainrule(nodes[-1])
+    _, nodes, wrong, user, expected, names = info
+    root, copies = to_chainrule(nodes[-1], names)
     shown = {copies[k]: float(n.grad) for k, n in _nodes(nodes[-1]).items()}
     active = None
     if user is not None:

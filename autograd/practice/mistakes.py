@@ -47,7 +47,11 @@ class Case:
 
 
 def spread(
-    case: Case, local: tuple[float, ...], *, times: bool = True, assign: bool | int = False,
+    case: Case,
+    local: tuple[float, ...],
+    *,
+    times: bool = True,
+    assign: bool | int = False,
     reverse: bool = False,
 ) -> dict[str, float]:
     """Each input's gradient after the step, given the local derivatives used: ``before + upstream *
@@ -150,8 +154,7 @@ CONCEPT = {
     ),
     "sign": "Signs matter: a share that should pull a gradient down pushes it up instead.",
     "swapped": (
-        "In a * b each input's local derivative is the *other* input: "
-        "d(a*b)/da = b and d(a*b)/db = a."
+        "In a * b each input's local derivative is the *other* input: d(a*b)/da = b and d(a*b)/db = a."
     ),
     "power_rule": (
         "The power rule: d(x**k)/dx = k * x**(k-1): the exponent comes down as a factor and the "
@@ -179,10 +182,7 @@ CONCEPT = {
         "Python allows about 1,000 nested calls: a topological sort that calls itself once per "
         "node fails on a deep graph (an RNN, a long chain). Use a loop with a stack instead."
     ),
-    "hang": (
-        "A loop that never ends: a walk over the graph must visit each node a bounded number of "
-        "times."
-    ),
+    "hang": ("A loop that never ends: a walk over the graph must visit each node a bounded number of times."),
     "unfinished": "This part is not written yet.",
     "crash": "Your code raised an error where the op is defined.",
     "wrong": "The numbers differ from the op's derivative, and from every known mistake.",
@@ -195,7 +195,7 @@ MISTAKES: list[Mistake] = [
         "the upstream gradient is not multiplied in",
         CONCEPT["upstream"],
         {
-            "the local derivative alone, not multiplied by out.grad,": _with_local(
+            "from the local derivative alone, not multiplied by out.grad": _with_local(
                 lambda c: c.local, times=False
             )
         },
@@ -206,14 +206,14 @@ MISTAKES: list[Mistake] = [
         "= instead of +=",
         CONCEPT["assign"],
         {
-            "writing the share with = (the gradient that was there is lost)": _with_local(
+            "when the share is written with = (the gradient already there is lost)": _with_local(
                 lambda c: c.local, assign=True
             ),
-            "writing the shares with =, other first": _with_local(
+            "when the shares are written with =, other first": _with_local(
                 lambda c: c.local, assign=True, reverse=True
             ),
-            "writing the first input's share with =": _with_local(lambda c: c.local, assign=0),
-            "writing the second input's share with =": _with_local(lambda c: c.local, assign=1),
+            "when the first input's share is written with =": _with_local(lambda c: c.local, assign=0),
+            "when the second input's share is written with =": _with_local(lambda c: c.local, assign=1),
         },
         idioms=frozenset({"micrograd"}),
     ),
@@ -222,10 +222,10 @@ MISTAKES: list[Mistake] = [
         "the input used where the output was meant, or the reverse",
         CONCEPT["input_output"],
         {
-            "the input x used where the output t was meant": _with_local(
+            "with the input x where the output t was meant": _with_local(
                 _unary(lambda c: c.op.local(c.args[0], c.args[0]))
             ),
-            "the output t used where the input x was meant": _with_local(
+            "with the output t where the input x was meant": _with_local(
                 _unary(lambda c: c.op.local(c.out, c.out))
             ),
         },
@@ -235,16 +235,16 @@ MISTAKES: list[Mistake] = [
         "a sign flipped",
         CONCEPT["sign"],
         {
-            "the first input's sign": _with_local(_flip(0)),
-            "the second input's sign": _with_local(_flip(1)),
-            "every sign": _with_local(_flip(None)),
+            "with the first input's sign flipped": _with_local(_flip(0)),
+            "with the second input's sign flipped": _with_local(_flip(1)),
+            "with every sign flipped": _with_local(_flip(None)),
         },
     ),
     Mistake(
         "swapped",
         "the two factors of * swapped",
         CONCEPT["swapped"],
-        {"each input given its own value": _with_local(lambda c: c.args)},
+        {"when each input is given its own value in place of the other's": _with_local(lambda c: c.args)},
         ops=frozenset({"mul"}),
     ),
     Mistake(
@@ -252,9 +252,15 @@ MISTAKES: list[Mistake] = [
         "the power rule off by one or missing its factor",
         CONCEPT["power_rule"],
         {
-            "k * x**k (the exponent not lowered)": _with_local(lambda c: _power(c, lambda x, k: k * x**k)),
-            "k * x**(k-2) (lowered twice)": _with_local(lambda c: _power(c, lambda x, k: k * x ** (k - 2))),
-            "x**(k-1) (the factor k missing)": _with_local(lambda c: _power(c, lambda x, k: x ** (k - 1))),
+            "with k * x**k (the exponent not lowered)": _with_local(
+                lambda c: _power(c, lambda x, k: k * x**k)
+            ),
+            "with k * x**(k-2) (lowered twice)": _with_local(
+                lambda c: _power(c, lambda x, k: k * x ** (k - 2))
+            ),
+            "with x**(k-1) (the factor k missing)": _with_local(
+                lambda c: _power(c, lambda x, k: x ** (k - 1))
+            ),
         },
         ops=frozenset({"pow"}),
     ),
@@ -263,10 +269,12 @@ MISTAKES: list[Mistake] = [
         "the quotient rule",
         CONCEPT["quotient_rule"],
         {
-            "-1/b**2 for b (a missing)": _with_local(lambda c: (1 / c.args[1], -1 / c.args[1] ** 2)),
-            "1/b**2 for b": _with_local(lambda c: (1 / c.args[1], 1 / c.args[1] ** 2)),
-            "-a/b for b (b not squared)": _with_local(lambda c: (1 / c.args[1], -c.args[0] / c.args[1])),
-            "a's and b's swapped": _with_local(lambda c: (-c.args[0] / c.args[1] ** 2, 1 / c.args[1])),
+            "with -1/b**2 for b (the a missing)": _with_local(lambda c: (1 / c.args[1], -1 / c.args[1] ** 2)),
+            "with 1/b**2 for b": _with_local(lambda c: (1 / c.args[1], 1 / c.args[1] ** 2)),
+            "with -a/b for b (b not squared)": _with_local(lambda c: (1 / c.args[1], -c.args[0] / c.args[1])),
+            "with the derivatives for a and b swapped": _with_local(
+                lambda c: (-c.args[0] / c.args[1] ** 2, 1 / c.args[1])
+            ),
         },
         ops=frozenset({"div"}),
     ),
@@ -274,15 +282,15 @@ MISTAKES: list[Mistake] = [
         "operand_order",
         "the operands of an r-method in the wrong order",
         CONCEPT["operand_order"],
-        {"self and other swapped": _swapped_order},
+        {"with self and other swapped": _swapped_order},
     ),
     Mistake(
         "relu_kink",
         "relu's kink on the wrong side, or a slope below 0",
         CONCEPT["relu_kink"],
         {
-            "slope 1 at x = 0 (x >= 0 in place of x > 0)": _with_local(_relu_kink),
-            "a non-zero slope below 0": _relu_slope_below,
+            "with slope 1 at x = 0 (x >= 0 in place of x > 0)": _with_local(_relu_kink),
+            "with a non-zero slope at or below 0": _relu_slope_below,
         },
         ops=frozenset({"relu"}),
     ),
@@ -298,6 +306,7 @@ WALK_MISTAKES = {
     "hang": "a loop that never ends",
 }
 
+
 def answer(op: Op, idiom: str) -> str:
     """The right line for ``op``, written from the table's own rule (:func:`autograd.formula.symbolic_local`):
     a micrograd-style closure's ``self.grad += ... * out.grad``, or microgpt's tuple of local numbers."""
@@ -305,8 +314,10 @@ def answer(op: Op, idiom: str) -> str:
     out = op(*xs)
     names = {xs[0]: "self.data", out: "out.data"} | ({xs[1]: "other.data"} if len(xs) > 1 else {})
     numbers = op.local(out.data, *[x.data for x in xs])
-    parts = [str(f) if f is not None else format_number(float(d))
-             for f, d in zip(symbolic_local(out, names), numbers)]
+    parts = [
+        str(f) if f is not None else format_number(float(d))
+        for f, d in zip(symbolic_local(out, names), numbers)
+    ]
     if idiom == "microgpt":  # the local numbers are computed before the node: t is the output's number
         parts = [p.replace("out.data", "t") for p in parts]
         note = "   # t = the output's number" if any(re.search(r"\bt\b", p) for p in parts) else ""

@@ -224,6 +224,9 @@ print("after resetting and one backward():", x.grad)
 #%% md
 **Try this:** build `z = x * x * x` and predict `x.grad` at `x = 3` before running `backward()`.
 How many paths does `explain(z, x)` list?
+Then write the derivative yourself and have it checked: workbook 1
+(`notebooks/workbooks/01_derivatives_by_hand.ipynb`) has this one and four more, each followed
+by a check that names the mistake when there is one.
 
 ## Summary
 

@@ -440,6 +440,12 @@ The predictions have moved toward the targets `[1, -1, -1, 1]`.
 **Try this:** run the loop again without `p.grad = 0.0` (the bug the lecture finds at this
 point). Gradients from earlier steps pile up, the steps grow, and training gets erratic.
 
+**Write it yourself:** the lecture's point is that you can build all of this. Workbook 2
+(`notebooks/workbooks/02_write_the_ops.ipynb`) asks for the ops, micrograd's way and microgpt's,
+and workbook 3 for a whole engine from an empty class; after each exercise, a check from
+`autograd.practice` runs your code at many points and graphs, and says which factor of which
+edge is wrong (an `out.grad` forgotten, `=` for `+=`, the order of the walk...).
+
 ## The same network from `nn`
 
 The library's own `nn` package has these classes too (with more options). The lecture's
