@@ -69,7 +69,7 @@ LAYERS = {
     "autograd.player": 5, "autograd.replay.tape": 5, "autograd.explore": 5,
     "autograd.cli": 6,
     # practice: above the tools it draws with, below the command that grades files
-    "autograd.practice.guard": 5, "autograd.practice.learner": 5, "autograd.practice.links": 5,
+    "autograd.practice.learner": 5, "autograd.practice.guard": 5.05, "autograd.practice.links": 5,
     "autograd.practice.mistakes": 5.1, "autograd.practice.graph": 5.1, "autograd.practice.cases": 5.2,
     "autograd.practice.report": 5.3, "autograd.practice.checks": 5.4, "autograd.practice.engine": 5.5,
     "autograd.practice.command": 6.5,

@@ -21,6 +21,7 @@ from practice_engines import (
 
 import autograd
 from autograd import define_op, explain, grad
+from autograd.ops import OPS
 from autograd.practice import Report, check_engine, check_op, to_chainrule
 from autograd.practice.cases import METHODS
 from autograd.practice.graph import failure_graph
@@ -97,11 +98,15 @@ def test_define_op_rules_and_central_differences() -> None:
     assert [(f.op, f.kind) for f in wrong.failures] == [("tanh", "input_output")]
     assert check_op(local=lambda out, a, b: (b, a), op="mul")
     assert check_op(local=lambda out, a, b: (a, b), op="mul").kinds == ["swapped"]
-    cube = define_op("practice_cube", lambda x: x**3, lambda out, x: 3 * x * x)
-    assert check_op(cube)  # the table lacks it: central differences of its own forward
-    bad = define_op("practice_cube_bad", lambda x: x**3, lambda out, x: 3 * x)
-    report = check_op(bad)
-    assert not report and report.failures[0].op == "practice_cube_bad"
+    try:
+        cube = define_op("practice_cube", lambda x: x**3, lambda out, x: 3 * x * x)
+        assert check_op(cube)  # the table lacks it: central differences of its own forward
+        bad = define_op("practice_cube_bad", lambda x: x**3, lambda out, x: 3 * x)
+        report = check_op(bad)
+        assert not report and report.failures[0].op == "practice_cube_bad" and report.kinds == ["wrong"]
+    finally:  # the table is global: leave it as it was
+        for name in ("practice_cube", "practice_cube_bad"):
+            OPS.pop(name, None)
 
 
 def test_a_loop_that_never_ends_is_stopped() -> None:

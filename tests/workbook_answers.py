@@ -156,7 +156,7 @@ ANSWERS: dict[str, dict[str, tuple[str, dict[str, str]]]] = {
         ),
     },
     "02_write_the_ops": {
-        "mul": (
+        "write_mul": (
             _closure(
                 "mul",
                 "self.data * other.data",
@@ -178,7 +178,7 @@ ANSWERS: dict[str, dict[str, tuple[str, dict[str, str]]]] = {
                 ),
             },
         ),
-        "exp": (
+        "write_exp": (
             _closure("exp", "math.exp(self.data)", "        self.grad += out.data * out.grad"),
             {
                 "upstream": _closure("exp", "math.exp(self.data)", "        self.grad += out.data"),
@@ -187,7 +187,7 @@ ANSWERS: dict[str, dict[str, tuple[str, dict[str, str]]]] = {
                 ),
             },
         ),
-        "tanh": (
+        "write_tanh": (
             _closure("tanh", "math.tanh(self.data)", "        self.grad += (1 - out.data**2) * out.grad"),
             {
                 "input_output": _closure(
@@ -196,7 +196,7 @@ ANSWERS: dict[str, dict[str, tuple[str, dict[str, str]]]] = {
                 "upstream": _closure("tanh", "math.tanh(self.data)", "        self.grad += 1 - out.data**2"),
             },
         ),
-        "relu": (
+        "write_relu": (
             _closure("relu", "max(0.0, self.data)", "        self.grad += (self.data > 0) * out.grad"),
             {
                 "relu_kink": _closure(
@@ -204,7 +204,7 @@ ANSWERS: dict[str, dict[str, tuple[str, dict[str, str]]]] = {
                 )
             },
         ),
-        "rsub": (
+        "write_rsub": (
             "def rsub(self, other):\n    other = other if isinstance(other, Value) else Value(other)\n"
             "    out = Value(other.data - self.data, (other, self), '-')\n\n    def _backward():\n"
             "        other.grad += out.grad\n        self.grad -= out.grad\n"

@@ -66,8 +66,9 @@ class Form:
     text: str
 
 
-def forms_for(method: str, op: str, how: str, engine: bool) -> list[Form]:
-    """The calls that test a learner's method (``engine``: also with a plain number, as in ``a * 2``)."""
+def forms_for(method: str, op: str, how: str) -> list[Form]:
+    """The calls that test a learner's method: two Values, one Value twice, a Value and a plain number
+    (``a * 2``; the r-methods, ``2 * a``, are methods of their own)."""
     sym = str(OPS[op])
     if how == "unary":
         return [Form(op, method, how, ("a",), "-a" if op == "neg" else f"{op}(a)")]
@@ -76,7 +77,7 @@ def forms_for(method: str, op: str, how: str, engine: bool) -> list[Form]:
     if how == "right":
         return [Form(op, method, how, (None, "a"), f"c {sym} a")]
     out = [Form(op, method, how, ("a", "b"), f"a {sym} b"), Form(op, method, how, ("a", "a"), f"a {sym} a")]
-    return out + ([Form(op, method, how, ("a", None), f"a {sym} c")] if engine else [])
+    return out + [Form(op, method, how, ("a", None), f"a {sym} c")]
 
 
 def _values(rng: random.Random, n: int) -> list[float]:

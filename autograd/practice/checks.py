@@ -83,7 +83,7 @@ def check_op(
     if cls is None:
         raise TypeError(f"check_op: pass value=, the learner's Value class, to build inputs for {name}")
     report = Report(f"check_op({name})")
-    for form in forms_for(method, table_op, how, engine=False):
+    for form in forms_for(method, table_op, how):
         outcomes = run_form(form, fn, cls, rng)
         report.points += len(outcomes)
         failure = op_failure(form.op, outcomes, fn, hints)

@@ -350,7 +350,7 @@ def check_engine(
     for method, (op, how) in METHODS.items():
         if not has(method) or op in failed:
             continue
-        for form in forms_for(method, op, how, engine=True):
+        for form in forms_for(method, op, how):
             outcomes = run_form(form, getattr(value, method), value, rng)
             report.points += len(outcomes)
             outcomes = run_form(form, getattr(value, method), value, rng)

@@ -16,13 +16,13 @@ and is put back as it was; chainrule's own functions called meanwhile are not co
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Any, Callable, TypeVar
+
+from .learner import LIBRARY
 
 __all__ = ["Stopped", "guarded", "STEPS"]
 
 T = TypeVar("T")
-LIBRARY = str(Path(__file__).resolve().parent.parent)  # the autograd package's folder
 
 #: Bytecode instructions a guarded call may run (a 1,500-node chain through micrograd's class and
 #: its backward() take about 0.1 M).

@@ -14,7 +14,11 @@ those shares over the few nodes an op made, in an order that is right, so an op 
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 from typing import Any
+
+#: The autograd package's folder: code from there is chainrule's, not the learner's.
+LIBRARY = str(Path(__file__).resolve().parent.parent)
 
 __all__ = [
     "parents",
@@ -120,21 +124,25 @@ def source_of(fn: Any) -> tuple[list[str], int, str] | None:
     """The source lines of a learner's function, its first line number and its file (None: unknown)."""
     try:
         lines, start = inspect.getsourcelines(fn)
-        return lines, start, inspect.getsourcefile(fn) or "your code"
+        return lines, start, where(inspect.getsourcefile(fn) or "")
     except (OSError, TypeError):
         return None
+
+
+def where(path: str) -> str:
+    """A file as a learner knows it: a notebook cell's stand-in file (ipykernel's) is "your cell"."""
+    return "your cell" if "ipykernel_" in path or not path else path
 
 
 def code_line(fn: Any, error: BaseException | None = None) -> str:
     """Where to look: the last line of the learner's own code an error went through, or fn's first line."""
     tb, last = (error.__traceback__ if error is not None else None), None
-    while tb is not None:  # the last frame of the learner's code (not the checker's)
-        if "autograd" not in tb.tb_frame.f_code.co_filename.replace("\\", "/").split("/")[-3:-1]:
+    while tb is not None:  # the last frame of the learner's code (not chainrule's)
+        if not tb.tb_frame.f_code.co_filename.startswith(LIBRARY):
             last = tb
         tb = tb.tb_next
     if last is not None:
-        return (
-            f"line {last.tb_lineno} of {last.tb_frame.f_code.co_filename}, in {last.tb_frame.f_code.co_name}"
-        )
+        frame = last.tb_frame.f_code
+        return f"line {last.tb_lineno} of {where(frame.co_filename)}, in {frame.co_name}"
     src = source_of(fn) if fn is not None else None
     return f"line {src[1]} of {src[2]}: {src[0][0].strip()}" if src else ""

@@ -45,7 +45,7 @@ class Value:
 
 Write `mul(self, other)` the way `__add__` is written above: `other` may be a plain number.
 #%% code
-# EXERCISE mul
+# EXERCISE write_mul
 def mul(self, other):
     raise NotImplementedError("write mul")
 #%% code
@@ -56,7 +56,7 @@ check_op(mul, value=Value)
 
 `out = exp(x)`. Remember what arrives from above.
 #%% code
-# EXERCISE exp
+# EXERCISE write_exp
 def exp(self):
     raise NotImplementedError("write exp")
 #%% code
@@ -65,7 +65,7 @@ check_op(exp, value=Value)
 #%% md
 ## 3. tanh
 #%% code
-# EXERCISE tanh
+# EXERCISE write_tanh
 def tanh(self):
     raise NotImplementedError("write tanh")
 #%% code
@@ -76,7 +76,7 @@ check_op(tanh, value=Value)
 
 `relu(x) = max(0, x)`. What is its slope below 0, and exactly at 0?
 #%% code
-# EXERCISE relu
+# EXERCISE write_relu
 def relu(self):
     raise NotImplementedError("write relu")
 #%% code
@@ -87,7 +87,7 @@ check_op(relu, value=Value)
 
 Python runs `2 - a` as `a.__rsub__(2)`: inside, `self` is `a` and `other` is `2`. Write `rsub`.
 #%% code
-# EXERCISE rsub
+# EXERCISE write_rsub
 def rsub(self, other):
     raise NotImplementedError("write rsub: other - self")
 #%% code
