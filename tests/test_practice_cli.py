@@ -36,6 +36,18 @@ def test_each_submission_gets_its_grade(path: Path) -> None:
     assert failures == ([] if code == 0 else [(want[1], want[2])])
 
 
+WORKBOOKS = sorted((Path(__file__).parent.parent / "notebooks" / "workbooks").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("workbook", WORKBOOKS, ids=lambda p: p.stem)
+def test_an_unanswered_workbook_is_graded_by_its_own_checks(workbook: Path) -> None:
+    code, out, _ = run_cli(["check", str(workbook), "--json"])
+    report = json.loads(out)
+    kinds = {f["kind"] for r in report["reports"] for f in r["failures"]}
+    exercises = workbook.read_text(encoding="utf-8").count("# EXERCISE ")  # each followed by its check
+    assert code == 1 and kinds == {"unfinished"} and len(report["reports"]) == exercises
+
+
 def test_plain_text_and_notebooks(tmp_path: Path) -> None:
     source = (Path(__file__).parent / "practice_submissions" / "wrong_exp.py").read_text(encoding="utf-8")
     code, out, _ = run_cli(

@@ -27,7 +27,7 @@ from .cases import EXPONENTS, METHODS, forms_for
 from .checks import op_failure, run_form
 from .guard import Stopped, guarded
 from .learner import code_line, source_of
-from .links import OPS, Value, format_number
+from .links import Value, format_number
 from .mistakes import CONCEPT, WALK_MISTAKES, close
 from .report import Failure, Report
 
@@ -548,5 +548,3 @@ def _deep(cls: type, report: Report, strict: bool, hints: int) -> None:
             )
         )
 
-
-_ = OPS  # the table is the reference for every op checked above (through cases and checks)

@@ -51,7 +51,6 @@ def failure_graph(failure: Any) -> Any:
         return None
     if info[0] == "op":
         _, node, name, case, grads = info
-        inputs = [x for x in learner.parents(node)]
         labels: dict[int, str] = {}
         for n, x in zip(case.names, case.args):
             match = next(
@@ -73,7 +72,6 @@ def failure_graph(failure: Any) -> Any:
         index = next((i for i, p in enumerate(root._prev) if p is wrong), None) if wrong is not None else None
         if index is None and root._prev:  # the input reaches the output through nodes of the learner's own
             index = 0
-        del inputs
         title = (
             f"{name}.grad should be {format_number(case.expected[name])}, your code gives "
             f"{format_number(grads[name])}"

@@ -26,16 +26,10 @@ __all__ = [
     "walk_between",
     "local",
     "reverse_order",
-    "is_node",
     "idiom",
     "source_of",
     "code_line",
 ]
-
-
-def is_node(x: Any) -> bool:
-    """Whether ``x`` looks like a node of a micrograd-family engine (it has ``data`` and ``grad``)."""
-    return hasattr(x, "data") and hasattr(x, "grad") and not isinstance(x, type)
 
 
 def idiom(node: Any) -> str:
