@@ -13,6 +13,10 @@ top to bottom on a fresh ``python3`` kernel (from the environment running this s
 ``notebooks/`` as the working directory, and saves it with its outputs. Name lessons to
 build only some of them: ``python notebooks/build.py 03 06``. ``--no-run`` writes the
 notebooks without executing them.
+
+The workbooks (``notebooks/workbooks/src/NN_name.py``, the same format) are written to
+``notebooks/workbooks/NN_name.ipynb`` too, but never run: they are saved unanswered, for the
+learner to fill in (``tests/test_workbooks.py`` runs them with the answers put in).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from nbclient import NotebookClient
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SRC = HERE / "src"
+WORKBOOKS = HERE / "workbooks"
 KERNEL = "python3"
 TIMEOUT = 300  # seconds per cell
 
@@ -147,15 +152,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("lessons", nargs="*", help="lesson numbers or names to build (default: all)")
     ap.add_argument("--no-run", action="store_true", help="write the notebooks without running them")
     args = ap.parse_args(argv)
-    sources = sorted(SRC.glob("[0-9][0-9]_*.py"))
+    sources = sorted(SRC.glob("[0-9][0-9]_*.py")) + sorted((WORKBOOKS / "src").glob("[0-9][0-9]_*.py"))
     if args.lessons:
         sources = [s for s in sources if any(s.stem.startswith(w) for w in args.lessons)]
     for src in sources:
         nb = notebook(parse(src.read_text(encoding="utf-8")))
         t = time.perf_counter()
-        if not args.no_run:
+        workbook = src.parent.parent == WORKBOOKS
+        if not args.no_run and not workbook:
             execute(nb)
-        dest = HERE / f"{src.stem}.ipynb"
+        dest = src.parent.parent / f"{src.stem}.ipynb"
         nbformat.write(nb, dest)
         print(f"{dest.name}: {len(nb.cells)} cells, ran in {time.perf_counter() - t:.1f} s", flush=True)
     return 0

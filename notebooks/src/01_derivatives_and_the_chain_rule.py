@@ -239,6 +239,9 @@ print(x.grad)
 
 (A fresh `x`: the `x` above still holds the gradient of its last `backward()`, and this one
 would add to it.)
+Then write the derivative yourself and have it checked: workbook 1
+(`notebooks/workbooks/01_derivatives_by_hand.ipynb`) has this one and four more, each followed
+by a check that names the mistake when there is one.
 
 ## Summary
 

@@ -445,6 +445,12 @@ that set `p.grad = 0.0`. Gradients from earlier steps pile up, the steps grow, a
 longer falls steadily: in the first steps it jumps up and down. (Re-running the loop on the network that has
 already trained is gentler: it sits near a minimum, where the gradients are small.)
 
+**Write it yourself:** the lecture's point is that you can build all of this. Workbook 2
+(`notebooks/workbooks/02_write_the_ops.ipynb`) asks for the ops, micrograd's way and microgpt's,
+and workbook 3 for a whole engine from an empty class; after each exercise, a check from
+`autograd.practice` runs your code at many points and graphs, and says which factor of which
+edge is wrong (an `out.grad` forgotten, `=` for `+=`, the order of the walk...).
+
 ## The same network from `nn`
 
 The library's own `nn` package has these classes too (with more options). The lecture's

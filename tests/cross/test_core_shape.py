@@ -85,6 +85,7 @@ MAY_IMPORT = {
     "autograd.tools": {"autograd.core"},           # forward mode, jacobian, gradcheck, anomaly, compare
     "autograd.replay": {"autograd.core"},
     "autograd.see": {"autograd.core"},             # never tools or the replay
+    "autograd.practice": {"autograd", "autograd.core", "autograd.see"},  # the checker of learners' code
     "autograd.top": {"autograd", "autograd.core", "autograd.see"},  # parse and cli (and __version__)
     "nn": {"autograd", "autograd.core", "autograd.see", "autograd.replay"},
     "nn.see": {"autograd", "autograd.core", "autograd.see", "autograd.replay", "nn"},
@@ -121,7 +122,8 @@ def folder(module: str) -> str:
         return "nn.see" if parts[1:2] == ["see"] else "nn"
     if len(parts) == 1:
         return "autograd"  # the public package, which gathers every folder (as nn's init gathers nn's)
-    return f"autograd.{parts[1]}" if parts[1] in ("core", "tools", "replay", "see") else "autograd.top"
+    folders = ("core", "tools", "replay", "see", "practice")
+    return f"autograd.{parts[1]}" if parts[1] in folders else "autograd.top"
 
 
 @dataclass(frozen=True)
