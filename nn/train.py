@@ -27,7 +27,8 @@ import math
 import numbers
 import random
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from autograd import Value, no_grad
@@ -259,6 +260,29 @@ def _progress_bar(epochs: int, show: bool) -> Any:
     return tqdm(total=epochs, desc="fit", unit="epoch")
 
 
+@contextmanager
+def _whole_batch(model: Module, opt: Optimizer) -> Iterator[None]:
+    """One batch's forward, backward and optimizer step, whole or not at all under Ctrl-C.
+
+    Why: a KeyboardInterrupt may come between any two lines, say half-way through the
+    optimizer's loop over the parameters, or after BatchNorm moved its running averages but
+    before the step. The batch is then undone (parameters, buffers, the optimizer's state and
+    step count), so the model and the optimizer agree with each other and with the history."""
+    params = list({id(p): p for p in (*model.parameters(), *opt.params)}.values())
+    data = [p.data for p in params]
+    buffers = [(b, list(b)) for _, b in model.named_buffers()]
+    state = {k: list(v) if isinstance(v, list) and k != "params" else v for k, v in vars(opt).items()}
+    try:
+        yield
+    except KeyboardInterrupt:
+        for p, x in zip(params, data):
+            p.data = x
+        for b, saved in buffers:
+            b[:] = saved
+        vars(opt).update(state)
+        raise
+
+
 def fit(
     model: Module,
     X: Sequence[Any],
@@ -300,7 +324,8 @@ def fit(
       Step buttons, use :func:`nn.playground`.
 
     Ctrl-C stops training cleanly: the history of the finished epochs comes back
-    with ``interrupted=True`` (the epoch in progress is dropped).
+    with ``interrupted=True`` (the epoch in progress is dropped from it, and the batch in
+    progress is undone, so the model and the optimizer agree: never a half-applied step).
     """
     X, y = check_xy("fit", X, y)
     if not X:
@@ -383,17 +408,19 @@ def fit(
             norm_sums = dict.fromkeys(groups, 0.0)
             steps = 0
             for Xb, yb in batches(X, y, batch_size, shuffle=shuffle, seed=rng):
-                value, batch_preds = step(Xb, yb)
-                for name, ps in groups.items():
-                    norm_sums[name] += _grad_norm(ps)
-                opt.step()
+                with _whole_batch(model, opt):
+                    value, batch_preds = step(Xb, yb)
+                    norms = {name: _grad_norm(ps) for name, ps in groups.items()}
+                    opt.step()
+                for name, norm in norms.items():
+                    norm_sums[name] += norm
                 loss_sum += value * len(Xb)
                 seen += len(Xb)
                 steps += 1
                 preds.extend(batch_preds)
                 targets.extend(yb)
             scores = {name: float(fn(preds, targets)) for name, fn in metric_fns.items()}
-            history.loss.append(loss_sum / seen)
+            history.loss.append(loss_sum / seen)  # the epoch's numbers all computed: recorded together
             for name, score in scores.items():
                 history.metrics[name].append(score)
             for name in groups:

@@ -364,7 +364,8 @@ class Playground:
 
     def run(self) -> History:
         """Train every remaining epoch now, redrawing after each frame; returns the history."""
-        while self.history.epochs < self.epochs:
+        self.history.interrupted = False  # Ctrl-C inside a frame's fit stops this loop too
+        while self.history.epochs < self.epochs and not self.history.interrupted:
             self.step()
         return self.history
 
@@ -389,15 +390,16 @@ class Playground:
         self._task = loop.create_task(self._play())
 
     async def _play(self) -> None:
-        note = "paused"
+        note, self.history.interrupted = "paused", False
         try:
-            while self.playing and self.history.epochs < self.epochs:
+            while self.playing and self.history.epochs < self.epochs and not self.history.interrupted:
                 self._train(self.every)
                 self._redraw("")
                 await asyncio.sleep(0.02)  # let the kernel handle a click on Pause
         except Exception as e:  # nobody awaits this task: say what stopped it where the reader looks
             note = f"stopped: {type(e).__name__}: {e}"
         finally:
+            note = "interrupted" if self.history.interrupted else note
             self.playing = False
             self.play_button.description, self.play_button.icon = "Play", "play"
             self._redraw(note)
