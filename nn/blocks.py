@@ -107,6 +107,10 @@ def _example(where: str, x: Any, n: int | None) -> list[Any]:
     items = list(x)
     if n is not None and len(items) != n:
         raise ValueError(f"{where}: expected {n} inputs, got {len(items)}")
+    for j, xj in enumerate(items):
+        if not isinstance(xj, (numbers.Real, Value)):
+            raise TypeError(f"{where}: input {j} must be a number or a Value, got {type(xj).__name__}: "
+                            f"{xj!r:.60}")
     return items
 
 

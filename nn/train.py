@@ -36,7 +36,7 @@ from autograd.core.extras import need
 from autograd.core.walk import grad_number
 
 from . import losses as _losses
-from .blocks import RNN, sizes
+from .blocks import RNN, BatchNorm, sizes
 from .data import as_list, batches, check_xy
 from .module import Module, make_rng
 from .optim import SGD, Optimizer
@@ -208,10 +208,37 @@ def _check_targets(model: Module, x0: Any, y: list[Any], loss: Callable[[Any, An
         first = _as_floats(out)
         shared = out if isinstance(out, Value) else [v if isinstance(v, Value) else Value(v) for v in out] \
             if isinstance(out, (list, tuple)) else Value(first)
+        if loss is _losses.cross_entropy and isinstance(out, Value):
+            raise ValueError("fit: loss='cross_entropy' needs one output (logit) per class, and the model "
+                             "gives 1: end it with as many outputs as classes (nn.MLP(2, [8, 3]) for 3), "
+                             "or for two classes keep one output and use loss='bce'")
         if loss is not None:
             loss([shared] * len(y), y)
     for metric in metrics:
         metric([first] * len(y), y)
+
+
+def _batch_norms_training(module: Any) -> list[BatchNorm]:
+    """The BatchNorm blocks in training mode inside ``module`` (through Sequential and Residual)."""
+    if isinstance(module, BatchNorm):
+        return [module] if module.training else []
+    inner = [*getattr(module, "layers", ()), *[b for b in [getattr(module, "body", None)] if b is not None]]
+    return [bn for m in inner if isinstance(m, Module) for bn in _batch_norms_training(m)]
+
+
+def _check_batch_norm_batches(bn: BatchNorm, n: int, batch_size: int | None, vectorize: bool) -> None:
+    """A model holding a BatchNorm in training mode trains on whole batches of at least 2 examples."""
+    who = f"the model's BatchNorm{f' ({bn.name})' if bn.name else ''}"
+    if vectorize:
+        raise ValueError(f"fit: {who} normalises over each batch in training mode, which the replay of "
+                         "vectorize=True cannot do (it runs one example's graph); use vectorize=False, or "
+                         "call model.eval() to train with the running statistics fixed")
+    size = n if batch_size is None else min(batch_size, n)
+    if size < 2 or n % size == 1:
+        raise ValueError(f"fit: {who} normalises over each batch in training mode, and a batch of one "
+                         f"example has no spread; with {n} examples and batch_size={batch_size} a batch of "
+                         "one comes: choose a batch_size of 2 or more that leaves no example alone, or "
+                         "call model.eval() to train with the running statistics fixed")
 
 
 def _loss_and_grad(
@@ -222,7 +249,8 @@ def _loss_and_grad(
 
     Returns the loss as a float and the predictions as plain numbers.
     """
-    preds = [model(x) for x in Xb]
+    batch = getattr(model, "forward_batch", None)  # a BatchNorm inside normalises over the batch
+    preds = batch(Xb) if callable(batch) and _batch_norms_training(model) else [model(x) for x in Xb]
     total = loss(preds, yb)
     if not isinstance(total, Value):
         raise TypeError(f"fit: the loss function must return a Value, got {type(total).__name__}")
@@ -381,14 +409,27 @@ def fit(
     # Everything is checked before the first step changes the model: every example, and the named
     # loss and the built-in metrics on every target (a refused fit leaves the model as it was).
     _check_examples(model, X)
-    _check_targets(model, X[0], y, loss_fn if isinstance(loss, str) else None,
-                   [fn for name, fn in metric_fns.items() if METRICS.get(name) is fn])
+    norms = _batch_norms_training(model)
+    if norms:
+        _check_batch_norm_batches(norms[0], len(X), batch_size, vectorize)
+    for bn in norms:  # the targets are checked on one example: the running statistics serve for it
+        bn.training = False
+    try:
+        _check_targets(model, X[0], y, loss_fn if isinstance(loss, str) else None,
+                       [fn for name, fn in metric_fns.items() if METRICS.get(name) is fn])
+    finally:
+        for bn in norms:
+            bn.training = True
     step: Callable[[list[Any], list[Any]], tuple[float, list[Any]]]
+    if vectorize and isinstance(model, RNN):
+        raise ValueError("fit: vectorize=True replays one example's graph for every example, and an RNN's "
+                         "graph grows with each sequence's length; train it with vectorize=False")
     if vectorize:
         need("numpy", "fit(vectorize=True)")  # the replay runs on NumPy: here only
         from .vectorized import FitStep
 
-        step = FitStep(model, loss_fn, params, (lambda: _losses.l2(params, l2)) if l2 else None)
+        step = FitStep(model, loss_fn, params, (lambda: _losses.l2(params, l2)) if l2 else None,
+                       trace_loss=isinstance(loss, str))  # a function of yours may read changing numbers
     else:
         step = lambda Xb, yb: _loss_and_grad(model, Xb, yb, loss_fn, params, l2)
     rng = make_rng(seed)

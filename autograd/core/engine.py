@@ -101,7 +101,7 @@ class Value:
     def __pow__(self, other: Any) -> Value:
         """``a ** k`` for a number k (one parent, as in micrograd) or ``a ** b`` for a Value b."""
         if isinstance(other, numbers.Real) and not isinstance(other, bool):
-            return apply(pow_const(float(other)), self)
+            return apply(pow_const(other), self)  # type: ignore[arg-type]  # names pow for a huge int
         return apply(ops.POW, self, other)
 
     # -- the chain rule ------------------------------------------------------------------------------
@@ -269,7 +269,8 @@ def local_derivatives(v: Value, create_graph: bool = False) -> tuple[Any, ...]:
 _data = operator.attrgetter("data")
 
 
-def grad(output: Value, inputs: Iterable[Value] | Value, create_graph: bool = False, watch: Any = None) -> list[Any]:
+def grad(output: Value, inputs: Iterable[Value] | Value, create_graph: bool = False,
+         watch: Any = None) -> list[Any]:
     """The gradients d(output)/d(input) as a list, leaving every ``.grad`` as it was (an input
     the output does not use gets 0). With ``create_graph=True`` each is a Value with a graph::
 

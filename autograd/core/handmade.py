@@ -122,7 +122,7 @@ def reachable(fn: Any, value: type) -> list[Any]:
     for the functions found there. Why: a closure written by hand may add to any node it holds
     (``other.grad += ...``), and a tool that runs it to read a local derivative must put that back too."""
     found: list[Any] = []
-    todo, seen = [fn], set()
+    todo, seen = [fn], set[int]()
     while todo:
         f = todo.pop()
         if id(f) in seen or len(seen) > 1000:
@@ -156,10 +156,9 @@ def _contents(h: Any) -> Any:
 
 def _filled(cell: Any) -> bool:
     try:
-        cell.cell_contents
+        return cell.cell_contents is not cell  # any content at all
     except ValueError:  # a cell not yet assigned
         return False
-    return True
 
 
 def step(v: Any, create_graph: bool, watch: Any) -> None:

@@ -273,6 +273,9 @@ def fit_view(model: Module, X: Sequence[Any], y: Sequence[Any], epochs: int, liv
     every = _every(epochs, live, "fit")
     display = need("IPython.display", "fit(live=True)").display
     view = LiveView(model, X, y, epochs, title="nn.fit")
+    if need("IPython", "fit(live=True)").get_ipython() is None:  # a plain script: nowhere to draw
+        raise RuntimeError("fit: live=True draws in Jupyter, and this is a plain Python script; use "
+                           "progress=True here, and nn.plot.history(fit(...)) for the curves afterwards")
     shown = display(_Shown(view), display_id=True)
 
     def redraw(epoch: int, history: History) -> None:
