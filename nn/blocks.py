@@ -240,8 +240,11 @@ class Sequential(Module):
         return self
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        return [(f"layers.{i}.{k}", p) for i, layer in enumerate(self.layers)
-                for k, p in layer.named_parameters()]
+        """Every parameter once, by identity (as PyTorch lists them): a module used in two places is
+        listed under its first name, so an optimizer moves its weights once per step."""
+        named = [(f"layers.{i}.{k}", p) for i, layer in enumerate(self.layers)
+                 for k, p in layer.named_parameters()]
+        return list({id(p): (k, p) for k, p in reversed(named)}.values())[::-1]
 
     def named_buffers(self) -> list[tuple[str, list[float]]]:
         """Numbers a block keeps that are not parameters (BatchNorm's running statistics), by name."""

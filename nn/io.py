@@ -115,6 +115,26 @@ def _flat_buffers(model: Module) -> dict[str, float]:
     return {f"{name}.{i}": x for name, xs in (named() if callable(named) else []) for i, x in enumerate(xs)}
 
 
+def _refuse_shared(model: Module) -> None:
+    """A model file stores a module per place it is used, so one module in two places (a layer in two
+    Residuals) would come back as two; ``save`` refuses such a model rather than split it."""
+    seen: dict[int, str] = {}
+    todo: list[tuple[str, Any]] = [("the model", model)]
+    while todo:
+        name, m = todo.pop()
+        if id(m) in seen:
+            raise ValueError(f"save: {seen[id(m)]} and {name} are one module used in two places; a model "
+                             "file stores a module per place and would load them as two. Save a model "
+                             "that uses each module once (or save its state_dict() yourself)")
+        seen[id(m)] = name
+        prefix = "" if name == "the model" else name + "."
+        todo += [(f"{prefix}layers.{i}", sub) for i, sub in enumerate(getattr(m, "layers", None) or ())
+                 if isinstance(sub, Module)][::-1]
+        body = getattr(m, "body", None)
+        if isinstance(body, Module):
+            todo.append((f"{prefix}body", body))
+
+
 def save(model: Module, path: str | bytes | os.PathLike[Any]) -> None:
     """Write ``model`` to the JSON file ``path``, atomically.
 
@@ -135,6 +155,7 @@ def save(model: Module, path: str | bytes | os.PathLike[Any]) -> None:
         raise TypeError(f"save: expected an nn.Neuron, nn.Layer or nn.MLP, or one of nn.Sequential, "
                         f"nn.Residual, nn.LayerNorm, nn.BatchNorm, nn.RNNCell, nn.RNN; got "
                         f"{type(model).__name__}")
+    _refuse_shared(model)
     path = _path("save", path)
     version = 1 if kind in _TOP[1] else 2
     params = {name: _number("save", "parameter", name, v) for name, v in model.state_dict().items()}

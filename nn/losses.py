@@ -116,7 +116,8 @@ def _number(where: str, t: Any) -> float:
     if isinstance(t, Value):
         return t.data
     try:
-        if isinstance(t, (str, bytes, bool)):
+        complex_number = isinstance(t, numbers.Complex) and not isinstance(t, numbers.Real)  # NumPy's too
+        if isinstance(t, (str, bytes, bool)) or complex_number:  # float() would drop the imaginary part
             raise TypeError
         return float(t)
     except (TypeError, ValueError):

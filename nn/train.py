@@ -403,6 +403,9 @@ def fit(
     opt = optimizer if optimizer is not None else SGD(params, lr=0.1)
     if not isinstance(opt, Optimizer):
         raise TypeError(f"fit: optimizer must be an nn.optim optimizer, got {type(opt).__name__}")
+    if params and not {id(p) for p in params} & {id(p) for p in opt.params}:  # training would change nothing
+        raise ValueError(f"fit: the optimizer holds none of the model's parameters (was it made for another "
+                         f"model?); make it with {type(opt).__name__}(model.parameters(), ...)")
     if not isinstance(shuffle, bool) or not isinstance(progress, bool) or not isinstance(grad_norms, bool) \
             or not isinstance(vectorize, bool):
         raise TypeError("fit: shuffle, progress, grad_norms and vectorize must be True or False")
@@ -421,9 +424,13 @@ def fit(
         for bn in norms:
             bn.training = True
     step: Callable[[list[Any], list[Any]], tuple[float, list[Any]]]
-    if vectorize and isinstance(model, RNN):
-        raise ValueError("fit: vectorize=True replays one example's graph for every example, and an RNN's "
-                         "graph grows with each sequence's length; train it with vectorize=False")
+    if vectorize and isinstance(model, RNN):  # the replay takes each sequence as one flat row of numbers
+        X = [[v for step in model.steps_of(x) for v in step] for x in X]
+        lengths = sorted({len(x) // model.nin for x in X})
+        if len(lengths) > 1:
+            raise ValueError("fit: vectorize=True replays one example's graph for every example, so an "
+                             f"RNN's sequences must all have one length; got {lengths[0]} and {lengths[-1]} "
+                             "steps: use vectorize=False")
     if vectorize:
         need("numpy", "fit(vectorize=True)")  # the replay runs on NumPy: here only
         from .vectorized import FitStep

@@ -74,10 +74,10 @@ ROWS: dict[str, tuple[Callable[[], Any], type[BaseException], str]] = {
         lambda: nn.fit(nn.Sequential(nn.MLP(2, [2]), nn.BatchNorm(2)), X4, [1.0, 0.0, 1.0, 0.0],
                        epochs=1, vectorize=True, progress=False),
         ValueError, r"fit: the model's BatchNorm.*use vectorize=False"),
-    "fit(vectorize=True) on an RNN": (
-        lambda: nn.fit(nn.RNN(1, 1), [[[0.1], [0.2]], [[0.3], [0.1]]], [0.0, 1.0], epochs=1,
+    "fit(vectorize=True) on an RNN, sequences of two lengths": (
+        lambda: nn.fit(nn.RNN(1, 1), [[[0.1], [0.2]], [[0.3]]], [0.0, 1.0], epochs=1,
                        vectorize=True, progress=False),
-        ValueError, r"fit: vectorize=True .* an RNN's graph .* vectorize=False"),
+        ValueError, r"fit: vectorize=True .* an RNN's sequences must all have one length; got 1 and 2 steps"),
     "fit cross_entropy on one output": (
         lambda: nn.fit(nn.MLP(2, [1]), X4, [1, 0, 1, 0], loss="cross_entropy", epochs=1, progress=False),
         ValueError, r"fit: loss='cross_entropy' needs one output \(logit\) per class, and the model gives 1"),
@@ -120,3 +120,11 @@ def test_both_entry_points_print_one_clean_line(tmp_path: Path) -> None:
         assert done.returncode == 1
         assert done.stderr.strip().splitlines() == [
             f"chainrule: error: cannot create the folder {taken}: a file of that name exists"]
+
+
+def test_fit_vectorized_takes_an_rnns_nested_sequences() -> None:
+    pytest.importorskip("numpy")
+    X = [[[0.1], [0.2], [-0.3]], [[0.3], [0.1], [0.0]], [[-0.2], [0.4], [0.1]]]
+    losses = [nn.fit(nn.RNN(1, 2, seed=5), X, [0.5, -0.5, 0.1], epochs=3, progress=False,
+                     vectorize=vectorize).loss for vectorize in (False, True)]
+    assert losses[1] == pytest.approx(losses[0], rel=1e-9)
