@@ -107,7 +107,8 @@ BYTES_PER_PARAMETER = 200
 
 
 def _check_memory(where: str, n_params: int) -> None:
-    """Refuse, before allocating anything, a model whose parameters cannot fit in the memory available."""
+    """Refuse, before allocating anything, a model whose parameters cannot fit in the memory available
+    (every constructor that makes parameters calls it first: the layers here, the blocks of nn.blocks)."""
     free = memory_available()  # Linux's estimate of what can be allocated (None elsewhere)
     if free is None:  # elsewhere: build it and see
         return
