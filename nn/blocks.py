@@ -59,8 +59,8 @@ from .module import (
     Layer,
     Module,
     Neuron,
-    _check_memory,
     activate,
+    check_fits_memory,
     check_init,
     draw_weight,
     is_input_list,
@@ -340,7 +340,7 @@ class LayerNorm(Module):
     def __init__(self, size: int, eps: float = 1e-5) -> None:
         self.size = _size("LayerNorm", "size", size)
         self.eps = _real("LayerNorm", "eps", eps, 0.0, math.inf, True, "a finite number > 0")
-        _check_memory("LayerNorm", 2 * self.size)
+        check_fits_memory("LayerNorm", 2 * self.size)
         self.gamma = [Value(1.0) for _ in range(size)]
         self.beta = [Value(0.0) for _ in range(size)]
         self._rename("")
@@ -384,7 +384,7 @@ class BatchNorm(Module):
         self.size = _size("BatchNorm", "size", size)
         self.momentum = _real("BatchNorm", "momentum", momentum, 0.0, 1.0, False, "a number in [0, 1]")
         self.eps = _real("BatchNorm", "eps", eps, 0.0, math.inf, True, "a finite number > 0")
-        _check_memory("BatchNorm", 4 * self.size)  # gamma, beta, and the two running averages
+        check_fits_memory("BatchNorm", 4 * self.size)  # gamma, beta, and the two running averages
         self.gamma = [Value(1.0) for _ in range(size)]
         self.beta = [Value(0.0) for _ in range(size)]
         self.running_mean = [0.0] * size
@@ -459,12 +459,13 @@ class RNNCell(Module):
     """
 
     def __init__(self, nin: int, nhidden: int, activation: str = "tanh", init: str | InitFn = "xavier",
-                 seed: int | random.Random | None = None) -> None:
+                 seed: int | random.Random | None = None, *, check_memory: bool = True) -> None:
         self.nin = _size("RNNCell", "nin", nin)
         self.nhidden = _size("RNNCell", "nhidden", nhidden)
         self.activation = _activation("RNNCell", "activation", activation)
         draw = check_init("RNNCell", init)
-        _check_memory("RNNCell", self.nhidden * (self.nin + self.nhidden + 1))
+        if check_memory:  # (an RNN checks its cell and readout together)
+            check_fits_memory("RNNCell", self.nhidden * (self.nin + self.nhidden + 1))
         rng = make_rng(seed)
         fan_in = nin + nhidden
         self.wx = [[Value(draw_weight(draw, rng, fan_in, nhidden)) for _ in range(nin)]
@@ -564,10 +565,12 @@ class RNN(Module):
         self.output_activation = _activation("RNN", "output_activation", output_activation)
         self.bptt_steps = None if bptt_steps is None else _size("RNN", "bptt_steps", bptt_steps)
         check_init("RNN", init)
-        _check_memory("RNN", self.nhidden * (self.nin + self.nhidden + 1) + (self.nhidden + 1) * self.nout)
+        cell, readout = self.nhidden * (self.nin + self.nhidden + 1), (self.nhidden + 1) * self.nout
+        check_fits_memory("RNN", cell + readout)
         rng = make_rng(seed)
-        self.cell = RNNCell(nin, nhidden, activation=self.activation, init=init, seed=rng)
-        self.readout = Layer(nhidden, nout, activation=self.output_activation, init=init, seed=rng)
+        self.cell = RNNCell(nin, nhidden, activation=self.activation, init=init, seed=rng, check_memory=False)
+        self.readout = Layer(nhidden, nout, activation=self.output_activation, init=init, seed=rng,
+                             check_memory=False)
         self.layers: list[Module] = [self.cell, self.readout]  # so nn.fit(grad_norms=True) reports each
         self._rename("")
 

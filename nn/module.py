@@ -106,7 +106,7 @@ def check_size(where: str, arg: str, n: Any) -> int:
 BYTES_PER_PARAMETER = 200
 
 
-def _check_memory(where: str, n_params: int) -> None:
+def check_fits_memory(where: str, n_params: int) -> None:
     """Refuse, before allocating anything, a model whose parameters cannot fit in the memory available
     (every constructor that makes parameters calls it first: the layers here, the blocks of nn.blocks)."""
     free = memory_available()  # Linux's estimate of what can be allocated (None elsewhere)
@@ -330,7 +330,7 @@ class Neuron(Module):
         draw = check_init("Neuron", init)
         rng = make_rng(seed)
         if check_memory:
-            _check_memory("Neuron", self.nin + 1)
+            check_fits_memory("Neuron", self.nin + 1)
         self.w = [Value(draw_weight(draw, rng, self.nin, fan_out)) for _ in range(self.nin)]
         self.b = Value(0.0)
         self.fused = bool(fused)
@@ -393,7 +393,7 @@ class Layer(Module):
         self.activation = _check_activation("Layer", activation, nonlin)
         check_init("Layer", init)
         if check_memory:
-            _check_memory("Layer", (self.nin + 1) * self.nout)
+            check_fits_memory("Layer", (self.nin + 1) * self.nout)
         rng = make_rng(seed)
         self.fused = bool(fused)
         self.neurons = [
@@ -470,7 +470,7 @@ class MLP(Module):
         self.output_activation = _check_activation("MLP", output_activation, None)
         check_init("MLP", init)
         dims = [self.nin, *self.nouts]
-        _check_memory("MLP", sum((a + 1) * b for a, b in zip(dims, dims[1:])))
+        check_fits_memory("MLP", sum((a + 1) * b for a, b in zip(dims, dims[1:])))
         rng = make_rng(seed)
         self.fused = bool(fused)
         dims = [self.nin] + self.nouts
