@@ -396,4 +396,8 @@ def _run_explain(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # ``python -m autograd.cli`` runs this file as __main__, a second copy of the module whose error
+    # classes the commands (which import autograd.cli) do not raise: run the one copy, as ``chainrule`` does.
+    from autograd.cli import main as _main
+
+    sys.exit(_main())

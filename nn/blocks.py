@@ -60,6 +60,7 @@ from .module import (
     Module,
     activate,
     check_activation,
+    check_fits_memory,
     check_init,
     draw_weight,
     is_input_list,
@@ -81,6 +82,10 @@ def _example(where: str, x: Any, n: int | None) -> list[Any]:
     items = list(x)
     if n is not None and len(items) != n:
         raise ValueError(f"{where}: expected {n} inputs, got {len(items)}")
+    for j, xj in enumerate(items):
+        if not isinstance(xj, (numbers.Real, Value)):
+            raise TypeError(f"{where}: input {j} must be a number or a Value, got {type(xj).__name__}: "
+                            f"{xj!r:.60}")
     return items
 
 
@@ -260,9 +265,13 @@ class _Normalisation(Module):
     """What LayerNorm and BatchNorm share: ``size`` features, each with a learnable scale ``gamma``
     (starting at 1) and shift ``beta`` (starting at 0), and the ``eps`` added to a variance."""
 
+    #: Numbers kept per feature: gamma and beta (BatchNorm adds its two running averages).
+    PER_FEATURE = 2
+
     def __init__(self, where: str, size: int, eps: float) -> None:
         self.size = count(where, "size", size)
         self.eps = real(where, "eps", eps, 0.0, low_open=True)
+        check_fits_memory(where, self.PER_FEATURE * self.size)  # before anything is allocated
         self.gamma = [Value(1.0) for _ in range(self.size)]
         self.beta = [Value(0.0) for _ in range(self.size)]
 
@@ -324,6 +333,8 @@ class BatchNorm(_Normalisation):
     """
 
     CONFIG = {"size": "size", "momentum": "fraction", "eps": "positive"}
+
+    PER_FEATURE = 4  # gamma, beta and the two running averages
 
     def __init__(self, size: int, momentum: float = 0.1, eps: float = 1e-5) -> None:
         super().__init__("BatchNorm", size, eps)
@@ -392,11 +403,13 @@ class RNNCell(Module):
     """
 
     def __init__(self, nin: int, nhidden: int, activation: str = "tanh", init: str | InitFn = "xavier",
-                 seed: int | random.Random | None = None) -> None:
+                 seed: int | random.Random | None = None, *, check_memory: bool = True) -> None:
         self.nin = count("RNNCell", "nin", nin)
         self.nhidden = nhidden = count("RNNCell", "nhidden", nhidden)
         self.activation = check_activation("RNNCell", activation)
         draw = check_init("RNNCell", init)
+        if check_memory:  # (an RNN checks its cell and readout together)
+            check_fits_memory("RNNCell", self.nhidden * (self.nin + self.nhidden + 1))
         rng = make_rng(seed)
         fan_in = self.nin + nhidden
         self.wx = [[Value(draw_weight(draw, rng, fan_in, nhidden)) for _ in range(self.nin)]
@@ -499,9 +512,13 @@ class RNN(Module):
         self.output_activation = check_activation("RNN", output_activation, name="output_activation")
         self.bptt_steps = None if bptt_steps is None else count("RNN", "bptt_steps", bptt_steps)
         check_init("RNN", init)
+        cell, readout = self.nhidden * (self.nin + self.nhidden + 1), (self.nhidden + 1) * self.nout
+        check_fits_memory("RNN", cell + readout)
         rng = make_rng(seed)
-        self.cell = RNNCell(self.nin, self.nhidden, activation=self.activation, init=init, seed=rng)
-        self.readout = Layer(self.nhidden, self.nout, activation=self.output_activation, init=init, seed=rng)
+        self.cell = RNNCell(self.nin, self.nhidden, activation=self.activation, init=init, seed=rng,
+                            check_memory=False)
+        self.readout = Layer(self.nhidden, self.nout, activation=self.output_activation, init=init, seed=rng,
+                             check_memory=False)
         self.layers: list[Module] = [self.cell, self.readout]  # so nn.fit(grad_norms=True) reports each
         self._rename("")
 

@@ -16,7 +16,11 @@ module of the same name (``ReLU``, ``Tanh``, ``Sigmoid``, ``Softplus``); ``Layer
 included); ``Residual`` and ``RNN`` become the two small modules below, :class:`TorchResidual`
 (``x + body(x)``) and :class:`TorchRNN` (torch's ``RNN`` over the steps, then the readout).
 Going back works for everything ``to_torch`` makes, and for plain stacks of ``Linear`` layers
-and activations; anything else is refused with a message that says what does not fit.
+and activations; every option that changes the function is carried over (``eps``, ``momentum``,
+the running statistics and mode; a LayerNorm or BatchNorm1d without scale or shift comes back
+with 1 and 0) or refused naming the option (``Softplus`` with ``beta`` other than 1 or a
+``threshold`` below 20, ``BatchNorm1d`` with ``momentum=None`` or ``track_running_stats=False``,
+a ``Linear`` without a bias); anything else is refused with a message that says what does not fit.
 """
 
 from __future__ import annotations
@@ -202,9 +206,8 @@ def _blocks(torch: Any, modules: list[Any], where: str) -> list[Module]:
             activation = "linear"
             if i + 1 < len(modules) and type(modules[i + 1]) in names:
                 nxt = modules[i + 1]
-                if isinstance(nxt, torch.nn.Softplus) and nxt.beta != 1:
-                    raise ValueError(f"from_torch: {here} is followed by Softplus(beta={nxt.beta}); nn's has "
-                                     "beta 1")
+                if isinstance(nxt, torch.nn.Softplus):
+                    _check_softplus(nxt, f"module {where}{i + 1}")
                 activation, i = names[type(nxt)], i + 1
             parts.append(_layer(m, activation, here))
         elif isinstance(m, torch.nn.Sequential):
@@ -212,14 +215,23 @@ def _blocks(torch: Any, modules: list[Any], where: str) -> list[Module]:
         elif isinstance(m, residual_class):
             inner = _blocks(torch, list(m.body), f"{where}{i}.body.")
             parts.append(Residual(inner[0] if len(inner) == 1 else Sequential(*inner)))
-        elif isinstance(m, torch.nn.LayerNorm) and len(m.normalized_shape) == 1 and m.elementwise_affine:
+        elif isinstance(m, torch.nn.LayerNorm):
+            if len(m.normalized_shape) != 1:
+                shape = tuple(m.normalized_shape)
+                raise ValueError(f"from_torch: {here} is a LayerNorm over the shape {shape}; "
+                                 "nn's LayerNorm normalises one dimension (normalized_shape=n)")
             norm = LayerNorm(m.normalized_shape[0], eps=m.eps)
-            _copy(norm.gamma, m.weight)
+            _copy(norm.gamma, m.weight)  # without them (elementwise_affine=False, bias=False): 1 and 0
             _copy(norm.beta, m.bias)
             parts.append(norm)
-        elif isinstance(m, torch.nn.BatchNorm1d) and m.affine and m.track_running_stats and m.momentum:
+        elif isinstance(m, torch.nn.BatchNorm1d):
+            if not m.track_running_stats or m.momentum is None:
+                option = "track_running_stats=False" if not m.track_running_stats else "momentum=None"
+                raise ValueError(f"from_torch: {here} is a BatchNorm1d with {option}; nn's BatchNorm keeps "
+                                 "running averages with a momentum (track_running_stats=True, a momentum "
+                                 "from 0 to 1)")
             bn = BatchNorm(m.num_features, momentum=m.momentum, eps=m.eps)
-            _copy(bn.gamma, m.weight)
+            _copy(bn.gamma, m.weight)  # without them (affine=False): 1 and 0
             _copy(bn.beta, m.bias)
             bn.running_mean[:] = m.running_mean.tolist()
             bn.running_var[:] = m.running_var.tolist()
@@ -227,9 +239,12 @@ def _blocks(torch: Any, modules: list[Any], where: str) -> list[Module]:
             parts.append(bn)
         elif isinstance(m, rnn_class):
             parts.append(_rnn(torch, m, here))
+        elif type(m) in names:
+            raise ValueError(f"from_torch: {here} ({type(m).__name__}) has no Linear before it; nn applies "
+                             "an activation inside a layer, so put it right after a Linear")
         else:
-            supported = ", ".join(["Linear", *(c.__name__ for c in names), "LayerNorm", "BatchNorm1d",
-                                   "TorchResidual", "TorchRNN"])
+            supported = ", ".join(["Linear", *(f"Linear + {c.__name__}" for c in names), "LayerNorm",
+                                   "BatchNorm1d", "TorchResidual", "TorchRNN"])
             raise ValueError(f"from_torch: {here} ({type(m).__name__}) has no nn counterpart; nn models are "
                              f"built from {supported}")
         i += 1
@@ -249,8 +264,25 @@ def _layer(lin: Any, activation: str, here: str) -> Layer:
 
 
 def _copy(values: list[Any], tensor: Any) -> None:
+    if tensor is None:  # torch keeps no such parameter: nn's keeps its starting value (gamma 1, beta 0)
+        return
     for v, x in zip(values, tensor.detach().tolist()):
         v.data = float(x)
+
+
+#: Below this ``threshold`` torch's Softplus returns x itself where nn's computes log(1 + e**x), and
+#: the two differ by more than log1p(e**-20), about 2e-9 (torch's default threshold is 20).
+SOFTPLUS_THRESHOLD = 20.0
+
+
+def _check_softplus(m: Any, here: str) -> None:
+    """torch's Softplus(beta, threshold) as nn's softplus, or a refusal naming the option that differs."""
+    if m.beta != 1:
+        raise ValueError(f"from_torch: {here} is Softplus(beta={m.beta}); nn's softplus has beta 1")
+    if m.threshold < SOFTPLUS_THRESHOLD:
+        raise ValueError(f"from_torch: {here} is Softplus(threshold={m.threshold}), which returns x itself "
+                         f"above {m.threshold}, where nn's softplus is log(1 + e**x); nn takes threshold "
+                         f">= {SOFTPLUS_THRESHOLD:g} (torch's default), where the two agree within 2e-9")
 
 
 def _rnn(torch: Any, m: Any, here: str) -> RNN:

@@ -118,6 +118,22 @@ def _flat_buffers(model: Module) -> dict[str, float]:
     return {f"{name}.{i}": x for name, xs in (named() if callable(named) else []) for i, x in enumerate(xs)}
 
 
+def _refuse_shared(model: Module) -> None:
+    """A model file stores a module per place it is used, so one module in two places (a layer in two
+    Residuals) would come back as two; ``save`` refuses such a model rather than split it."""
+    seen: dict[int, str] = {}
+    todo: list[tuple[str, Any]] = [("the model", model)]
+    while todo:
+        name, m = todo.pop()
+        if id(m) in seen:
+            raise ValueError(f"save: {seen[id(m)]} and {name} are one module used in two places; a model "
+                             "file stores a module per place and would load them as two. Save a model "
+                             "that uses each module once (or save its state_dict() yourself)")
+        seen[id(m)] = name
+        prefix = "" if name == "the model" else name + "."
+        todo += [(f"{prefix}{child_name}", sub) for child_name, sub in m.children()][::-1]
+
+
 def save(model: Module, path: str | bytes | os.PathLike[Any]) -> None:
     """Write ``model`` to the JSON file ``path``, atomically.
 
@@ -134,6 +150,7 @@ def save(model: Module, path: str | bytes | os.PathLike[Any]) -> None:
     file (a directory, a FIFO, a device), before anything is opened.
     """
     kind = _kind_of(model, inside=False).__name__
+    _refuse_shared(model)
     path = _path("save", path)
     version = 1 if kind in _VERSION_1 else 2
     params = {name: _number("save", "parameter", name, v) for name, v in model.state_dict().items()}

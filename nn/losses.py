@@ -23,6 +23,7 @@ here with ``autograd.define_op``), so it also runs in the batch replay
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -116,7 +117,8 @@ def _target(where: str, t: Any) -> float:
     if isinstance(t, Value):
         return t.data
     try:
-        if isinstance(t, (str, bytes, bool)):
+        complex_number = isinstance(t, numbers.Complex) and not isinstance(t, numbers.Real)  # NumPy's too
+        if isinstance(t, (str, bytes, bool)) or complex_number:  # float() would drop the imaginary part
             raise TypeError
         return float(t)
     except (TypeError, ValueError):

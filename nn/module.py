@@ -93,14 +93,15 @@ class Module:
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """Every parameter with its dotted name, in a fixed order: the module's own, then its children's
-        under their names."""
+        under their names; a parameter reached twice (one layer in two places) is listed once, under its
+        first name, by identity as PyTorch lists them, so an optimizer moves it once per step."""
         named: list[tuple[str, Value]] = []
         for key, group in self.own_parameters().items():
             named += [(f"{key}.{i}", p) for i, p in enumerate(group)] if isinstance(group, list) else \
                 [(key, group)]
         for name, child in self.children():
             named += [(f"{name}.{k}", p) for k, p in child.named_parameters()]
-        return named
+        return list({id(p): (k, p) for k, p in reversed(named)}.values())[::-1]  # shared: once, first name
 
     def named_buffers(self) -> list[tuple[str, list[float]]]:
         """Numbers a module keeps that are not parameters (BatchNorm's running statistics), by name."""
@@ -120,7 +121,7 @@ class Module:
             found += group if isinstance(group, list) else [group]
         for _, child in self.children():
             found += child.parameters()
-        return found
+        return list({id(p): p for p in found}.values())  # a module used in two places: its weights once
 
     def sizes(self) -> tuple[int | None, int | None]:
         """How many numbers the module takes per example and gives back (None: it does not say)."""
@@ -287,7 +288,7 @@ class Neuron(Module):
         flag("Neuron", fused=fused)
         rng = make_rng(seed)
         if check_memory:
-            _check_memory("Neuron", self.nin + 1)
+            check_fits_memory("Neuron", self.nin + 1)
         self.w = [Value(draw_weight(draw, rng, self.nin, fan_out)) for _ in range(self.nin)]
         self.b = Value(0.0)
         self.fused = fused
@@ -354,7 +355,7 @@ class Layer(Module):
         check_init("Layer", init)
         flag("Layer", fused=fused)
         if check_memory:
-            _check_memory("Layer", (self.nin + 1) * self.nout)
+            check_fits_memory("Layer", (self.nin + 1) * self.nout)
         rng = make_rng(seed)
         self.fused = fused
         self.neurons = [
@@ -428,7 +429,7 @@ class MLP(Module):
         self.output_activation = check_activation("MLP", output_activation, None)
         check_init("MLP", init)
         flag("MLP", fused=fused)
-        _check_memory("MLP", MLP.parameter_count({"nin": self.nin, "nouts": self.nouts}))
+        check_fits_memory("MLP", MLP.parameter_count({"nin": self.nin, "nouts": self.nouts}))
         rng = make_rng(seed)
         self.fused = fused
         dims = [self.nin, *self.nouts]
@@ -516,8 +517,9 @@ def make_rng(seed: int | random.Random | None) -> Any:
 BYTES_PER_PARAMETER = 200
 
 
-def _check_memory(where: str, n_params: int) -> None:
-    """Refuse, before allocating anything, a model whose parameters cannot fit in the memory available."""
+def check_fits_memory(where: str, n_params: int) -> None:
+    """Refuse, before allocating anything, a model whose parameters cannot fit in the memory available
+    (every constructor that makes parameters calls it first: the layers here, the blocks of nn.blocks)."""
     free = memory_available()  # Linux's estimate of what can be allocated (None elsewhere)
     if free is None:  # elsewhere: build it and see
         return

@@ -44,9 +44,14 @@ def _params(where: str, params: Any) -> list[Value]:
     if isinstance(params, Value) or not isinstance(params, Iterable):
         raise TypeError(f"{where}: expected a list of Values or a module, got {type(params).__name__}")
     ps = list(params)
+    first: dict[int, int] = {}
     for i, p in enumerate(ps):
         if not isinstance(p, Value):
             raise TypeError(f"{where}: params[{i}] must be a Value, got {type(p).__name__}")
+        j = first.setdefault(id(p), i)
+        if j != i:  # it would move twice per step
+            raise ValueError(f"{where}: params[{j}] and params[{i}] are the same parameter; list each once "
+                             "(a module's parameters() does)")
     return ps
 
 

@@ -26,7 +26,8 @@ import math
 import numbers
 import random
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from autograd import Value, no_grad
@@ -35,7 +36,7 @@ from autograd.core.extras import need
 from autograd.core.walk import grad_number
 
 from . import losses as _losses
-from .blocks import RNN
+from .blocks import RNN, BatchNorm
 from .data import as_list, batches, check_xy
 from .module import Module, make_rng
 from .optim import SGD, Optimizer
@@ -207,10 +208,37 @@ def _check_targets(model: Module, x0: Any, y: list[Any], loss: Callable[[Any, An
         first = _as_floats(out)
         shared = out if isinstance(out, Value) else [v if isinstance(v, Value) else Value(v) for v in out] \
             if isinstance(out, (list, tuple)) else Value(first)
+        if loss is _losses.cross_entropy and isinstance(out, Value):
+            raise ValueError("fit: loss='cross_entropy' needs one output (logit) per class, and the model "
+                             "gives 1: end it with as many outputs as classes (nn.MLP(2, [8, 3]) for 3), "
+                             "or for two classes keep one output and use loss='bce'")
         if loss is not None:
             loss([shared] * len(y), y)
     for metric in metrics:
         metric([first] * len(y), y)
+
+
+def _batch_norms_training(module: Any) -> list[BatchNorm]:
+    """The BatchNorm blocks in training mode inside ``module`` (through Sequential and Residual)."""
+    if isinstance(module, BatchNorm):
+        return [module] if module.training else []
+    inner = [*getattr(module, "layers", ()), *[b for b in [getattr(module, "body", None)] if b is not None]]
+    return [bn for m in inner if isinstance(m, Module) for bn in _batch_norms_training(m)]
+
+
+def _check_batch_norm_batches(bn: BatchNorm, n: int, batch_size: int | None, vectorize: bool) -> None:
+    """A model holding a BatchNorm in training mode trains on whole batches of at least 2 examples."""
+    who = f"the model's BatchNorm{f' ({bn.name})' if bn.name else ''}"
+    if vectorize:
+        raise ValueError(f"fit: {who} normalises over each batch in training mode, which the replay of "
+                         "vectorize=True cannot do (it runs one example's graph); use vectorize=False, or "
+                         "call model.eval() to train with the running statistics fixed")
+    size = n if batch_size is None else min(batch_size, n)
+    if size < 2 or n % size == 1:
+        raise ValueError(f"fit: {who} normalises over each batch in training mode, and a batch of one "
+                         f"example has no spread; with {n} examples and batch_size={batch_size} a batch of "
+                         "one comes: choose a batch_size of 2 or more that leaves no example alone, or "
+                         "call model.eval() to train with the running statistics fixed")
 
 
 def _loss_and_grad(
@@ -221,7 +249,8 @@ def _loss_and_grad(
 
     Returns the loss as a float and the predictions as plain numbers.
     """
-    preds = [model(x) for x in Xb]
+    batch = getattr(model, "forward_batch", None)  # a BatchNorm inside normalises over the batch
+    preds = batch(Xb) if callable(batch) and _batch_norms_training(model) else [model(x) for x in Xb]
     total = loss(preds, yb)
     if not isinstance(total, Value):
         raise TypeError(f"fit: the loss function must return a Value, got {type(total).__name__}")
@@ -276,6 +305,29 @@ def _live_view(model: Module, X: list[Any], y: list[Any], epochs: int, live: Any
     return _live_views[0](model, X, y, epochs, live)
 
 
+@contextmanager
+def _whole_batch(model: Module, opt: Optimizer) -> Iterator[None]:
+    """One batch's forward, backward and optimizer step, whole or not at all under Ctrl-C.
+
+    Why: a KeyboardInterrupt may come between any two lines, say half-way through the
+    optimizer's loop over the parameters, or after BatchNorm moved its running averages but
+    before the step. The batch is then undone (parameters, buffers, the optimizer's state and
+    step count), so the model and the optimizer agree with each other and with the history."""
+    params = list({id(p): p for p in (*model.parameters(), *opt.params)}.values())
+    data = [p.data for p in params]
+    buffers = [(b, list(b)) for _, b in model.named_buffers()]
+    state = {k: list(v) if isinstance(v, list) and k != "params" else v for k, v in vars(opt).items()}
+    try:
+        yield
+    except KeyboardInterrupt:
+        for p, x in zip(params, data):
+            p.data = x
+        for b, saved in buffers:
+            b[:] = saved
+        vars(opt).update(state)
+        raise
+
+
 def fit(
     model: Module,
     X: Sequence[Any],
@@ -317,7 +369,8 @@ def fit(
       Step buttons, use :func:`nn.playground`.
 
     Ctrl-C stops training cleanly: the history of the finished epochs comes back
-    with ``interrupted=True`` (the epoch in progress is dropped).
+    with ``interrupted=True`` (the epoch in progress is dropped from it, and the batch in
+    progress is undone, so the model and the optimizer agree: never a half-applied step).
     """
     X, y = check_xy("fit", X, y)
     if not X:
@@ -354,17 +407,37 @@ def fit(
     if not isinstance(opt, Optimizer):
         raise TypeError(f"fit: optimizer must be an nn.optim optimizer, got {type(opt).__name__}")
     flag("fit", shuffle=shuffle, progress=progress, grad_norms=grad_norms, vectorize=vectorize)
+    if params and not {id(p) for p in params} & {id(p) for p in opt.params}:  # training would change nothing
+        raise ValueError(f"fit: the optimizer holds none of the model's parameters (was it made for another "
+                         f"model?); make it with {type(opt).__name__}(model.parameters(), ...)")
     # Everything is checked before the first step changes the model: every example, and the named
     # loss and the built-in metrics on every target (a refused fit leaves the model as it was).
     _check_examples(model, X)
-    _check_targets(model, X[0], y, loss_fn if isinstance(loss, str) else None,
-                   [fn for name, fn in metric_fns.items() if METRICS.get(name) is fn])
+    batch_norms = _batch_norms_training(model)
+    if batch_norms:
+        _check_batch_norm_batches(batch_norms[0], len(X), batch_size, vectorize)
+    for bn in batch_norms:  # the targets are checked on one example: the running statistics serve for it
+        bn.training = False
+    try:
+        _check_targets(model, X[0], y, loss_fn if isinstance(loss, str) else None,
+                       [fn for name, fn in metric_fns.items() if METRICS.get(name) is fn])
+    finally:
+        for bn in batch_norms:
+            bn.training = True
     step: Callable[[list[Any], list[Any]], tuple[float, list[Any]]]
+    if vectorize and isinstance(model, RNN):  # the replay takes each sequence as one flat row of numbers
+        X = [[v for step in model.steps_of(x) for v in step] for x in X]
+        lengths = sorted({len(x) // model.nin for x in X})
+        if len(lengths) > 1:
+            raise ValueError("fit: vectorize=True replays one example's graph for every example, so an "
+                             f"RNN's sequences must all have one length; got {lengths[0]} and {lengths[-1]} "
+                             "steps: use vectorize=False")
     if vectorize:
         need("numpy", "fit(vectorize=True)")  # the replay runs on NumPy: here only
         from .vectorized import FitStep
 
-        step = FitStep(model, loss_fn, params, (lambda: _losses.l2(params, l2)) if l2 else None)
+        step = FitStep(model, loss_fn, params, (lambda: _losses.l2(params, l2)) if l2 else None,
+                       trace_loss=isinstance(loss, str))  # a function of yours may read changing numbers
     else:
         step = lambda Xb, yb: _loss_and_grad(model, Xb, yb, loss_fn, params, l2)
     rng = make_rng(seed)
@@ -384,17 +457,19 @@ def fit(
             norm_sums = dict.fromkeys(groups, 0.0)
             steps = 0
             for Xb, yb in batches(X, y, batch_size, shuffle=shuffle, seed=rng):
-                value, batch_preds = step(Xb, yb)
-                for name, ps in groups.items():
-                    norm_sums[name] += _grad_norm(ps)
-                opt.step()
+                with _whole_batch(model, opt):
+                    value, batch_preds = step(Xb, yb)
+                    norms = {name: _grad_norm(ps) for name, ps in groups.items()}
+                    opt.step()
+                for name, norm in norms.items():
+                    norm_sums[name] += norm
                 loss_sum += value * len(Xb)
                 seen += len(Xb)
                 steps += 1
                 preds.extend(batch_preds)
                 targets.extend(yb)
             scores = {name: float(fn(preds, targets)) for name, fn in metric_fns.items()}
-            history.loss.append(loss_sum / seen)
+            history.loss.append(loss_sum / seen)  # the epoch's numbers all computed: recorded together
             for name, score in scores.items():
                 history.metrics[name].append(score)
             for name in groups:

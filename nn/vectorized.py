@@ -36,27 +36,33 @@ class FitStep:
     prediction is then pushed through the model's tape. A loss that cannot be
     traced (one that branches on a prediction's value), or targets that change
     at every step (shuffled mini-batches), run in the scalar engine instead, on
-    one leaf per prediction: the same numbers, only slower. The penalty, which
-    depends on the parameters only, is traced once.
+    one leaf per prediction: the same numbers, only slower. So does a loss of
+    your own (``trace_loss=False``, as fit passes): it may read numbers that a
+    callback changes (a loss weight), which a tape would freeze. The penalty,
+    which depends on the parameters only, is traced once.
     """
 
     def __init__(
         self, model: Callable[[Any], Any], loss: Callable[[Any, Any], Value], params: Sequence[Value],
-        penalty: Callable[[], Value] | None = None,
+        penalty: Callable[[], Value] | None = None, trace_loss: bool = True,
     ) -> None:
         self.model, self.loss, self.params = model, loss, list(params)
         self.tape: Tape | None = None
         self.penalty_tape = trace(lambda _: penalty(), 0) if penalty is not None else None
         self._loss_tapes: dict[Any, Tape] = {}  # by batch of targets
         self._sightings: dict[Any, int] = {}  # how often each batch of targets came
-        self._trace_loss = True  # until the loss turns out to branch on a prediction
+        self._trace_loss = trace_loss  # until the loss turns out to branch on a prediction
 
     def __call__(self, Xb: Sequence[Any], yb: Sequence[Any]) -> tuple[float, list[Any]]:
         X = np.asarray(Xb, dtype=np.float64)
         if X.ndim == 1:
             X = X[:, None]
         if self.tape is None:
-            self.tape = trace(self.model, X.shape[1])
+            try:  # traced at the first example: a row of the data, where the model's ops are defined
+                self.tape = trace(self.model, X.shape[1], example=X[0].tolist())
+            except (ArithmeticError, ValueError) as e:
+                raise type(e)(f"fit(vectorize=True): the model failed while being traced on the batch's "
+                              f"first example: {e.__cause__ or e}") from None
         preds = self.tape(X)
         value, G = self._loss_and_grad(preds, list(yb))
         for p in self.params:

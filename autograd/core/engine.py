@@ -217,7 +217,7 @@ class Value:
         if other.__class__ is float or other.__class__ is int:
             return _power_method(other)(self)
         if isinstance(other, numbers.Real) and not isinstance(other, bool):
-            return apply(pow_const(float(other)), self)
+            return apply(pow_const(other), self)  # type: ignore[arg-type]  # names pow for a huge int
         return apply(ops.POW, self, other)
 
     # -- the chain rule ------------------------------------------------------------------------------
@@ -240,7 +240,7 @@ class Value:
 
 @lru_cache(maxsize=1024)
 def _power_method(k: float) -> Callable[[Value], Value]:  # ``a ** k``: the method of k's op (one op per k)
-    return _unary(pow_const(float(k)))
+    return _unary(pow_const(k))  # (pow_const converts k, naming pow for an int too large for a float)
 
 
 def _slots(parents: tuple[Value, ...]) -> tuple[Any, Any]:
@@ -473,7 +473,8 @@ def local_derivatives(v: Value, create_graph: bool = False) -> tuple[Any, ...]:
 _data = operator.attrgetter("data")
 
 
-def grad(output: Value, inputs: Iterable[Value], create_graph: bool = False, watch: Any = None) -> list[Any]:
+def grad(output: Value, inputs: Iterable[Value] | Value, create_graph: bool = False,
+         watch: Any = None) -> list[Any]:
     """The gradients d(output)/d(input) as a list, leaving every ``.grad`` as it was (an input
     the output does not use gets 0). With ``create_graph=True`` each is a Value with a graph::
 
@@ -486,19 +487,45 @@ def grad(output: Value, inputs: Iterable[Value], create_graph: bool = False, wat
         raise TypeError(f"grad: output must be a Value, got {type(output).__name__}")
     if create_graph.__class__ is not bool:
         raise TypeError(f"grad: create_graph must be True or False, got {create_graph!r:.60}")
+    if isinstance(inputs, Value):  # one input, as PyTorch takes it: a list of one gradient
+        inputs = [inputs]
+    if isinstance(inputs, (set, frozenset, dict)):  # no order: gradients would come back in any order
+        raise TypeError(f"grad: inputs must be a list or a tuple of Values (in the order you want the "
+                        f"gradients), got a {type(inputs).__name__}, which has no order")
     inputs = list(inputs)
     for i, x in enumerate(inputs):
         if not isinstance(x, Value):
             raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(x).__name__}")
-    order = topological_order(output)
-    saved = [v.grad for v in order]
-    try:
-        for v in order:
-            v.grad = 0.0
-        _run(output, order, create_graph, watch)
-        in_graph = set(order)
-        out = [x.grad if x in in_graph else 0.0 for x in inputs]
-        return [g if isinstance(g, Value) else Value(g) for g in out] if create_graph else out
-    finally:
-        for v, g in zip(order, saved):
-            v.grad = g
+    grads = _gradients(output, topological_order(output), create_graph, watch)
+    out = [grads.get(x, 0.0) for x in inputs]
+    return [g if isinstance(g, Value) else Value(g) for g in out] if create_graph else out
+
+
+def _gradients(output: Value, order: list[Value], create_graph: bool, watch: Any) -> dict[Value, Any]:
+    """The chain rule of :func:`_chain_rule` with the gradients in a dict of this call's own.
+
+    Why not ``.grad``: the nodes are shared. Another thread (or a tool) may be reading or
+    filling their ``.grad`` at the same time; a ``grad()`` that zeroed, filled and restored it
+    gave other threads wrong numbers. Here no ``.grad`` is read or written (a node built by
+    hand gives its local derivatives through core.handmade, which puts back all it touches)."""
+    state = recording.get()
+    watch = watch or getattr(state, "edge", None)
+    grads: dict[Value, Any] = {output: Value(1.0) if create_graph else 1.0}
+    with getattr(state, "backward", nullcontext)():
+        for v in reversed(order):
+            parents, g = v._prev, grads.get(v, 0.0)
+            if not parents or v not in grads or (g == 0 and not create_graph):
+                continue
+            try:
+                ds = local_derivatives(v, create_graph)
+            except ArithmeticError as e:  # name the op, as _chain_rule does
+                error = type(e)(f"{getattr(v._op, 'name', v._op)}: in the backward pass: {e}")
+                error.node = v  # type: ignore[attr-defined]
+                raise error from None
+            for i, (p, d) in enumerate(zip(parents, ds)):
+                before = grads.get(p, 0.0)
+                share = _times(g, d) if create_graph else g * d
+                grads[p] = _plus(before, share) if create_graph else before + share
+                if watch is not None:
+                    watch(v, i, g, d, share, before)
+    return grads

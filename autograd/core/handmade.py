@@ -17,7 +17,8 @@ engine asks the node itself: ``backward()`` calls its closure, exactly as
 micrograd does, and the tools that show local derivatives (edge labels,
 ``explain``, the player, forward mode) run the closure once with an upstream
 gradient of 1 and read what it added to each parent, putting every gradient
-back afterwards. What a closure cannot do is build a graph of its own gradient
+back afterwards (the parents' and that of every Value the closure holds, as it
+may write outside its ``_children``). What a closure cannot do is build a graph of its own gradient
 (``create_graph=True``): for that, define the op with :func:`autograd.define_op`.
 
 microgpt's way gives each parent's local derivative as a number, the third argument::
@@ -37,8 +38,11 @@ whose errors spell out micrograd's argument order.
 from __future__ import annotations
 
 import numbers
+import threading
+import types
 from typing import Any, Callable, Iterable
 
+_RUNNING = threading.RLock()
 _ORDER = "Value(data, _children=(), _op='', label=''), as in micrograd; pass label= by name"
 
 
@@ -144,16 +148,62 @@ def local(v: Any, create_graph: bool = False) -> tuple[float, ...]:
         return v._op.grads
     fn = closure(v, create_graph)
     parents = v._prev
-    saved = [(u, u.grad) for u in (v, *parents)]
+    with _RUNNING:  # one closure run at a time: two threads reading slopes must not see each other's 1s
+        saved = [(u, u.grad) for u in {id(u): u for u in (v, *parents, *reachable(fn, type(v)))}.values()]
+        try:
+            v.grad = 1.0
+            for p in parents:
+                p.grad = 0.0
+            fn()
+            return tuple(0.0 if p in parents[:i] else float(p.grad) for i, p in enumerate(parents))
+        finally:
+            for u, g in saved:
+                u.grad = g
+
+
+def reachable(fn: Any, value: type) -> list[Any]:
+    """Every Value a closure could write to besides its node's parents: those held in its cells, its
+    defaults, the globals its code names, a bound method's object, one container deep, and the same
+    for the functions found there. Why: a closure written by hand may add to any node it holds
+    (``other.grad += ...``), and a tool that runs it to read a local derivative must put that back too."""
+    found: list[Any] = []
+    todo, seen = [fn], set[int]()
+    while todo:
+        f = todo.pop()
+        if id(f) in seen or len(seen) > 1000:
+            continue
+        seen.add(id(f))
+        code = getattr(f, "__code__", None)
+        held: list[Any] = [getattr(f, "__self__", None), *(getattr(f, "__defaults__", None) or ())]
+        held += [c.cell_contents for c in getattr(f, "__closure__", None) or () if _filled(c)]
+        if code is not None:
+            names = getattr(f, "__globals__", {})
+            held += [names[n] for n in code.co_names if n in names]
+        for h in held:
+            for x in (h, *_contents(h)):
+                if isinstance(x, value):
+                    found.append(x)
+                elif hasattr(x, "__code__") or hasattr(x, "__func__"):  # a function it may call
+                    todo.append(x)
+    return found
+
+
+def _contents(h: Any) -> Any:
+    """What a container or a plain object (not a module, a class or a function) holds, one level deep."""
+    if isinstance(h, dict):
+        return h.values()
+    if isinstance(h, (tuple, list, set, frozenset)):
+        return h
+    if isinstance(h, (type, types.ModuleType)) or callable(h):
+        return ()
+    return getattr(h, "__dict__", {}).values()
+
+
+def _filled(cell: Any) -> bool:
     try:
-        v.grad = 1.0
-        for p in parents:
-            p.grad = 0.0
-        fn()
-        return tuple(0.0 if p in parents[:i] else float(p.grad) for i, p in enumerate(parents))
-    finally:
-        for u, g in reversed(saved):
-            u.grad = g
+        return cell.cell_contents is not cell  # any content at all
+    except ValueError:  # a cell not yet assigned
+        return False
 
 
 def step(v: Any, create_graph: bool, watch: Any) -> None:

@@ -160,19 +160,42 @@ def define_op(name: str, forward: Callable[..., float], local: Callable[..., Any
         raise ValueError(f"define_op: forward for {name!r} must take a fixed number (1 or more) of inputs")
 
     def checked_forward(*xs: float) -> float:
+        at = ", ".join(map(repr, xs))
         try:
             y = forward(*xs)
         except (ArithmeticError, ValueError) as e:
-            raise type(e)(f"{name}: {e} (at {', '.join(map(repr, xs))})") from None
+            raise type(e)(f"{name}: {e} (at {at})") from None
+        except (LookupError, TypeError) as e:  # a table looked up out of range, a float where an int goes
+            raise type(e)(f"{name}: forward raised {type(e).__name__}: {e} at {at}. It is given floats and "
+                          "must return a float for every one; outside its domain raise ValueError saying "
+                          "so (and use int(x) to index a table)") from None
         if isinstance(y, bool) or not isinstance(y, numbers.Real):
             raise TypeError(f"{name}: forward must return a real number, got {type(y).__name__}: {y!r:.60}")
-        return float(y)
+        try:
+            return float(y)
+        except OverflowError:
+            raise OverflowError(f"{name}: forward returned {_too_big(y)} at {at}; return a float (at most "
+                                "about 1.8e308)") from None
 
     def checked_local(out: Any, *xs: Any) -> tuple[Any, ...]:
-        ds = local(out, *xs)
+        try:
+            ds = local(out, *xs)
+        except TypeError as e:
+            if all(x.__class__ is float for x in (out, *xs)):
+                raise
+            kind = "Values (create_graph=True)" if hasattr(out, "_prev") else "NumPy arrays (the replay)"
+            raise TypeError(f"{name}: local failed on {kind}: {e}. Write it with autograd's functions "
+                            "(from autograd import cos, exp, ...), not math's, so that it runs on floats, "
+                            "Values and arrays alike") from None
         ds = tuple(ds) if isinstance(ds, (tuple, list)) else (ds,)
         if len(ds) != n:
             raise TypeError(f"{name}: local must return one derivative per input ({n}), got {len(ds)}")
+        for d in ds:
+            if isinstance(d, (str, bytes)) or not (isinstance(d, numbers.Number) or hasattr(d, "_prev")
+                                                   or hasattr(d, "__array_ufunc__")):
+                raise TypeError(f"{name}: local must return numbers, one derivative per input, written with "
+                                f"arithmetic and autograd's functions; got {type(d).__name__}: {d!r:.60}"
+                                + (" (did it forget to return?)" if d is None else ""))
         return ds
 
     tex = (lambda xs: f"{latex}\\left({', '.join(xs)}\\right)") if latex else None
@@ -341,19 +364,42 @@ LOG_BASE = _builtin(Op("log_base", _log_base, lambda out, a: (1.0 / a,), vectori
                        text=lambda xs: f"log({xs[0]})", latex=lambda xs: f"\\ln\\left({xs[0]}\\right)",
                        doc="ln a for a > 0 and 0 at a = 0: the ln a in d/db a**b = a**b ln a, whose limit "
                        "at a = 0 is 0.  d/da = 1/a."))
-POW: Op = _builtin(Op("pow", _pow, lambda out, a, b: (b * POW(a, b - 1.0), out * LOG_BASE(a)), label="**",
+def _pow_local(out: Any, a: Any, b: Any) -> tuple[Any, Any]:
+    """d/da = b * a**(b-1), d/db = a**b ln a. Why the special case: at b = 0, a**0 = 1 is flat in a,
+    so d/da = 0 at 0 ** 0 too (PyTorch's value), where b * a**(b-1) would divide by 0."""
+    if hasattr(b, "__array_ufunc__") and not hasattr(b, "_prev"):  # arrays: item by item
+        at_0_0 = (a == 0) & (b == 0)
+        slope = b * POW(_numpy().where(at_0_0, 1.0, a), b - 1.0)
+        return _numpy().where(at_0_0, 0.0, slope), out * LOG_BASE(a)
+    if getattr(b, "data", b) == 0 and getattr(a, "data", a) == 0:
+        return 0.0, out * LOG_BASE(a)
+    return b * POW(a, b - 1.0), out * LOG_BASE(a)
+
+
+POW: Op = _builtin(Op("pow", _pow, _pow_local, label="**",
                   precedence=4, vectorized=operator.pow, text=_infix("**")["text"], parens=_pow_parens,
                   latex=lambda xs: f"{{{xs[0]}}}^{{{xs[1]}}}",
-                  doc="a ** b with b a Value.  d/da = b * a**(b-1), d/db = a**b * ln(a) (needs a >= 0)."))
+                  doc="a ** b with b a Value.  d/da = b * a**(b-1) (0 at 0 ** 0), d/db = a**b * ln(a) "
+                  "(needs a >= 0)."))
 
 
-@lru_cache(maxsize=1024)
 def pow_const(k: float) -> Op:
     """The op ``a ** k`` for one constant k (graphs show ``**k``, as micrograd does); one op per exponent.
 
     d/da = k * a**(k-1), built from the op for k - 1, so derivatives of every order follow.
     """
-    k = float(k)
+    try:
+        return _pow_const(float(k))
+    except OverflowError:
+        raise OverflowError(f"pow: the exponent is {_too_big(k)} (at most about 1.8e308)") from None
+
+
+def _too_big(x: Any) -> str:  # no repr: an int of more than 4300 digits has none (Python's limit)
+    return f"an int of {x.bit_length()} bits" if isinstance(x, int) else f"{x!r:.30}, too large for a float"
+
+
+@lru_cache(maxsize=1024)
+def _pow_const(k: float) -> Op:
     label = exact_number(k)
     local = (lambda out, a: (0.0,)) if k == 0 else (lambda out, a: (1.0,)) if k == 1 else \
         (lambda out, a: (2.0 * a,)) if k == 2 else (lambda out, a: (k * pow_const(k - 1.0)(a),))

@@ -82,8 +82,8 @@ def _at(a: Array, row: int, col: tuple[int, ...]) -> float:
     return float(a[(min(row, a.shape[0] - 1),) + col])
 
 
-def _where(row: int, rows: int) -> str:
-    return f" (example {row} of the batch)" if rows > 1 else " (in the part computed from parameters only)"
+def _where(row: int, varying: bool) -> str:  # a one-row batch still names its example
+    return f" (example {row} of the batch)" if varying else " (in the part computed from parameters only)"
 
 
 class Elementwise:
@@ -91,8 +91,8 @@ class Elementwise:
 
     kind = "elementwise"
 
-    def __init__(self, op: Op, out: int, args: list[tuple[int, _Cols, bool]]) -> None:
-        self.op, self.out, self.args = op, out, args
+    def __init__(self, op: Op, out: int, args: list[tuple[int, _Cols, bool]], varying: bool = True) -> None:
+        self.op, self.out, self.args, self.varying = op, out, args, varying  # varying: one row per example
         self.reads = [b for b, _, _ in args]
         self.forward_fn, self.local_fn = op.vectorized, op.local  # the op's own forward and rule, on arrays
         self.vals: list[Array] = []
@@ -125,7 +125,7 @@ class Elementwise:
             try:
                 out[row, col] = self.op.forward(*numbers_in)
             except (ArithmeticError, ValueError) as e:
-                raise type(e)(f"{e}{_where(row, rows)}") from None
+                raise type(e)(f"{e}{_where(row, self.varying)}") from None
         bufs[self.out] = out
 
     def backward(self, bufs: list[Array], grads: list[Array | None]) -> None:
@@ -168,7 +168,7 @@ class Elementwise:
             return tuple(float(d) for d in self.op.local(_at(out, row, (col,)), *numbers_in))
         except (ArithmeticError, ValueError) as e:
             name = getattr(self.op, "name", str(self.op))
-            raise type(e)(f"{name}: in the backward pass: {e}{_where(row, out.shape[0])}") from None
+            raise type(e)(f"{name}: in the backward pass: {e}{_where(row, self.varying)}") from None
 
 
 class DotGroup:
@@ -464,7 +464,7 @@ class Compiler:
                 cols, unique = self._gather([[v._prev[i]] for v in members])
                 args.append((b, cols, unique))
             out = self._new_block(members, blocks)
-            self.instructions.append(Elementwise(key[2], out, args))
+            self.instructions.append(Elementwise(key[2], out, args, self.varying[out]))
         elif kind == "sum":
             blocks = key[1]
             parts = []

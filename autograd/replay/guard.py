@@ -46,8 +46,8 @@ class Traced(Value):
     @property
     def data(self) -> float:
         if isinstance(engine.recording.get(), Recorder):
-            raise UntraceableError("trace: reading .data of a traced value: it holds the placeholder's "
-                                   f"number, not an example's, and any use of it {_FROZEN}")
+            message = "trace: reading .data of a traced value: it holds the placeholder's number, not an "
+            raise _noted(UntraceableError(f"{message}example's, and any use of it {_FROZEN}"))
         raise UntraceableError("trace: this Value was computed from trace placeholders; outside the traced "
                                "function, or under no_grad() inside it, its number is the placeholder's, and "
                                "anything computed from it would be frozen into the tape for every example")
@@ -62,7 +62,7 @@ class Traced(Value):
         raise UntraceableError("trace: a traced value's .data cannot be set; the tape replays the graph")
 
     def _refuse(self, what: str) -> Any:
-        raise UntraceableError(f"trace: {what} of a traced value {_FROZEN}")
+        raise _noted(UntraceableError(f"trace: {what} of a traced value {_FROZEN}"))
 
     def __bool__(self) -> bool: return bool(self._refuse("bool() (an if or while on it)"))
     def __float__(self) -> float: return float(self._refuse("float()"))
@@ -127,11 +127,26 @@ class Recorder:
 
     def __init__(self, outer: Any) -> None:
         self.outer = outer if hasattr(outer, "node") else None
+        self.raised: list[BaseException] = []  # errors raised while tracing, which fn may have caught
 
     def node(self, op: Any, parents: tuple[Value, ...]) -> Value:
         if any(isinstance(p, Traced) for p in parents):
-            node: Value = engine.make_node(op, parents, op.forward(*[number(p) for p in parents]), Traced)
+            try:
+                data = op.forward(*[number(p) for p in parents])
+            except Exception as e:
+                raise _noted(e) from None
+            node: Value = engine.make_node(op, parents, data, Traced)
             return node
         if self.outer is not None:
             return self.outer.node(op, parents)
         return engine.make_node(op, parents)
+
+
+def _noted(error: BaseException) -> BaseException:
+    """``error``, noted by the Recorder tracing now. Why: a function that catches it (a ``try/except``
+    "safe division") takes its ``except`` branch at the example row, and the tape would replay that
+    branch for every row; :func:`autograd.trace` refuses such a function when it returns."""
+    state = engine.recording.get()
+    if isinstance(state, Recorder):
+        state.raised.append(error)
+    return error

@@ -194,7 +194,8 @@ def trace(fn: Callable[[list[Value]], Any], n_inputs: int, example: Sequence[flo
     if len(row) != n_inputs or not all(isinstance(x, numbers.Real) and math.isfinite(x) for x in row):
         raise ValueError(f"trace: example must be {n_inputs} finite numbers, got {example!r:.80}")
     placeholders = [Placeholder(i, x) for i, x in enumerate(row)]
-    token = engine.recording.set(Recorder(engine.recording.get()))
+    recorder = Recorder(engine.recording.get())
+    token = engine.recording.set(recorder)
     try:
         result = fn(list(placeholders))
     except UntraceableError:
@@ -206,6 +207,13 @@ def trace(fn: Callable[[list[Value]], Any], n_inputs: int, example: Sequence[flo
         ) from e
     finally:
         engine.recording.reset(token)
+    if recorder.raised:  # fn caught it and went on: the branch it took would be frozen for every row
+        caught = recorder.raised[0]
+        raise UntraceableError(
+            f"trace: while tracing, {type(caught).__name__}: {caught}, and fn caught it and went on "
+            "(a try/except?): "
+            f"the tape would replay the branch taken at the example row {row!r:.80} for every row. Let the "
+            "error through, or write the choice with ops (relu, abs, sigmoid...) instead of try/except")
     single = isinstance(result, Value)
     outputs = [result] if single else result
     good = isinstance(outputs, (list, tuple)) and outputs and all(isinstance(v, Value) for v in outputs)

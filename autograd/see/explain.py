@@ -390,7 +390,8 @@ def _steps(output: Value, names: dict[Value, str] | None = None,
 
     def record(v: Value, i: int, g: Any, d: Any, contribution: Any, before: Any) -> None:
         p = v._prev[i]
-        steps.append(Step(v, p, i, float(d), float(g), float(contribution), float(before), float(p.grad),
+        steps.append(Step(v, p, i, float(d), float(g), float(contribution), float(before),
+                          float(before + contribution),
                           names[v], names[p]))
 
     grad(output, [], watch=record)

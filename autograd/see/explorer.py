@@ -142,7 +142,7 @@ class Explorer:
         self.values = {n: float(s.value) for n, s in self.sliders.items()}
         try:
             self._update()
-        except (ArithmeticError, ValueError, TypeError) as e:
+        except Exception as e:  # any error (a KeyError too): a slider has nowhere to raise to, so say it here
             self.error = f"{type(e).__name__}: {e}"
         self.view.value = self._html()
 

@@ -246,8 +246,9 @@ class detect_anomaly(ContextDecorator):
         p = v._prev[i]
         if not _is_finite(contribution):
             self._raise_backward(v, i, p, g, d, contribution, "contribution")
-        if not _is_finite(p.grad):
-            self._raise_backward(v, i, p, g, d, p.grad, "accumulated gradient")
+        total = before + contribution  # the parent's new total (grad() keeps its totals apart from .grad)
+        if not _is_finite(total):
+            self._raise_backward(v, i, p, g, d, total, "accumulated gradient")
 
     def _raise_backward(
         self, v: Value, i: int, p: Value, g: Any, d: Any, bad: Any, what: str

@@ -16,6 +16,7 @@ only a second derivative sees that. ``order=1`` checks first derivatives only.
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Any, Callable, Sequence
 
 from ..core.checks import count
@@ -62,6 +63,9 @@ def gradcheck(
             raise TypeError(
                 f"gradcheck: inputs[{i}] must be a number or a Value, got {type(x).__name__}"
             ) from None
+        if not math.isfinite(point[i]):
+            raise ValueError(f"gradcheck: inputs[{i}] is {point[i]!r}; central differences need finite "
+                             "inputs (there is no neighbouring point of a NaN or an infinity to step to)")
 
     def derivative(at: list[float], path: tuple[int, ...]) -> float:
         """d^k f / dx_path[0] ... dx_path[k-1] at ``at``, by the engine (k = 0: f itself)."""

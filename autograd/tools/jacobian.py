@@ -36,6 +36,10 @@ def jacobian(outputs: Value | Iterable[Value], inputs: Iterable[Value],
     fixed, as ``grad`` does). An input an output does not use gets 0. With
     ``create_graph=True`` each entry is a Value, to differentiate again.
     """
+    for name, given in (("outputs", outputs), ("inputs", inputs)):
+        if isinstance(given, (set, frozenset, dict)):  # no order: the rows or columns would come in any order
+            raise TypeError(f"jacobian: {name} must be a list or a tuple of Values (in the order you want "
+                            f"them), got a {type(given).__name__}, which has no order")
     if isinstance(outputs, Value):
         outs = [outputs]
     else:

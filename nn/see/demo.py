@@ -99,6 +99,8 @@ def run_demo(out_dir: Path, *, steps: int = 100, progress: bool = True, seed: in
     from autograd.see.player import play
     from nn import plot
 
+    if out_dir.exists() and not out_dir.is_dir():  # refused before a minute of training, not after
+        raise RunError(f"cannot create the folder {out_dir}: a file of that name exists")
     X, y = nn.data.make_moons(DEMO_SAMPLES, noise=0.1, seed=seed)
     model = nn.MLP(2, [16, 16, 1], seed=seed)
     optimizer = nn.optim.SGD(model.parameters(), lr=nn.optim.LinearDecay(1.0, 0.1, steps=steps))

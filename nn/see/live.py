@@ -274,6 +274,9 @@ def fit_view(model: Module, X: Sequence[Any], y: Sequence[Any], epochs: int, liv
     every = _every(epochs, live, "fit")
     display = need("IPython.display", "fit(live=True)").display
     view = LiveView(model, X, y, epochs, title="nn.fit")
+    if need("IPython", "fit(live=True)").get_ipython() is None:  # a plain script: nowhere to draw
+        raise RuntimeError("fit: live=True draws in Jupyter, and this is a plain Python script; use "
+                           "progress=True here, and nn.plot.history(fit(...)) for the curves afterwards")
     shown = display(_Shown(view), display_id=True)
 
     def redraw(epoch: int, history: History) -> None:
@@ -365,7 +368,8 @@ class Playground:
 
     def run(self) -> History:
         """Train every remaining epoch now, redrawing after each frame; returns the history."""
-        while self.history.epochs < self.epochs:
+        self.history.interrupted = False  # Ctrl-C inside a frame's fit stops this loop too
+        while self.history.epochs < self.epochs and not self.history.interrupted:
             self.step()
         return self.history
 
@@ -390,15 +394,16 @@ class Playground:
         self._task = loop.create_task(self._play())
 
     async def _play(self) -> None:
-        note = "paused"
+        note, self.history.interrupted = "paused", False
         try:
-            while self.playing and self.history.epochs < self.epochs:
+            while self.playing and self.history.epochs < self.epochs and not self.history.interrupted:
                 self._train(self.every)
                 self._redraw("")
                 await asyncio.sleep(0.02)  # let the kernel handle a click on Pause
         except Exception as e:  # nobody awaits this task: say what stopped it where the reader looks
             note = f"stopped: {type(e).__name__}: {e}"
         finally:
+            note = "interrupted" if self.history.interrupted else note
             self.playing = False
             self.play_button.description, self.play_button.icon = "Play", "play"
             self._redraw(note)

@@ -30,9 +30,10 @@ PACKAGES = ("autograd", "nn")
 #: than CAP tokens counts once per CAP tokens (micrograd's engine averages 7.6 tokens a line), so
 #: squeezing code onto fewer lines saves nothing. December 2026: 1,335 over autograd/core/ before the
 #: engine's rebuild, 1,602 after it (two-slot parents, the float-only chain rule beside the general one,
-#: the typed watcher protocol, microgpt's way of making nodes, gc_paused's counter).
+#: the typed watcher protocol, microgpt's way of making nodes, gc_paused's counter), 1,749 with the
+#: reliability round (grad's own storage for threads, a closure's state put back, define_op's messages).
 CAP = 7.6
-CORE_BUDGET = 1650
+CORE_BUDGET = 1800
 _NOT_CODE = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
              tokenize.ENDMARKER, tokenize.ENCODING}
 

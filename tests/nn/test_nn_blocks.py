@@ -261,13 +261,27 @@ def test_batch_norm_refuses_bad_settings(call: Any, error: type[Exception], matc
         call()
 
 
-def test_fit_explains_that_training_mode_batch_norm_needs_the_whole_batch() -> None:
+def test_fit_trains_training_mode_batch_norm_on_whole_batches() -> None:
     X, y = nn.data.make_moons(8, noise=0.1, seed=0)
-    model = nn.Sequential(nn.Layer(2, 3, seed=0), nn.BatchNorm(3), nn.Layer(3, 1, "linear", seed=1))
+
+    def make() -> nn.Sequential:
+        return nn.Sequential(nn.Layer(2, 3, seed=0), nn.BatchNorm(3), nn.Layer(3, 1, "linear", seed=1))
+
+    model, by_hand = make(), make()
     before = [p.data for p in model.parameters()]
-    with pytest.raises(ValueError, match="normalises over a batch; call forward_batch"):
-        nn.fit(model, X, y, epochs=1, progress=False)
-    assert [p.data for p in model.parameters()] == before
+    with pytest.raises(ValueError, match=r"BatchNorm \(layers.1\) normalises over each batch.*batch_size=3"):
+        nn.fit(model, X[:7], y[:7], epochs=1, batch_size=3, progress=False)  # 7 = 3 + 3 + 1: one alone
+    assert [p.data for p in model.parameters()] == before and model.named_buffers() == by_hand.named_buffers()
+    history = nn.fit(model, X, y, epochs=2, progress=False)  # full batch: forward_batch, as by hand
+    opt = nn.optim.SGD(by_hand.parameters(), lr=0.1)
+    for _ in range(2):
+        loss = nn.losses.mse(by_hand.forward_batch(X), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert history.epochs == 2
+    assert [p.data for p in model.parameters()] == [p.data for p in by_hand.parameters()]
+    assert model.named_buffers() == by_hand.named_buffers()
     model.eval()  # with the running statistics it trains example by example, in the replay too
     history = nn.fit(model, X, y, epochs=2, progress=False, vectorize=True)
     assert history.epochs == 2

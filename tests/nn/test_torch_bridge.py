@@ -159,7 +159,7 @@ def test_from_torch_reads_a_network_built_in_torch() -> None:
     [
         (torch.nn.Sequential(torch.nn.Linear(2, 3, bias=False)), "without a bias"),
         (torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Dropout()), "Dropout.*no nn counterpart"),
-        (torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.ReLU()), "ReLU.*no nn"),
+        (torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.ReLU()), "ReLU.*no Linear"),
         (torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Linear(4, 1)), "3 outputs feeds one with 4"),
         (torch.nn.Sequential(torch.nn.Conv1d(1, 1, 3)), "Conv1d.*no nn counterpart"),
         (torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Softplus(beta=2)), "beta"),

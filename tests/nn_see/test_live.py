@@ -87,6 +87,7 @@ def test_fit_live_shows_a_view_redrawn_every_few_epochs(monkeypatch) -> None:
         return Handle()
 
     monkeypatch.setattr(IPython.display, "display", display)
+    monkeypatch.setattr(IPython, "get_ipython", lambda: object())  # as inside a kernel
     model, X, y, opt = recipe()
     history = nn.fit(model, X, y, loss="hinge", optimizer=opt, epochs=7, live=3)
     assert len(shown) == 2  # shown at the start, and shown again at the end for a saved notebook
