@@ -1,6 +1,6 @@
 // The controls of chainrule's step-by-step player (autograd.see.player), loaded as package data.
 // The file is one function; the player calls it with its root element's id and the milliseconds
-// per frame of the Play button: (function (rootId, intervalMs) {...})("chainrule-player-...", 1000).
+// per frame of the Play button: (function (rootId, intervalMs, highlight, readable) {...})("chainrule-player-...", 1000).
 (function (rootId, intervalMs) {
   var root = document.getElementById(rootId);
   if (!root) { return; }
@@ -27,11 +27,12 @@
     set('.cr-zoom-level', Math.round(zoom * 100) + '%');
     root.dataset.zoom = String(zoom);
   }
-  function fit() {
+  function fit() {  // the whole graph in view, but never smaller than readable: then scroll to the step
     var s = sizes[k];
     if (!s) { return; }
     var high = Math.max(200, window.innerHeight * 0.75);
-    setZoom(Math.min((view.clientWidth - 4) / s[1], (high - 4) / s[2]));
+    setZoom(Math.max(readable, Math.min((view.clientWidth - 4) / s[1], (high - 4) / s[2])));
+    follow();
   }
   function show(i, quiet) {
     k = Math.max(0, Math.min(frames.length - 1, i));
@@ -49,7 +50,7 @@
     if (!quiet) { follow(); }
   }
   function follow() {  // keep the box whose gradient just changed in view
-    var hit = frames[k].querySelector('[fill="#ffe28a"]');
+    var hit = frames[k].querySelector('[fill="' + highlight + '"]');
     if (!hit) { return; }
     var r = hit.getBoundingClientRect(), v = view.getBoundingClientRect(), m = 24;
     if (r.right > v.right) { view.scrollLeft += r.right - v.right + m; }
@@ -89,4 +90,5 @@
   }
   setZoom(1);
   show(0, true);
+  requestAnimationFrame(follow);  // step 0's box, the output, in view once the page is laid out
 })
