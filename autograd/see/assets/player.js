@@ -1,7 +1,9 @@
 // The controls of chainrule's step-by-step player (autograd.see.player), loaded as package data.
-// The file is one function; the player calls it with its root element's id and the milliseconds
-// per frame of the Play button: (function (rootId, intervalMs, highlight, readable) {...})("chainrule-player-...", 1000).
-(function (rootId, intervalMs) {
+// The file is one function; the player calls it with its root element's id, the milliseconds per
+// frame of the Play button, the fill of the box a step changed (palette.HIGHLIGHT_FILL) and the
+// least zoom at which its text is 12 px (Fit stops there):
+// (function (rootId, intervalMs, highlight, readable) {...})("chainrule-player-...", 1000, "#ffe28a", 0.9).
+(function (rootId, intervalMs, highlight, readable) {
   var root = document.getElementById(rootId);
   if (!root) { return; }
   var frames = root.querySelectorAll('.cr-frame');
