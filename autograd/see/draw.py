@@ -297,10 +297,7 @@ def draw_dot(
             name = groups[v]  # a collapsed neuron's box carries the neuron's name
         fields = [] if not name else [dot_record_text(name)]
         fields += [f"data {format_number(v.data)}", f"grad {format_number(grad_of(v))}"]
-        # A box reads "name | data | grad" left to right in every direction: Graphviz turns a record's
-        # fields across the flow, so a left-to-right graph needs them in braces and a top-to-bottom one not.
-        across = "{ " + " | ".join(fields) + " }" if rankdir in ("LR", "RL") else " | ".join(fields)
-        attrs: dict[str, str] = {"shape": "record", "label": across}
+        attrs: dict[str, str] = {"shape": "record", "label": "{ " + " | ".join(fields) + " }"}
         if color == "grad":
             attrs.update(style="filled", fillcolor=_grad_fill(grad_of(v), largest))
         if collapse and v in groups:

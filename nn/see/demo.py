@@ -124,8 +124,8 @@ def run_demo(out_dir: Path, *, steps: int = 100, progress: bool = True, seed: in
     neuron, x, label = _pick_neuron(model, X, y)
     out = _neuron_graph(neuron, x)
     out.backward()
-    # Top to bottom, so that the picture fits a screen's width (1280 px) and the animation is a
-    # landscape slide; the page keeps the usual left-to-right reading.
+    # Top to bottom, so that the picture fits a screen's width (1280 px); the page keeps the usual
+    # left-to-right reading.
     write_file(files["neuron_graph.svg"], draw_dot(out, edge_labels=True, rankdir="TB").pipe(format="svg"))
     for name, player in (("backward_player.html", play(out)), ("backward.gif", play(out, rankdir="TB"))):
         try:

@@ -283,7 +283,7 @@ def test_demo_writes_its_valid_files(tmp_path: Path, capsys: Any) -> None:
     with Image.open(out_dir / "backward.gif") as gif:  # the same steps, for slides
         assert gif.format == "GIF" and gif.info["loop"] == 0
         assert gif.n_frames == page.count('class="cr-frame"')
-        assert gif.size[1] > 600 and gif.size[0] > gif.size[1]  # a landscape slide, at 110 dpi
+        assert gif.size[0] > 600 and gif.size[1] > 600  # drawn top to bottom, at 110 dpi
     for name in ("neuron_graph.svg", "network.svg"):  # readable at 1280x720: text >= 12 px, and in width
         svg = (out_dir / name).read_text(encoding="utf-8")
         assert min(float(f) for f in re.findall(r'font-size="([\d.]+)"', svg)) * 4 / 3 >= 12, name
