@@ -4,6 +4,11 @@ Graphviz's `dot` renders graphs (the demo and the lessons need it); Chromium run
 the pages and widgets in a real browser for the tests (only `make test` asks for
 it). On Debian and Ubuntu this installs them with apt-get (as root, or through
 sudo); elsewhere it says what to install and stops.
+
+Why a lock timeout: on a fresh machine apt is often busy (unattended upgrades
+hold the dpkg lock for minutes). apt-get waits for the lock up to
+LOCK_TIMEOUT_S seconds; if it still fails, one line says what to do instead of
+a traceback.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ NEEDED = {
     "dot": (["graphviz"], "Graphviz: https://graphviz.org/download/ (macOS: brew install graphviz)"),
     "chromium": (["chromium"], "Chromium (macOS: brew install --cask chromium)"),
 }
+LOCK_TIMEOUT_S = 300
 
 
 def main(programs: list[str]) -> int:
@@ -36,13 +42,17 @@ def main(programs: list[str]) -> int:
             return 1
         print(f"installing {' '.join(packages)} with apt-get ...", flush=True)
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        subprocess.run([*prefix, "apt-get", "update", "-qq"], check=True, env=env)
-        subprocess.run(
-            [*prefix, "apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],
-            check=True,
-            env=env,
-            stdout=subprocess.DEVNULL,
-        )
+        apt = [*prefix, "apt-get", "-o", f"DPkg::Lock::Timeout={LOCK_TIMEOUT_S}"]
+        steps = [(["update", "-qq"], None),
+                 (["install", "-y", "-qq", "--no-install-recommends", *packages], subprocess.DEVNULL)]
+        for args, out in steps:
+            if subprocess.run([*apt, *args], env=env, stdout=out, check=False).returncode != 0:
+                print(
+                    f"chainrule could not install {' '.join(packages)} with apt-get (another program "
+                    f"may hold the dpkg lock for more than {LOCK_TIMEOUT_S} s): wait for it to finish, "
+                    f"then run `sudo apt-get install -y {' '.join(packages)}` and the make command again"
+                )
+                return 1
         still = [prog for prog in missing if shutil.which(prog) is None]
         if still:
             print(f"apt-get finished but {', '.join(still)} is still not on PATH")

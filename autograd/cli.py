@@ -35,7 +35,7 @@ from . import __version__
 from .core.checks import count
 from .core.engine import Value
 from .core.ops import exact_number
-from .parse import MAX_LENGTH, FormulaError, ParsedFormula, function_list, parse
+from .parse import MAX_LENGTH, FormulaError, ParsedFormula, function_list, missing_names, parse
 from .see.text import format_number
 
 __all__ = ["main", "build_parser", "render_graph", "write_file", "positive_int", "UsageError", "RunError"]
@@ -243,7 +243,7 @@ def _build(formula_text: str, pairs: Sequence[str]) -> tuple[ParsedFormula, Valu
     missing = [n for n in formula.names if n not in values]
     if missing:
         example = " ".join(f"{n}=1" for n in missing)
-        raise UsageError(f"no value given for {', '.join(missing)} (add {example}, say)")
+        raise UsageError(f"{missing_names(missing)} (add {example}, say)")
     unused = [n for n in values if n not in formula.names]
     if unused:
         names = ", ".join(formula.names) or "none"
@@ -257,9 +257,27 @@ def _build(formula_text: str, pairs: Sequence[str]) -> tuple[ParsedFormula, Valu
         out.label = next((n for n in ("L", "out", "output", "result") if n not in formula.names), "")
     try:
         out.backward()
+    except ZeroDivisionError:
+        raise RunError(f"backward failed: {_infinite_slope(out)}") from None
     except (ArithmeticError, ValueError) as e:
         raise RunError(f"backward failed: {_one_line(e)}") from None
     return formula, out
+
+
+def _infinite_slope(out: Value) -> str:
+    """Which op's slope is infinite at these numbers (``sqrt`` at 0): the sentence for a backward that
+    divided by zero."""
+    from .core.engine import local_derivatives, topological_order
+
+    for v in topological_order(out):
+        if v._prev:
+            try:
+                local_derivatives(v)
+            except ZeroDivisionError:
+                at = ", ".join(format_number(p.data) for p in v._prev)
+                return (f"the slope of {v._op} at {at} is infinite, so the gradients are not numbers here; "
+                        f"pick values where every op has a finite slope")
+    return "a slope is infinite at these numbers (a division by zero); pick other values"
 
 
 def _summary(formula: ParsedFormula, out: Value) -> list[str]:
@@ -349,11 +367,14 @@ def _one_line(e: BaseException) -> str:
 
 
 def write_file(path: Path, data: bytes | str) -> None:
-    """Write a file, making its folder; an OSError becomes a one-line RunError."""
+    """Write a file into a folder that exists (a missing folder is refused, not made); an OSError becomes
+    a one-line RunError."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
+    folder = path.parent
+    if folder != Path("") and not folder.is_dir():  # refused, not made: a typo must not make folders
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise RunError(f"cannot write {path}: {folder} {what} (make it first: mkdir -p {folder})")
     try:
-        if path.parent != Path(""):
-            path.parent.mkdir(parents=True, exist_ok=True)
         # Opened without blocking: a FIFO that no process reads fails at once (ENXIO) instead of
         # waiting for ever; a FIFO being read, /dev/stdout or a file work as usual.
         nonblock = getattr(os, "O_NONBLOCK", 0)

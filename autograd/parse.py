@@ -50,6 +50,7 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import re
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -233,9 +234,7 @@ class ParsedFormula:
             raise TypeError(f"evaluate: expected a mapping of names to numbers, got {type(values).__name__}")
         missing = [n for n in self.names if n not in values]
         if missing:
-            raise FormulaError(
-                f"no value given for {_listing(missing)} (the formula uses {_listing(self.names)})"
-            )
+            raise FormulaError(f"{missing_names(missing)} (the formula uses {_listing(self.names)})")
         unknown = [str(n) for n in values if n not in self.names]
         if unknown:
             raise FormulaError(
@@ -259,6 +258,34 @@ class ParsedFormula:
 
 def _listing(names: Any) -> str:
     return ", ".join(str(n) for n in names)
+
+
+#: Names a reader may take for constants; the formula language has none, so each gets a hint.
+CONSTANT_HINTS = {
+    "e": "e is not a constant here: write exp(x) for e**x (or give e=2.718281828459045)",
+    "pi": "pi is not a constant here: write its number, 3.141592653589793 (or give pi=3.141592653589793)",
+    "tau": "tau is not a constant here: write its number, 6.283185307179586",
+}
+
+
+def missing_names(missing: Any) -> str:
+    """The sentence for names without a value: which, and, for ``e`` or ``pi``, what to write instead."""
+    hints = [CONSTANT_HINTS[n] for n in missing if n in CONSTANT_HINTS]
+    return f"no value given for {_listing(missing)}" + ("; " + "; ".join(hints) if hints else "")
+
+
+_JUXTAPOSED = re.compile(r"(?<![\w.])(\d+(?:\.\d*)?)([A-Za-z_]\w*)")
+
+
+def _juxtaposition_error(text: str) -> FormulaError | None:
+    """``2a`` or ``3x**2``: a number written against a name means a product, which Python does not read."""
+    for m in _JUXTAPOSED.finditer(text):
+        number, name = m.groups()
+        if re.fullmatch(r"[eE][+-]?\d*|j|J", name):  # 1e5, 2j: Python's own number syntax
+            continue
+        return FormulaError(f"a number against a name: write {number}*{name} for {number} times {name}",
+                            text, m.start(), m.end())
+    return None
 
 
 def _run(program: tuple[_Step, ...], text: str, leaves: Mapping[str, Value]) -> list[_Operand]:
@@ -525,6 +552,9 @@ def parse(text: str) -> ParsedFormula:
             warnings.simplefilter("ignore")  # e.g. invalid escapes in a string, refused anyway
             tree = ast.parse(text, mode="eval")
     except SyntaxError as e:
+        juxtaposed = _juxtaposition_error(text)
+        if juxtaposed is not None:
+            raise juxtaposed from None
         reader = _Reader(text)
         message = e.msg if isinstance(e.msg, str) else "invalid syntax"
         line_start = reader.offset(e.lineno, 0)

@@ -11,7 +11,8 @@ Every loss takes the predictions (a Value or number, or a list of them) and
 the targets (numbers, the same count), and returns the mean over the examples.
 Predictions of a model with several outputs (a list of Values per example) are
 compared output by output. ``cross_entropy`` instead takes one list of logits
-per example and one class index per example.
+per example and one class index per example. Each result is labelled ``loss``
+(``l2``'s ``l2``), the name ``explain``, ``draw_dot`` and the player then call it by.
 
 The numerically delicate ones, ``binary_cross_entropy`` and ``cross_entropy``,
 are written so that no ``exp`` can overflow, however large the logits.
@@ -129,14 +130,20 @@ def _mean(terms: list[Value]) -> Value:
     return sum(terms[1:], terms[0]) * (1.0 / len(terms))
 
 
+def _named(v: Value, name: str = "loss") -> Value:
+    """The result labelled, so that ``explain``, ``draw_dot`` and the player call it ``loss``, not ``v48``."""
+    v.label = name
+    return v
+
+
 def mse(predictions: Any, targets: Any) -> Value:
     """Mean squared error: (1/n) sum_i (p_i - t_i)**2.  d/dp_i = 2 (p_i - t_i) / n."""
-    return _mean([(p - t) ** 2 for p, t in _pairs("mse", predictions, targets)])
+    return _named(_mean([(p - t) ** 2 for p, t in _pairs("mse", predictions, targets)]))
 
 
 def mae(predictions: Any, targets: Any) -> Value:
     """Mean absolute error: (1/n) sum_i |p_i - t_i|.  d/dp_i = sign(p_i - t_i) / n (0 at p_i = t_i)."""
-    return _mean([abs(p - t) for p, t in _pairs("mae", predictions, targets)])
+    return _named(_mean([abs(p - t) for p, t in _pairs("mae", predictions, targets)]))
 
 
 def hinge(scores: Any, labels: Any) -> Value:
@@ -151,7 +158,7 @@ def hinge(scores: Any, labels: Any) -> Value:
             raise ValueError(
                 f"hinge: labels must be -1 or +1, got {y!r} (for 0/1 labels use binary_cross_entropy)"
             )
-    return _mean([(1.0 + -y * s).relu() for s, y in pairs])
+    return _named(_mean([(1.0 + -y * s).relu() for s, y in pairs]))
 
 
 def binary_cross_entropy(logits: Any, targets: Any) -> Value:
@@ -170,7 +177,7 @@ def binary_cross_entropy(logits: Any, targets: Any) -> Value:
                 f"binary_cross_entropy: targets must lie in [0, 1], got {t!r} "
                 "(for -1/+1 labels use hinge, or make the data with zero_one=True)"
             )
-    return _mean([softplus(z) - t * z for z, t in pairs])
+    return _named(_mean([softplus(z) - t * z for z, t in pairs]))
 
 
 def _class_index(t: Any, k: int) -> int:
@@ -237,8 +244,8 @@ def cross_entropy(logits: Any, targets: Any) -> Value:
         for z in items:
             if not isinstance(z, (list, tuple)):
                 raise TypeError("cross_entropy: expected a list of logits for every example")
-        return _mean([_one_cross_entropy(list(z), t) for z, t in zip(items, targs)])
-    return _one_cross_entropy(items, targets)
+        return _named(_mean([_one_cross_entropy(list(z), t) for z, t in zip(items, targs)]))
+    return _named(_one_cross_entropy(items, targets))
 
 
 def l2(parameters: Any, alpha: float = 1.0) -> Value:
@@ -254,8 +261,8 @@ def l2(parameters: Any, alpha: float = 1.0) -> Value:
         raise TypeError("l2: expected a list of Values or a module")
     alpha = real("l2", "alpha", alpha, 0.0)  # a penalty
     if not ps:
-        return Value(0.0)
-    return alpha * sum((p * p for p in ps[1:]), ps[0] * ps[0])
+        return _named(Value(0.0), "l2")
+    return _named(alpha * sum((p * p for p in ps[1:]), ps[0] * ps[0]), "l2")
 
 
 #: The losses ``nn.fit`` knows by name.

@@ -57,13 +57,13 @@ def neuron_groups(order: list[Value]) -> dict[Value, str]:
                 owner = owner_of(owner)
             if owner:
                 group[v] = owner
-    # Unlabelled results join a neuron if they lie between its parameters and its output.
-    outputs = {v.label: v for v in order if v.label in names and v._prev}
+    # Unlabelled results join a neuron if they lie between its parameters and one of its outputs (a
+    # model run over several examples makes one output per example, each labelled with the neuron's name).
     position = {v: i for i, v in enumerate(order)}
-    for name, out in outputs.items():
-        inside = _between(out, name, group, position)
-        for v in inside:
-            group.setdefault(v, name)
+    for out in order:
+        if out.label in names and out._prev:
+            for v in _between(out, out.label, group, position):
+                group.setdefault(v, out.label)
     return group
 
 

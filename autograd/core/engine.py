@@ -139,7 +139,7 @@ def _constant(x: float | int) -> Value:  # what Value(x) makes, for an exact flo
     return v
 
 
-class Value:
+class Value(handmade.NotANumber):  # float(v), v > 0, max(a, b): errors that say "use v.data"
     """One number in a computation, with the gradient of some output with respect to it.
 
     ``Value(data, _children=(), _op='', label='')``, in micrograd's order; microgpt's

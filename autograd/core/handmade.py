@@ -32,7 +32,8 @@ multiplies them in as microgpt does, and the tools read them as any op's local d
 Being numbers, they cannot be differentiated again (``create_graph=True`` refuses, as for a closure).
 
 Also here: the checks of ``Value(data, _children=(), _op='', label='')``'s arguments,
-whose errors spell out micrograd's argument order.
+whose errors spell out micrograd's argument order, and the errors of what a Value is not
+(a plain number: :func:`not_a_number`).
 """
 
 from __future__ import annotations
@@ -75,6 +76,40 @@ def given(local_grads: Any, n_parents: int) -> str:
                         f"{len(local_grads)}: {local_grads!r:.60}")
     grads = tuple(to_float(d, "Value: each of local_grads") for d in local_grads)
     return Given(grads) if grads else ""
+
+
+def not_a_number(how: str) -> Callable[..., Any]:
+    """Value's method for ``float(v)``, ``round(v)``, ``v > 0``...: a TypeError that says what to write.
+
+    Why refuse rather than convert, as PyTorch converts ``float(t)``: a Value that turned into a float
+    by itself would let ``math.exp(v)`` or ``max(a, b)`` drop out of the graph in silence, and the
+    gradient would be wrong with no error. The number is one attribute away (``v.data``), and a
+    comparison is not an op with a gradient. ``==`` stays identity, so Values live in sets and dicts.
+    """
+    def refuse(self: Any, *args: Any) -> Any:
+        raise TypeError(f"{how} on a Value (data={self.data!r:.40}): a Value is not a plain number; "
+                        + _NOT_A_NUMBER[how])
+    return refuse
+
+
+_USE_DATA = "use its number, v.data (or v.item())"
+_NOT_A_NUMBER = {
+    "float(v)": f"{_USE_DATA}; for math.exp(v), math.sin(v)... use v.exp(), v.sin(), which keep the gradient",
+    "int(v)": f"{_USE_DATA}, as in int(v.data)",
+    "round(v)": "round its number, round(v.data)",
+    **{f"v {op} w": (f"compare the numbers, v.data {op} w.data (max(a, b) and sorted() compare too: "
+                     f"max(a, b, key=lambda v: v.data)); a comparison has no gradient")
+       for op in ("<", "<=", ">", ">=")},
+}
+
+
+class NotANumber:
+    """Value's base: ``float(v)``, ``int(v)``, ``round(v)``, ``v < w``... raise a TypeError that says what
+    to write (see :func:`not_a_number` for why). No ``__eq__``: a Value's ``==`` stays its identity."""
+
+    __slots__ = ()
+    __float__, __int__, __round__ = map(not_a_number, ("float(v)", "int(v)", "round(v)"))
+    __lt__, __le__, __gt__, __ge__ = (not_a_number(f"v {op} w") for op in ("<", "<=", ">", ">="))
 
 
 def check_grads(v: Any) -> None:

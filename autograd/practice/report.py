@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..see.palette import WHITE
 from .links import html_text
 
 __all__ = ["Failure", "Report", "GRADES"]
@@ -116,6 +117,6 @@ class Report:
             if svg:
                 parts.append(
                     f"<div><b>{html_text(f.op)}: your graph, the wrong edge in red</b>"
-                    f"<div style='overflow:auto;background:#fff'>{svg}</div></div>"
+                    f"<div style='overflow:auto;background:{WHITE}'>{svg}</div></div>"
                 )
         return "<div class='cr-practice'>" + "".join(parts) + "</div>"

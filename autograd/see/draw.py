@@ -6,7 +6,7 @@ What you can do with it::
     draw_dot(L, edge_labels=True)              # each edge carries its local derivative
     draw_dot(L, color='grad')                  # boxes shaded by the sign and size of grad
     draw_dot(loss, collapse='neuron')          # a whole MLP, one box per neuron
-    draw_dot(L).render('graph', format='png')  # writes graph.png
+    draw_dot(L).save('graph.png')              # writes graph.png (the suffix names the format)
 
 Each Value is a box with its name, data and grad, as in micrograd; each
 operation is a small oval between its inputs and its result. A Value without a
@@ -14,7 +14,8 @@ label is drawn with the short name that ``explain`` and the player call it by
 (``a * b``, or a number such as ``v3``: :func:`autograd.see.names.node_names`), so
 every name in a text can be found in the picture; an unnamed constant is its
 number. With ``edge_labels=True`` the edge from an input ``a`` into an op reads
-``∂/∂a = -3``, joined to its edge by a thin line: the local derivative of that
+``∂/∂a = -3``, written beside its edge (no connector line, which near a ``+`` node read as
+a second arrow): the local derivative of that
 op's result with respect to that input, taken from the op table, which is the
 number ``backward()`` multiplies along that edge. ``x * x`` has two edges, one
 per argument. Every number is written by :func:`autograd.see.text.format_number`,
@@ -31,8 +32,10 @@ same graph always gives the same DOT source. Which nodes form a neuron (``cluste
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import graphviz
@@ -40,6 +43,7 @@ import graphviz
 from ..core.checks import choice, count, flag
 from ..core.engine import Value
 from ..core.walk import grad_number, graph_order, local_numbers
+from . import palette
 from .html import missing_dot
 from .names import grouping, node_id, node_names, wrap_name
 from .text import dot_record_text, dot_text, format_number, html_text, printable
@@ -73,12 +77,71 @@ class Graph(graphviz.Digraph):
         except graphviz.ExecutableNotFound as e:
             raise missing_dot(e) from None
 
+    #: Suffixes ``save`` writes as DOT source; every other suffix must be a format ``dot`` renders.
+    SOURCE_SUFFIXES = (".gv", ".dot")
+
+    def save(self, filename: Any = None, directory: Any = None, **internal: Any) -> str:
+        """Write the graph to ``filename`` in the format its suffix names; returns the path written.
+
+        ``graph.svg``, ``graph.png``, ``graph.pdf``... are rendered by ``dot``; ``graph.gv`` or
+        ``graph.dot`` (or no filename: the graph's own ``.gv`` name) is the DOT source. Any other
+        suffix is refused, so that ``save('graph.png')`` never writes text into a ``.png``.
+        """
+        if filename is None or internal:  # render() saves its DOT source here first, with skip_existing
+            return str(super().save(filename, directory=directory, **internal))
+        if not isinstance(filename, (str, os.PathLike)):
+            raise TypeError(f"Graph.save: filename must be a str or a path, got {type(filename).__name__}")
+        path = Path(directory, filename) if directory is not None else Path(filename)
+        suffix = path.suffix.lower()
+        if suffix in self.SOURCE_SUFFIXES:
+            return str(super().save(os.fspath(filename), directory=directory))
+        if suffix[1:] not in graphviz.FORMATS:
+            raise ValueError(
+                f"Graph.save: the suffix of {os.fspath(path)!r} names no picture format; end the name in "
+                f".svg, .png or .pdf for a picture, or .gv for the DOT source"
+            )
+        if not path.parent.is_dir():
+            raise FileNotFoundError(f"Graph.save: the folder {os.fspath(path.parent)!r} does not exist")
+        data = self.pipe(format=suffix[1:])
+        path.write_bytes(data)
+        return os.fspath(path)
+
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict[str, Any]:
         try:
             return super()._repr_mimebundle_(include, exclude, **kwargs)
         except graphviz.ExecutableNotFound as e:
             message = str(missing_dot(e))
             return {"text/plain": message, "text/html": f"<pre>{html_text(message)}</pre>"}
+
+
+def _neuron_boxes(order: list[Value], groups: dict[Value, str]) -> dict[Value, Value]:
+    """For ``collapse='neuron'``: the box each node of a neuron is drawn in.
+
+    Each output of a neuron (a node labelled with the neuron's name: one per example when a loss runs
+    the model over several) is a box, and the unlabelled results it is computed from within the
+    neuron (its weighted sum) go into that box, so every example's neuron carries the neuron's name.
+    The neuron's parameters go into its first box (they have no box of their own); a neuron with no
+    labelled output is one box, its last node.
+    """
+    box: dict[Value, Value] = {}
+    first: dict[str, Value] = {}
+    for out in order:
+        name = groups.get(out)
+        if name is None or out.label != name or not out._prev:
+            continue
+        first.setdefault(name, out)
+        box[out] = out
+        stack = list(out._prev)
+        while stack:
+            v = stack.pop()
+            if v not in box and v._prev and not v.label and groups.get(v) == name:
+                box[v] = out
+                stack.extend(v._prev)
+    last = {name: v for v, name in ((v, groups[v]) for v in order if v in groups)}
+    for v, name in groups.items():
+        if v not in box:
+            box[v] = first.get(name, last[name])
+    return box
 
 
 # --- building the DOT graph ----------------------------------------------------------------
@@ -101,7 +164,19 @@ class Highlight:
 
 
 #: The key written under a graph drawn with ``color='grad'``.
-GRAD_LEGEND = "fill: blue for grad > 0, red for grad < 0, deeper for larger |grad|"
+GRAD_LEGEND = "fill: blue for grad > 0, red for grad < 0, deeper for larger |grad|"  # palette.sign
+
+
+#: More boxes than this and a picture is a wall to scroll through: draw_dot says so in the picture.
+READABLE_BOXES = 40
+
+
+def too_big_to_read(n: int, collapse: str | None) -> str:
+    """The note written at the top of a graph of ``n`` boxes: what to draw instead."""
+    first = "" if collapse else "draw_dot(..., collapse='neuron') (one box per neuron), or "
+    return (f"{n} boxes: too many to read at once. Try {first}the graph of one example's output,\n"
+            "model(x), instead of a loss over many; explain(loss, w, hide_zero_paths=True) writes "
+            "one weight's paths out")
 
 
 def _too_many(n: int, max_nodes: int, collapse: str | None) -> None:
@@ -119,12 +194,7 @@ def _natural(name: str) -> tuple[tuple[int, int, str], ...]:
 
 def _grad_fill(g: float, largest: float) -> str:
     """A fill colour for a gradient: blue for positive, red for negative, deeper for larger |g|."""
-    if g == 0 or largest == 0 or g != g:
-        return "#ffffff"
-    t = 0.15 + 0.55 * min(1.0, abs(g) / largest) ** 0.5
-    r, gr, b = (0x31, 0x6b, 0xd6) if g > 0 else (0xd6, 0x3b, 0x31)
-    mix = [round(255 + (c - 255) * t) for c in (r, gr, b)]
-    return "#{:02x}{:02x}{:02x}".format(*mix)
+    return palette.shade(g, largest)
 
 
 def check_style(where: str, rankdir: Any, color: Any) -> None:
@@ -188,20 +258,14 @@ def draw_dot(
             if v.label.startswith(n + "."):
                 names[v] = printable(v.label[len(n) + 1:])
 
-    # With collapse='neuron', each neuron is drawn as one box: its output (or its last node).
+    # With collapse='neuron', each neuron is drawn as one box per output it made (one per example
+    # when a loss runs the model over several), each named after the neuron: its output (or last node).
     box: dict[Value, Value] = {v: v for v in order}
-    members: dict[str, list[Value]] = {}
-    for v in order:
-        if v in groups:
-            members.setdefault(groups[v], []).append(v)
     if collapse == "neuron":
-        rep: dict[str, Value] = {}
-        for v in order:
-            g = groups.get(v)
-            if g is not None and (g not in rep or v.label == g or rep[g].label != g):
-                rep[g] = v
-        for v, g in groups.items():
-            box[v] = rep[g]
+        box.update(_neuron_boxes(order, groups))
+    members: dict[Value, list[Value]] = {}
+    for v in order:
+        members.setdefault(box[v], []).append(v)
     drawn = [v for v in order if box[v] is v]
     if max_nodes is not None and len(drawn) > max_nodes:
         _too_many(len(drawn), max_nodes, collapse)
@@ -214,11 +278,17 @@ def draw_dot(
     g = Graph("chainrule", format=format)
     g.attr(rankdir=rankdir)
     g.attr("node", fontname="Helvetica", fontsize="11")
-    g.attr("edge", fontname="Helvetica", fontsize="10", color="#555555")
+    g.attr("edge", fontname="Helvetica", fontsize="10", color=palette.LINE)
     if collapse:
         g.attr(ordering="out")  # a layer's neurons in the order their edges are written: numerical
-    if color == "grad":
-        g.attr(label=GRAD_LEGEND, fontname="Helvetica", fontsize="10", labelloc="b")
+    notes = [GRAD_LEGEND] if color == "grad" else []
+    if frame is None and len(drawn) > READABLE_BOXES:
+        notes.append(too_big_to_read(len(drawn), collapse))
+    if notes:
+        g.attr(label="\\n".join(dot_text(line) for note in notes for line in note.split("\n")),
+               fontname="Helvetica", fontsize="10",
+               labelloc="t" if len(notes) > len([GRAD_LEGEND] if color == "grad" else []) else "b",
+               labeljust="l")  # top left: the first thing seen of a graph too wide for the screen
 
     def value_node(container: graphviz.Digraph, v: Value) -> None:
         nid = node_id(index[v])
@@ -231,12 +301,13 @@ def draw_dot(
         if color == "grad":
             attrs.update(style="filled", fillcolor=_grad_fill(grad_of(v), largest))
         if collapse and v in groups:
-            attrs.update(style="rounded,filled,bold", fillcolor=attrs.get("fillcolor", "#eef2f7"))
+            attrs.update(style="rounded,filled,bold", fillcolor=attrs.get("fillcolor", palette.PANEL))
         if frame is not None:
             if v is frame.changed:
-                attrs.update(style="filled,bold", fillcolor="#ffe28a", color="#b8860b", penwidth="2")
+                attrs.update(style="filled,bold", fillcolor=palette.HIGHLIGHT_FILL, color=palette.HIGHLIGHT,
+                             penwidth="2")
             elif frame.active is not None and v is frame.active[0]:
-                attrs.update(color="#c0392b", penwidth="2")
+                attrs.update(color=palette.HIGHLIGHT, penwidth="2")
             if v in frame.sizes:  # the width only: the number of fields, and so the height, never changes
                 attrs.update(width=f"{round(frame.sizes[v][0] * 72) / 72:.5f}")
         container.node(nid, **attrs)
@@ -253,7 +324,7 @@ def draw_dot(
                 layers.setdefault(scheme.parent(groups[v]), {}).setdefault(groups[v], []).append(v)
         for li, (layer, neurons) in enumerate(layers.items()):
             with g.subgraph(name=f"cluster_{li}") as lg:
-                lg.attr(label=dot_text(layer or "model"), style="rounded", color="#888888", fontsize="10")
+                lg.attr(label=dot_text(layer or "model"), style="rounded", color=palette.FRAME, fontsize="10")
                 for ni, (neuron, shown) in enumerate(neurons.items()):
                     if collapse:
                         for v in shown:
@@ -261,7 +332,8 @@ def draw_dot(
                             placed.add(v)
                         continue
                     with lg.subgraph(name=f"cluster_{li}_{ni}") as ng:
-                        ng.attr(label=dot_text(neuron), style="rounded,dashed", color="#aaaaaa", fontsize="9")
+                        ng.attr(label=dot_text(neuron), style="rounded,dashed", color=palette.FAINT,
+                                fontsize="9")
                         for v in shown:
                             value_node(ng, v)
                             placed.add(v)
@@ -279,9 +351,9 @@ def draw_dot(
         vid = node_id(index[v])
         if collapse and v in groups:  # a collapsed neuron: one edge from each outside input
             sources: dict[Value, None] = {}  # an ordered set: the same input once
-            for u in members[groups[v]]:
+            for u in members[v]:
                 for p in u._prev:
-                    if groups.get(p) != groups[v]:
+                    if box[p] is not v and not (groups.get(p) == groups[v] and not p._prev):  # own weights
                         sources[box[p]] = None
             for b in sources:
                 g.edge(node_id(index[b]), vid)
@@ -290,12 +362,12 @@ def draw_dot(
         locals_ = local_numbers(v) if edge_labels else ()
         for i, p in enumerate(v._prev):
             attrs: dict[str, str] = {}
-            if edge_labels and box[p] is p:  # decorate: a line joins the label to its own edge
+            if edge_labels and box[p] is p:  # no `decorate`: its slanted connector read as a second arrow
                 number = format_number(locals_[i])
                 if frame is not None:  # figure spaces are as wide as a digit
                     number += "\u2007" * (frame.digits.get((v, i), 0) - len(number))
-                attrs.update(label=f" ∂/∂{dot_text(wrap_name(names[p]))} = {number} ", decorate="true")
+                attrs.update(label=f" ∂/∂{dot_text(wrap_name(names[p]))} = {number} ")
             if frame is not None and frame.active == (v, i):
-                attrs.update(color="#c0392b", penwidth="3", fontcolor="#c0392b")
+                attrs.update(color=palette.HIGHLIGHT, penwidth="3", fontcolor=palette.HIGHLIGHT)
             g.edge(node_id(index[box[p]]), vid + "op", **attrs)
     return g

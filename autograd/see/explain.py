@@ -26,13 +26,14 @@ the inputs. Nodes are called by :func:`autograd.see.names.node_names`, the names
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from ..core.checks import count
+from ..core.checks import count, flag
 from ..core.engine import Value, grad
 from ..core.walk import graph_order, local_numbers
-from .formula import Formula
+from .formula import Formula, writer
 from .names import node_latex_names, node_names, symbolic_local, wrap_name
 from .text import code_span, format_number, tex_text
 
@@ -40,6 +41,7 @@ __all__ = ["explain", "Explanation", "EdgeTerm", "NodeTerm", "backward_steps", "
 
 
 _SHOWN = 100  # nodes of the per-node form written out; the rest stay in Explanation.per_node
+_LEGEND = 12  # numbered names defined under the text; the rest stay in Explanation.legend()
 
 
 def _factor(x: float) -> str:
@@ -81,8 +83,9 @@ class Explanation:
 
     def __init__(self, output: Value, wrt: Value, names: dict[Value, str], latex_names: dict[Value, str],
                  n_paths: int, paths: list[tuple[EdgeTerm, ...]] | None, per_node: list[NodeTerm],
-                 gradient: float, backward_gradient: float) -> None:
+                 gradient: float, backward_gradient: float, hide_zero_paths: bool = False) -> None:
         self.output, self.wrt, self.names = output, wrt, names
+        self.hide_zero_paths = hide_zero_paths
         self.latex_names = latex_names
         self.n_paths, self.paths, self.per_node = n_paths, paths, per_node
         self.products = None if paths is None else [_product(p) for p in paths]
@@ -91,43 +94,86 @@ class Explanation:
     # -- text ------------------------------------------------------------------------------
 
     def _d(self, top: Value, bottom: Value) -> str:
+        """A local derivative, one edge's: ``∂e/∂a``."""
         return f"∂{wrap_name(self.names[top])}/∂{wrap_name(self.names[bottom])}"
+
+    def _total(self, bottom: Value) -> str:
+        """A total derivative of the output, all paths summed: ``dL/da`` (``d``, not the edges' ``∂``, so that
+        ``dM/db = 3`` and an edge's ``∂M/∂b = 1`` read as the two different things they are)."""
+        return f"d{wrap_name(self.names[self.output])}/d{wrap_name(self.names[bottom])}"
 
     def _edge_text(self, e: EdgeTerm) -> str:
         arg = f" (argument {e.index + 1})" if e.child._prev.count(e.parent) > 1 else ""
         rule = f" = {e.rule.text}" if e.rule is not None and e.rule.text != format_number(e.local) else ""
         return f"{self._d(e.child, e.parent)}{arg}{rule} = {format_number(e.local)}"
 
+    def _listed(self) -> list[tuple[int, tuple[EdgeTerm, ...], float]]:
+        """(number, path, product) of each path written out: all, or those whose product is not 0."""
+        rows = list(zip(range(1, self.n_paths + 1), self.paths or [], self.products or []))
+        return [r for r in rows if not (self.hide_zero_paths and r[2] == 0)]
+
+    def _folded(self) -> str:
+        hidden = len(self.paths or []) - len(self._listed())
+        if not hidden:
+            return ""
+        return (f"{hidden} of the {self.n_paths} paths contribute 0 and are not listed "
+                "(hide_zero_paths=False lists them)")
+
+    def legend(self) -> list[str]:
+        """``v1 = tanh(x * 2) * exp(x + 1)``: what each numbered name in the text stands for, in terms of
+        the names of its inputs (the pictures draw the same names in their boxes)."""
+        shown: dict[Value, None] = {self.output: None, self.wrt: None}
+        for _, path, _ in self._listed() if self.paths is not None else []:
+            for e in path:
+                shown[e.child] = shown[e.parent] = None
+        if self.paths is None:
+            for t in self._shown():
+                if t is not None:
+                    shown[t.node] = None
+                    shown.update((c, None) for c, *_ in t.terms)
+        out = []
+        for v in sorted(shown, key=lambda v: _natural_number(self.names[v])):
+            if v._prev and not v.label and re.fullmatch(r"v\d+", self.names[v]):  # numbered by node_names
+                args = [_operand(self.names[p]) for p in v._prev]
+                out.append(f"{self.names[v]} = {writer(v).text(args)}")
+        return out
+
     def _path_route(self, path: tuple[EdgeTerm, ...]) -> str:
         nodes = [self.wrt] + [e.child for e in reversed(path)]
         return " → ".join(self.names[v] for v in nodes)
 
     def __str__(self) -> str:
-        d = self._d(self.output, self.wrt)
+        d = self._total(self.wrt)
         lines: list[str] = []
         if self.paths is not None:
             lines.append(f"{d} by the chain rule: a sum over the {self.n_paths} "
                          f"path{'s' if self.n_paths != 1 else ''} from {self.names[self.wrt]} "
                          f"to {self.names[self.output]}, each the product of the local derivatives on it")
-            for k, (path, prod) in enumerate(zip(self.paths, self.products or [])):
-                lines += ["", f"path {k + 1}: {self._path_route(path)}"]
+            for k, path, prod in self._listed():
+                lines += ["", f"path {k}: {self._path_route(path)}"]
                 lines += [f"  {self._edge_text(e)}" for e in path]
                 factors = " × ".join(_factor(e.local) for e in path) or "1 (the output itself)"
                 note = _ZERO_NOTE if _stopped(path) else ""
                 lines.append(f"  product: {factors} = {format_number(prod)}{note}")
+            if self._folded():
+                lines += ["", self._folded()]
             lines += ["", f"sum over paths: {d} = {format_number(self.gradient)}"]
         else:
             lines.append(f"{d}: {self.n_paths} paths lead from {self.names[self.wrt]} to "
                          f"{self.names[self.output]}, too many to list (max_paths). The per-node form "
                          "adds up, at each node v, the gradient arriving from each child c:")
-            lines.append(f"  ∂{wrap_name(self.names[self.output])}/∂v = sum over children c of "
-                         f"∂{wrap_name(self.names[self.output])}/∂c × ∂c/∂v")
+            lines.append(f"  d{wrap_name(self.names[self.output])}/dv = sum over children c of "
+                         f"d{wrap_name(self.names[self.output])}/dc × ∂c/∂v")
             lines.append("")
             for t in self._shown():
                 lines.append(self._node_text(t) if t is not None else
                              f"... {len(self.per_node) - _SHOWN} more nodes (all in .per_node) ...")
             lines += ["", f"so {d} = {format_number(self.gradient)}"]
         lines.append(f"backward() gives {d} = {format_number(self.backward_gradient)}")
+        legend = self.legend()
+        if legend:
+            more = [f"... and {len(legend) - _LEGEND} more (all in .legend())"] * (len(legend) > _LEGEND)
+            lines += ["", "where " + "\n      ".join(legend[:_LEGEND] + more)]
         return "\n".join(lines)
 
     def _shown(self) -> list[NodeTerm | None]:
@@ -137,10 +183,10 @@ class Explanation:
         return [*self.per_node[: _SHOWN - 1], None, self.per_node[-1]]
 
     def _node_text(self, t: NodeTerm) -> str:
-        d = self._d(self.output, t.node)
+        d = self._total(t.node)
         if not t.terms:
             return f"{d} = 1 (the output itself)"
-        symbols = " + ".join(f"{self._d(self.output, c)} × {self._d(c, t.node)}" for c, _, _, _ in t.terms)
+        symbols = " + ".join(f"{self._total(c)} × {self._d(c, t.node)}" for c, _, _, _ in t.terms)
         numbers = " + ".join(f"{_factor(g)} × {_factor(l)}" for _, _, g, l in t.terms)
         return f"{d} = {symbols} = {numbers} = {format_number(t.total)}"
 
@@ -153,15 +199,18 @@ class Explanation:
         return (f"\\frac{{\\partial {self.latex_names[top]}}}"
                 f"{{\\partial {self.latex_names[bottom]}}}")
 
+    def _ltotal(self, bottom: Value) -> str:
+        return f"\\frac{{d {self.latex_names[self.output]}}}{{d {self.latex_names[bottom]}}}"
+
     def _edge_latex(self, e: EdgeTerm) -> str:
         rule = f" = {e.rule.latex}" if e.rule is not None and e.rule.text != format_number(e.local) else ""
         return f"{self._ld(e.child, e.parent)}{rule} = {format_number(e.local)}"
 
     def _latex_lines(self) -> list[str]:
-        d = self._ld(self.output, self.wrt)
+        d = self._ltotal(self.wrt)
         rows: list[str] = []
         if self.paths is not None:
-            for path, prod in zip(self.paths, self.products or []):
+            for _, path, prod in self._listed():
                 symbols = " ".join(self._ld(e.child, e.parent) for e in path) or "1"
                 factors = " \\cdot ".join(_factor(e.local) for e in path) or "1"
                 rows.append(f"&\\text{{{tex_text(self._path_route(path))}:}} && {symbols} = {factors} = "
@@ -174,30 +223,32 @@ class Explanation:
                     continue
                 if not t.terms:
                     continue
-                symbols = " + ".join(f"{self._ld(self.output, c)} {self._ld(c, t.node)}" for c, *_ in t.terms)
+                symbols = " + ".join(f"{self._ltotal(c)} {self._ld(c, t.node)}" for c, *_ in t.terms)
                 numbers = " + ".join(f"{_factor(g)} \\cdot {_factor(l)}" for _, _, g, l in t.terms)
-                total = format_number(t.total)
-                rows.append(f"{self._ld(self.output, t.node)} &= {symbols} && = {numbers} = {total}")
+                rows.append(f"{self._ltotal(t.node)} &= {symbols} && = {numbers} = {format_number(t.total)}")
         return rows
 
     def _repr_latex_(self) -> str:
         return "$$\\begin{aligned}" + " \\\\ ".join(self._latex_lines()) + "\\end{aligned}$$"
 
     def _repr_markdown_(self) -> str:
-        d = self._ld(self.output, self.wrt)
+        d = self._ltotal(self.wrt)
         out: list[str] = []
         if self.paths is not None:
             plural = "s" if self.n_paths != 1 else ""
             out.append(f"${d}$ is a sum over the **{self.n_paths} path{plural}** from "
                        f"{code_span(self.names[self.wrt])} to {code_span(self.names[self.output])} of the "
-                       "product of the local derivatives along each path.\n")
-            for k, (path, prod) in enumerate(zip(self.paths, self.products or [])):
-                out.append(f"{k + 1}. {code_span(self._path_route(path))}")
+                       "product "
+                       "of the local derivatives along each path.\n")
+            for k, path, prod in self._listed():
+                out.append(f"{k}. {code_span(self._path_route(path))}")
                 for e in path:
                     out.append(f"    - ${self._edge_latex(e)}$")
                 factors = " \\cdot ".join(_factor(e.local) for e in path) or "1"
                 note = _ZERO_NOTE if _stopped(path) else ""
                 out.append(f"    - product: ${factors} = {format_number(prod)}${note}")
+            if self._folded():
+                out.append(f"\n{self._folded()}")
             out.append(f"\n**Sum over paths:** ${d} = {format_number(self.gradient)}$")
         else:
             out.append(f"{self.n_paths} paths lead from {code_span(self.names[self.wrt])} to "
@@ -205,6 +256,8 @@ class Explanation:
                        "from the output down:\n")
             out.append("$$\\begin{aligned}" + " \\\\ ".join(self._latex_lines()) + "\\end{aligned}$$")
         out.append(f"\n`backward()` gives ${d} = {format_number(self.backward_gradient)}$")
+        if self.legend():
+            out.append("\nwhere " + ", ".join(code_span(line) for line in self.legend()))
         return "\n".join(out)
 
 
@@ -233,7 +286,21 @@ def _stopped(path: tuple[EdgeTerm, ...]) -> bool:
 _ZERO_NOTE = " (a zero gradient passes nothing on: backward() never multiplies by what follows it)"
 
 
-def explain(output: Value, wrt: Value, *, max_paths: int = 32) -> Explanation:
+def _operand(name: str) -> str:
+    """A name as an operand in the legend: ``a * b`` in parentheses, ``tanh(x * 2)`` or ``x`` as it is."""
+    depth = 0
+    for ch in name:
+        depth += (ch == "(") - (ch == ")")
+        if ch == " " and depth == 0:
+            return f"({name})"
+    return name
+
+
+def _natural_number(name: str) -> tuple[int, str]:
+    return (int(name[1:]), name) if re.fullmatch(r"v\d+", name) else (-1, name)
+
+
+def explain(output: Value, wrt: Value, *, max_paths: int = 32, hide_zero_paths: bool = False) -> Explanation:
     """How the chain rule builds d output / d wrt, written out.
 
     Lists every path from ``wrt`` to ``output`` (``a → e → d → L``), the local
@@ -250,10 +317,19 @@ def explain(output: Value, wrt: Value, *, max_paths: int = 32) -> Explanation:
     if not isinstance(wrt, Value):
         raise TypeError(f"explain: wrt must be a Value, got {type(wrt).__name__}: {wrt!r:.80}")
     max_paths = count("explain", "max_paths", max_paths, least=0)
+    flag("explain", hide_zero_paths=hide_zero_paths)
     order = graph_order(output, "explain")
     names = node_names(order)
     latex_names = node_latex_names(order, names)
     if wrt not in names:
+        swapped = graph_order(wrt, "explain")
+        if output in set(swapped):  # the two arguments, the other way round
+            other = node_names(swapped)
+            raise ValueError(
+                f"explain: wrt ({other[wrt]}) is computed from output ({other[output]}), so the arguments "
+                f"look swapped: the output comes first, explain(output, wrt); here "
+                f"explain({other[wrt]}, {other[output]})"
+            )
         raise ValueError(
             f"explain: wrt ({wrt!r:.80}) is not in the graph of the output {names[output]!r}; "
             "expected one of the Values the output was computed from (no path leads from wrt "
@@ -288,7 +364,8 @@ def explain(output: Value, wrt: Value, *, max_paths: int = 32) -> Explanation:
     else:
         paths = None
         gradient = per_node[-1].total if per_node and per_node[-1].node is wrt else 0.0
-    return Explanation(output, wrt, names, latex_names, total, paths, per_node, gradient, backward_gradient)
+    return Explanation(output, wrt, names, latex_names, total, paths, per_node, gradient, backward_gradient,
+                       hide_zero_paths)
 
 
 def _paths(output: Value, wrt: Value, n_paths: dict[Value, int], local: Any) -> list[tuple[EdgeTerm, ...]]:

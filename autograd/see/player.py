@@ -32,6 +32,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import stat
 import uuid
 from pathlib import Path
@@ -41,6 +42,7 @@ from ..core.checks import count, flag, real
 from ..core.engine import Value
 from ..core.extras import MissingExtraError
 from ..core.walk import graph_order
+from . import palette
 from .draw import Highlight, check_style, draw_dot
 from .explain import Step, backward_steps
 from .html import PLAYER_JS, THEME_CSS, node_sizes, render_many, svg_markup
@@ -62,6 +64,8 @@ _STYLE = """
 .cr-player .cr-contribution, .cr-player .cr-after { font-weight: bold; color: var(--cr-accent); }
 .cr-player .cr-help { font-size: 12px; color: var(--cr-muted); margin-top: 4px; }
 """
+
+READABLE_PX = 12.0  # the least size of text in every picture, in CSS pixels
 
 _PILLOW_HINT = 'Pillow, which comes with matplotlib: pip install "chainrule[plot]"'
 
@@ -105,7 +109,8 @@ class Player:
         )
         first = self.captions[0]
         last = len(self.frames) - 1
-        script = f"{PLAYER_JS}({json.dumps(pid)}, {max(50, int(self.interval * 1000))});"
+        script = (f"{PLAYER_JS}({json.dumps(pid)}, {max(50, int(self.interval * 1000))}, "
+                  f"{json.dumps(palette.HIGHLIGHT_FILL)}, {self.readable_zoom():.4f});")
         alone = "true" if standalone else "false"
         return f"""<div class="cr-ui cr-player" id="{pid}" data-step="0" data-standalone="{alone}"
  tabindex="0" role="group" aria-label="backward pass, step by step">
@@ -146,6 +151,14 @@ class Player:
 
     def _repr_html_(self) -> str:
         return self._html()
+
+    def readable_zoom(self) -> float:
+        """The least zoom at which the frames' smallest text is 12 px: Fit never zooms out further.
+
+        Graphviz writes font sizes in points, and a page shows a point as 4/3 of a CSS pixel.
+        """
+        sizes = [float(f) for frame in self.frames for f in re.findall(r'font-size="([\d.]+)"', frame)]
+        return READABLE_PX / (min(sizes, default=12.0) * 4 / 3)
 
     def save(self, path: str | os.PathLike[str], *, dpi: float = 110) -> str:
         """Write the player to ``path``; returns the path written. The suffix says what to write:

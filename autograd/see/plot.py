@@ -23,6 +23,7 @@ from ..core.checks import count, real
 from ..core.engine import Value
 from ..core.extras import need
 from ..core.walk import grad_number
+from . import palette
 from .text import format_number
 
 __all__ = ["plot_derivative"]
@@ -86,10 +87,10 @@ def plot_derivative(
     ys, dys = zip(*[_call(f, x) for x in xs])
     fig = Figure(figsize=(7, 5.5), layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True)
-    top.plot(xs, ys, color="#316bd6", label="f(x)")
-    bottom.plot(xs, dys, color="#d63b31", label="f'(x) from backward()")
+    top.plot(xs, ys, color=palette.INK, label="f(x)")
+    bottom.plot(xs, dys, color=palette.OTHERS[0], label="f'(x) from backward()")
     for ax in (top, bottom):
-        ax.axhline(0.0, color="#999999", linewidth=0.6)
+        ax.axhline(0.0, color=palette.FRAME, linewidth=0.6)
         ax.grid(alpha=0.3)
     top.set_ylabel("f(x)")
     bottom.set_ylabel("f'(x)")
@@ -99,10 +100,10 @@ def plot_derivative(
         y0, engine_slope = _call(f, x0)
         fd = (_call(f, x0 + h)[0] - _call(f, x0 - h)[0]) / (2 * h)
         span = (hi - lo) / 6
-        top.plot([x0 - span, x0 + span], [y0 - fd * span, y0 + fd * span], "--", color="#b35900",
+        top.plot([x0 - span, x0 + span], [y0 - fd * span, y0 + fd * span], "--", color=palette.OTHERS[2],
                  label=f"tangent at x = {format_number(x0)}, finite-difference slope {format_number(fd)}")
-        top.plot([x0], [y0], "o", color="#b35900")
-        bottom.plot([x0], [engine_slope], "o", color="#b35900",
+        top.plot([x0], [y0], "o", color=palette.OTHERS[2])
+        bottom.plot([x0], [engine_slope], "o", color=palette.OTHERS[2],
                     label=f"f'({format_number(x0)}) = {format_number(engine_slope)} (backward), "
                           f"{format_number(fd)} (finite difference)")
     top.legend(loc="best", fontsize=9)

@@ -19,7 +19,7 @@ from typing import Any
 
 import nn
 from autograd import Value, no_grad
-from autograd.cli import RunError, positive_int, render_graph, write_file
+from autograd.cli import RunError, positive_int, write_file
 from autograd.core.extras import MissingExtraError, need
 from autograd.see.text import format_number
 
@@ -95,6 +95,7 @@ def run_demo(out_dir: Path, *, steps: int = 100, progress: bool = True, seed: in
     pass becomes a step-by-step player, and the chain rule for one of its weights
     is written out, path by path, for the loss on that point.
     """
+    from autograd.see.draw import draw_dot
     from autograd.see.html import render_svg
     from autograd.see.player import play
     from nn import plot
@@ -124,19 +125,21 @@ def run_demo(out_dir: Path, *, steps: int = 100, progress: bool = True, seed: in
     # One neuron of the first layer, for one training point whose gradient reaches it.
     neuron, x, label = _pick_neuron(model, X, y)
     out = _neuron_graph(neuron, x)
-    model.zero_grad()
     out.backward()
-    render_graph(out, files["neuron_graph.svg"], "svg")
-    # The page, and the same steps top to bottom as an animation for slides (16:9 suits it better).
+    # Top to bottom, so that the picture fits a screen's width (1280 px); the page keeps the usual
+    # left-to-right reading.
+    write_file(files["neuron_graph.svg"], draw_dot(out, edge_labels=True, rankdir="TB").pipe(format="svg"))
     for name, player in (("backward_player.html", play(out)), ("backward.gif", play(out, rankdir="TB"))):
         try:
             player.save(files[name])
         except OSError as e:
             raise RunError(f"cannot write {files[name]}: {e.strerror or e}") from None
-    write_file(files["network.svg"], render_svg(model.draw()))  # every weight: blue > 0, red < 0
-
     weight_name, weight_grad, markdown = _chain_rule_page(model, neuron, x, label)
     write_file(files["chain_rule.md"], markdown)
+    # Drawn after the chain rule page's backward(), so its tooltips hold the gradients of the same loss.
+    point = ", ".join(format_number(v) for v in x)
+    network = model.draw(grad_of=f"the loss on the point x = ({point}) of chain_rule.md")
+    write_file(files["network.svg"], render_svg(network))  # every weight: blue > 0, red < 0
     result.files = files
     result.weight_name, result.weight_grad = weight_name, weight_grad
     return result
@@ -182,17 +185,19 @@ def _pick_neuron(
 def _neuron_graph(neuron: Any, x: Sequence[float]) -> Value:
     """``relu(w1*x1 + w2*x2 + b)`` for one neuron, written out op by op so each edge shows one rule.
 
-    The weights and bias are the neuron's own parameters (labelled with their
-    names in the model); the inputs are new leaves ``x1``, ``x2``.
+    The weights and bias are new leaves with the numbers of the neuron's parameters and their short
+    names (``w.0``, ``w.1``, ``b``: the picture's output box names the neuron, and the model's own
+    gradients stay untouched); the inputs are new leaves ``x1``, ``x2``.
     """
     xs = [Value(float(v), label=f"x{i + 1}") for i, v in enumerate(x)]
-    terms = [w * xi for w, xi in zip(neuron.w, xs)]
+    ws = [Value(w.data, label=f"w.{i}") for i, w in enumerate(neuron.w)]
+    terms = [w * xi for w, xi in zip(ws, xs)]
     for i, term in enumerate(terms):
         term.label = f"w.{i}*x{i + 1}"
     z = terms[0]
     for term in terms[1:]:
         z = z + term
-    z = z + neuron.b
+    z = z + Value(neuron.b.data, label="b")
     z.label = "z"
     out = z.relu()
     out.label = neuron._label if getattr(neuron, "_label", "") else "out"
@@ -231,7 +236,7 @@ def _chain_rule_page(model: Any, neuron: Any, x: Sequence[float], label: float) 
         f"with label y = {label:+g}. Its loss on that point is micrograd's max-margin loss, "
         "loss = relu(1 - y · score).",
         "",
-        f"The weight `{weight_name}` (the first weight of the neuron drawn, for the same point, in "
+        f"The weight `{weight_name}` (`w.0` of the neuron drawn, for the same point, in "
         "`neuron_graph.svg`, where its weighted sum is `z`) "
         f"reaches the loss along {paths}: through its neuron, then through each neuron of the next "
         "layer (`layers.1.neurons.j`, whose weighted sum is `layers.1.neurons.j.z`), then the output "
@@ -241,7 +246,8 @@ def _chain_rule_page(model: Any, neuron: Any, x: Sequence[float], label: float) 
         "",
         explanation._repr_markdown_(),
         "",
-        f"After `loss.backward()`, `{weight_name}.grad` = {format_number(weight_grad)}: the same number.",
+        f"After `loss.backward()`, `{weight_name}.grad` = {format_number(weight_grad)}: the same number. "
+        "The tooltips of `network.svg` show every weight's gradient of this same loss.",
         "",
     ]
     return weight_name, weight_grad, "\n".join(lines)

@@ -26,6 +26,7 @@ from typing import Any
 
 from autograd import Value, grad
 from autograd.core.walk import grad_number, graph_order
+from autograd.see import palette
 from autograd.see.text import format_number
 
 from ..blocks import RNN, RNNCell, Unrolled
@@ -172,10 +173,9 @@ def _pre_activation(out: Value, linear: bool) -> Value:
 def _fill(g: float, largest: float) -> str:
     """A blue as deep as g is large on a log scale: six decades below the largest is white."""
     if not g > 0 or not largest > 0:
-        return "#ffffff"
+        return palette.WHITE
     t = max(0.0, min(1.0, 1 + math.log10(g / largest) / 6))
-    r, gr, b = (0x31, 0x6B, 0xD6)
-    return "#{:02x}{:02x}{:02x}".format(*[round(255 + (c - 255) * (0.08 + 0.62 * t)) for c in (r, gr, b)])
+    return palette.mix(palette.BLUE, 0.08 + 0.62 * t)
 
 
 def _norm(vs: list[Value], what: str = "grad") -> float:
@@ -207,7 +207,7 @@ def draw_unrolled(model: RNN, run: Unrolled, loss: Value | None = None, format: 
     g = Graph("unrolled", format=format)
     g.attr(rankdir="LR", nodesep="0.25", ranksep="0.35")
     g.attr("node", fontname="Helvetica", fontsize="10", shape="record")
-    g.attr("edge", fontname="Helvetica", fontsize="9", color="#555555")
+    g.attr("edge", fontname="Helvetica", fontsize="9", color=palette.LINE)
     norms = run.grad_norms()
     largest = max(norms, default=0.0)
     g.node("h0", label="h0 | 0", style="rounded")
@@ -218,8 +218,8 @@ def draw_unrolled(model: RNN, run: Unrolled, loss: Value | None = None, format: 
                               f"\\|dL/dh\\| = {format_number(gn)}",
                style="rounded,filled", fillcolor=_fill(gn, largest))
         if t == run.cut:
-            g.edge(f"h{t - 1}", f"h{t}", label=" cut: a constant ", style="dashed", color="#c0392b",
-                   fontcolor="#c0392b")
+            g.edge(f"h{t - 1}", f"h{t}", label=" cut: a constant ", style="dashed", color=palette.HIGHLIGHT,
+                   fontcolor=palette.HIGHLIGHT)
         else:
             g.edge(f"h{t - 1}", f"h{t}", label=" W_h " if t == 1 else "")
     cell = model.cell
@@ -229,13 +229,13 @@ def draw_unrolled(model: RNN, run: Unrolled, loss: Value | None = None, format: 
                          f"\\|dL/dW_x\\| = {format_number(_norm(wx))} | "
                          f"\\|dL/dW_h\\| = {format_number(_norm(wh))} | "
                          f"\\|dL/db\\| = {format_number(_norm(cell.b))}",
-           style="filled", fillcolor="#f3f3f3")
+           style="filled", fillcolor=palette.PANEL)
     with g.subgraph() as same:  # the shared weights sit beside the first step
         same.attr(rank="same")
         same.node("cell")
         same.node("h0")
     for t in range(1, run.steps + 1):
-        g.edge("cell", f"h{t}", style="dotted", color="#999999", arrowsize="0.5", constraint="false")
+        g.edge("cell", f"h{t}", style="dotted", color=palette.FAINT, arrowsize="0.5", constraint="false")
     outs = ", ".join(format_number(v.data) for v in run.outputs)
     g.node("y", label=f"{model.readout.name or 'readout'} | y = {outs} | \\|dL/dy\\| = "
                       f"{format_number(_norm(run.outputs))}", style="rounded")

@@ -41,6 +41,7 @@ from typing import Any
 from autograd import Value, no_grad
 from autograd.core.checks import choice, count
 from autograd.core.extras import need
+from autograd.see import palette
 from autograd.see.text import format_number
 
 from ..module import Module
@@ -60,8 +61,7 @@ _STYLE = """
 .cr-live .cr-note { color: var(--cr-muted); font-size: 13px; }
 .cr-live .cr-graph { max-height: none; }
 """
-BLUE, RED = (0x31, 0x6B, 0xD6), (0xD6, 0x3B, 0x31)
-PALETTE = ["#316bd6", "#d63b31", "#2e9e4f", "#9b59b6", "#e08e0b", "#17a2b8", "#7f5539", "#e83e8c"]
+BLUE, RED = palette.rgb(palette.BLUE), palette.rgb(palette.RED)
 
 
 def _png(pixels: list[list[tuple[int, int, int]]]) -> bytes:
@@ -76,8 +76,6 @@ def _png(pixels: list[list[tuple[int, int, int]]]) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + body
 
 
-def _rgb(colour: str) -> tuple[int, int, int]:
-    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
 
 
 def _text(x: float, y: float, text: str, anchor: str = "start", fill: str = "currentColor") -> str:
@@ -175,7 +173,7 @@ class LiveView:
                 s = scores[j * n + i]
                 if multi:
                     k = max(range(len(s)), key=s.__getitem__)
-                    row.append(_tint(_rgb(PALETTE[k % len(PALETTE)]), 0.35))
+                    row.append(_tint(palette.rgb(palette.for_class(k, len(s))), 0.35))
                 else:
                     t = 0.12 + 0.5 * min(1.0, abs(s) / 2.0) if s == s else 0.0
                     row.append(_tint(BLUE if s > 0 else RED, t))
@@ -185,8 +183,8 @@ class LiveView:
         for (x, y), t in zip(self.X, labels):
             cx = pad + (x - lo_x) / (hi_x - lo_x) * size
             cy = 6 + (hi_y - y) / (hi_y - lo_y) * size
-            colour = PALETTE[int(t) % len(PALETTE)] if multi else PALETTE[0] if t > 0 else PALETTE[1]
-            dots.append(f"<circle cx='{cx:.1f}' cy='{cy:.1f}' r='4' fill='{colour}' stroke='#111' "
+            colour = palette.for_class(t, len(scores[0]) if multi else 2)
+            dots.append(f"<circle cx='{cx:.1f}' cy='{cy:.1f}' r='4' fill='{colour}' stroke='{palette.INK}' "
                         "stroke-width='0.8'/>")
         negative = any(t < 0 for t in labels)
         pos, neg = ("+1", "-1") if negative else ("1", "0")
@@ -228,11 +226,11 @@ class LiveView:
                  _text(left - 6, top + inner_h, format_number(lo), "end"),
                  _text(left, top + inner_h + 16, "0"),
                  _text(left + inner_w, top + inner_h + 16, f"epoch {span}", "end"),
-                 _text(left, height - 4, "— loss", fill=PALETTE[0])]
+                 _text(left, height - 4, "— loss", fill=palette.INK)]
         if history.loss:
-            parts.append(line(history.loss, hi, lo, PALETTE[0]))
+            parts.append(line(history.loss, hi, lo, palette.INK))
         for i, (name, values) in enumerate(history.metrics.items()):
-            colour = ("#e08e0b", "#2e9e4f", "#9b59b6")[i % 3]
+            colour = palette.OTHERS[i % len(palette.OTHERS)]
             if values and all(0 <= v <= 1 for v in values):  # a fraction: on a scale of 0..1, the right axis
                 parts += [line(values, 1.0, 0.0, colour, dashed=True),
                           _text(left + inner_w + 4, top + 12, "100%", fill=colour),

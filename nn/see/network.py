@@ -35,13 +35,14 @@ from autograd import Value, no_grad
 from autograd.core.checks import choice
 from autograd.core.checks import count as _count
 from autograd.core.walk import grad_number
+from autograd.see import palette
 from autograd.see.text import format_number
 
 from ..module import Layer, Module, Neuron
 
 __all__ = ["draw_network", "network_layers"]
 
-POSITIVE, NEGATIVE, NEUTRAL = "#316bd6", "#d63b31", "#8c959f"
+POSITIVE, NEGATIVE, NEUTRAL = palette.POSITIVE, palette.NEGATIVE, palette.NEUTRAL
 COLUMN_GAP = 1.6  # inches between columns
 ROW_GAP = 0.36  # inches between neurons of a column
 RADIUS = 0.15  # a neuron's circle, in inches
@@ -58,13 +59,22 @@ def network_layers(model: Any) -> list[tuple[str, str, list[Neuron]]]:
                                                                                  for x in layers):
         return [(x.name or f"layers.{i}", x.activation, list(x.neurons)) for i, x in enumerate(layers)]
     raise TypeError(f"draw_network: model must be an nn.MLP, nn.Layer, nn.Neuron or a module whose layers "
-                    f"are nn.Layers, got {type(model).__name__}")
+                    f"are nn.Layers, got {type(model).__name__}; {what_draws(model)}")
+
+
+def what_draws(model: Any) -> str:
+    """What draws a module that the network view cannot: the sentence every refused ``draw()`` ends with."""
+    if type(model).__name__ == "RNN":
+        return ("an RNN is drawn unrolled over a sequence xs: "
+                "nn.inspect.draw_unrolled(model, model.unroll(xs))")
+    return ("draw the computation graph of one of its outputs instead: "
+            "autograd.draw_dot(out, collapse='neuron'), where out is a Value that model(x) returns")
 
 
 def _shade(value: float, largest: float, alpha: bool = True) -> tuple[str, float]:
     """A colour for a number on a scale up to ``largest`` (its sign's hue, deeper when larger), and t."""
     if largest <= 0 or value == 0 or value != value:
-        return (NEUTRAL + "55", 0.0) if alpha else ("#eceef1", 0.0)
+        return (NEUTRAL + "55", 0.0) if alpha else (palette.ZERO_FILL, 0.0)
     t = min(1.0, abs(value) / largest)
     hue = POSITIVE if value > 0 else NEGATIVE
     if alpha:
@@ -82,6 +92,7 @@ def draw_network(
     input_names: Sequence[str] | None = None,
     max_neurons: int = 64,
     format: str = "svg",
+    grad_of: str | None = None,
 ) -> Any:
     """The network view of ``model`` as a Graphviz graph: columns of neurons, edges for weights.
 
@@ -92,6 +103,9 @@ def draw_network(
     * ``input_names``: the names of the inputs (default ``x1``, ``x2``...).
     * ``max_neurons``: a layer with more neurons raises a ValueError (the picture would be a blur).
     * ``format``: what ``render()`` writes (``'svg'``, ``'png'``, ``'pdf'``...).
+    * ``grad_of``: what the gradients (``.grad``, in every tooltip) are the gradients of, written in
+      the picture (``'the loss on the 100 training points'``); by default the picture says they are
+      of the output of the last ``backward()``, which is all it can know.
 
     Display it in Jupyter as a cell's last expression, or save it with
     ``.render(outfile='network.png', cleanup=True)``. Needs Graphviz.
@@ -100,6 +114,8 @@ def draw_network(
     from autograd.see.text import dot_text
 
     layers = network_layers(model)
+    if grad_of is not None and not (isinstance(grad_of, str) and grad_of.strip()):
+        raise TypeError(f"draw_network: grad_of must be a non-empty str or None, got {grad_of!r:.40}")
     choice("draw_network", "show", show, ("weight", "grad"))
     max_neurons = _count("draw_network", "max_neurons", max_neurons)
     for name, _, neurons in layers:
@@ -153,7 +169,7 @@ def draw_network(
             tip = (f"{name}.neurons.{j}: b = {format_number(neuron.b.data)}, "
                    f"b.grad = {format_number(grads[id(neuron.b)])}")
             attrs = {"label": str(j), "shape": "circle", "width": f"{2 * RADIUS:.2f}", "fixedsize": "true",
-                     "fontsize": "10", "style": "filled", "fillcolor": "#f3f4f6", "color": "#57606a"}
+                     "fontsize": "10", "style": "filled", "fillcolor": palette.PANEL, "color": palette.MUTED}
             if outputs is not None:
                 out = outputs[li][j]
                 attrs["fillcolor"] = _shade(out, hidden_largest[li - 1], alpha=False)[0]
@@ -180,6 +196,7 @@ def draw_network(
         key = f"edges: {what}, all 0" + ("; call backward() first" if show == "grad" else "")
     if outputs is not None:
         key += "\nneurons: shaded by their output for x (blue > 0, red < 0)"
+    key += f"\ngrad (in the tooltips): the gradient of {grad_of or 'the output of the last backward()'}"
     bottom = -(tallest - 1) * ROW_GAP / 2 - 0.45
     width = len(layers) * COLUMN_GAP
     g.node("key", label=key, shape="plaintext", fontsize="11", pos=f"{width / 2:.3f},{bottom:.3f}!")

@@ -23,6 +23,7 @@ from typing import Any
 from autograd import Value, no_grad
 from autograd.core.checks import count, real
 from autograd.core.extras import need
+from autograd.see import palette
 
 from ..data import as_list
 from ..module import Module
@@ -63,7 +64,7 @@ def decision_boundary(model: Module, X: Sequence[Sequence[float]], y: Sequence[f
     index of the largest. ``resolution`` is the number of grid points per side
     (each is one forward pass, so keep it modest). Works for 2-D inputs only.
     """
-    plt = need("matplotlib.pyplot", "nn.see.plot.decision_boundary")
+    need("matplotlib.pyplot", "nn.see.plot.decision_boundary")  # the message names the plot extra
     np = need("numpy", "nn.see.plot.decision_boundary")
 
     if not isinstance(model, Module):
@@ -99,16 +100,16 @@ def decision_boundary(model: Module, X: Sequence[Sequence[float]], y: Sequence[f
         labels = (labels > 0).astype(float)
     fig, ax = _axes(ax, (5.5, 5.0))
     k = max(len(levels) - 1, 2)
-    cmap = plt.get_cmap("coolwarm" if k == 2 else "tab10")
-    colors = [cmap(i / (k - 1)) if k == 2 else cmap(i) for i in range(k)]
+    # the palette's class colours: index 1 (+1, or 1) blue and index 0 (-1, or 0) red when k = 2
+    colors = [palette.for_class(i, k) for i in range(k)]
     from matplotlib.colors import ListedColormap
 
     ax.contourf(g1, g2, shade.reshape(g1.shape), levels=levels, cmap=ListedColormap(colors), alpha=0.35)
     for c in range(k):
         mask = labels == c
         if mask.any():
-            ax.scatter(xs[mask, 0], xs[mask, 1], s=22, color=colors[c], edgecolors="black", linewidths=0.5,
-                       label=names[c] if names else f"class {c}")
+            ax.scatter(xs[mask, 0], xs[mask, 1], s=22, color=colors[c], edgecolors=palette.INK,
+                       linewidths=0.5, label=names[c] if names else f"class {c}")
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
     ax.set_xlabel("$x_1$")
@@ -124,15 +125,14 @@ def history(hist: History, ax: Any = None) -> Any:
         raise TypeError(f"history: expected the History returned by nn.fit, got {type(hist).__name__}")
     fig, ax = _axes(ax, (6.5, 4.0))
     epochs = range(1, hist.epochs + 1)
-    (line,) = ax.plot(epochs, hist.loss, color="tab:blue", label="loss")
+    (line,) = ax.plot(epochs, hist.loss, color=palette.INK, label="loss")
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss")
     handles = [line]
     if hist.metrics:
         right = ax.twinx()
-        palette = ["tab:orange", "tab:green", "tab:red", "tab:purple"]
         for i, (name, values) in enumerate(hist.metrics.items()):
-            (m,) = right.plot(epochs, values, color=palette[i % len(palette)], label=name)
+            (m,) = right.plot(epochs, values, color=palette.OTHERS[i % len(palette.OTHERS)], label=name)
             handles.append(m)
         right.set_ylabel(", ".join(hist.metrics))
     ax.legend(handles=handles, loc="center right")
@@ -150,8 +150,8 @@ def grad_norms(hist: History, ax: Any = None) -> Any:
     if not hist.grad_norms:
         raise ValueError("grad_norms: the history has no gradient norms; use nn.fit(..., grad_norms=True)")
     fig, ax = _axes(ax, (6.5, 4.0))
-    for name, values in hist.grad_norms.items():
-        ax.plot(range(1, len(values) + 1), values, label=name)
+    for i, (name, values) in enumerate(hist.grad_norms.items()):
+        ax.plot(range(1, len(values) + 1), values, label=name, color=palette.OTHERS[i % len(palette.OTHERS)])
     if all(v > 0 for values in hist.grad_norms.values() for v in values):
         ax.set_yscale("log")
     ax.set_xlabel("epoch")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 import re
 import shutil
@@ -38,7 +39,7 @@ def run(argv: list[str], capsys: Any) -> tuple[int, str, str]:
 
 
 def test_draw_writes_an_svg_with_edge_labels(tmp_path: Path, capsys: Any) -> None:
-    target = tmp_path / "sub" / "graph.svg"
+    target = tmp_path / "graph.svg"
     code, out, err = run(["draw", *LECTURE, "--edge-labels", "-o", str(target)], capsys)
     assert (code, err) == (0, "")
     assert out.splitlines() == [
@@ -83,15 +84,15 @@ def test_explain_prints_the_sum_over_paths(capsys: Any) -> None:
     code, out, err = run(["explain", *LECTURE, "--wrt", "a"], capsys)
     assert (code, err) == (0, "")
     assert "path 1: a → a * b → a * b + c → L" in out
-    assert "sum over paths: ∂L/∂a = 6" in out
-    assert "backward() gives ∂L/∂a = 6" in out
+    assert "sum over paths: dL/da = 6" in out
+    assert "backward() gives dL/da = 6" in out
 
 
 def test_explain_counts_every_use_of_a_name(capsys: Any) -> None:
     code, out, _ = run(["explain", "x*x + x", "x=3", "--wrt", "x"], capsys)
     assert code == 0
     assert "the 3 paths from x to L" in out
-    assert "sum over paths: ∂L/∂x = 7" in out  # 2x + 1 at x = 3
+    assert "sum over paths: dL/dx = 7" in out  # 2x + 1 at x = 3
 
 
 def test_explain_markdown(capsys: Any) -> None:
@@ -109,7 +110,7 @@ def test_a_formula_may_start_with_a_minus_sign(argv: list[str], capsys: Any) -> 
     code, out, err = run(argv, capsys)
     assert (code, err) == (0, "")
     assert out.startswith("L = -a*b = -10")
-    assert "sum over paths: ∂L/∂a = -5" in out
+    assert "sum over paths: dL/da = -5" in out
 
 
 def test_formula_named_L_gets_another_output_name(capsys: Any) -> None:
@@ -238,7 +239,7 @@ def test_python_dash_m(tmp_path: Path) -> None:
         cwd=tmp_path, capture_output=True, text=True, timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
-    assert "sum over paths: ∂L/∂y = 3" in proc.stdout
+    assert "sum over paths: dL/dy = 3" in proc.stdout
 
 
 # --- demo ------------------------------------------------------------------------------------
@@ -265,8 +266,8 @@ def test_demo_writes_its_valid_files(tmp_path: Path, capsys: Any) -> None:
         assert (out_dir / name).read_bytes().startswith(PNG_SIGNATURE)
 
     texts = svg_texts(out_dir / "neuron_graph.svg")
-    assert {"x1", "x2", "z"} <= set(texts)
-    assert any(t.startswith("layers.0.neurons.") and t.endswith(".w.0") for t in texts)
+    assert {"x1", "x2", "w.0", "w.1", "b", "z"} <= set(texts)
+    assert any(re.fullmatch(r"layers\.0\.neurons\.\d+", t) for t in texts)  # the output names the neuron
     assert any(t.startswith("grad ") for t in texts) and any(t.startswith("data ") for t in texts)
     edge_labels = [t for t in texts if t.startswith("∂/∂")]
     assert len(edge_labels) >= 7  # w.0, x1, w.1, x2 into the products; two sums; z into relu
@@ -283,6 +284,10 @@ def test_demo_writes_its_valid_files(tmp_path: Path, capsys: Any) -> None:
         assert gif.format == "GIF" and gif.info["loop"] == 0
         assert gif.n_frames == page.count('class="cr-frame"')
         assert gif.size[0] > 600 and gif.size[1] > 600  # drawn top to bottom, at 110 dpi
+    for name in ("neuron_graph.svg", "network.svg"):  # readable at 1280x720: text >= 12 px, and in width
+        svg = (out_dir / name).read_text(encoding="utf-8")
+        assert min(float(f) for f in re.findall(r'font-size="([\d.]+)"', svg)) * 4 / 3 >= 12, name
+        assert float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1)) * 4 / 3 <= 1280, name  # type: ignore
     network = svg_texts(out_dir / "network.svg")
     assert {"layers.0 · relu", "layers.1 · relu", "layers.2 · linear", "16 neurons", "x1"} <= set(network)
     assert [str(i) for i in range(16)] == [t for t in network if t.isdigit()][:16]  # neurons in order
@@ -298,7 +303,54 @@ def test_demo_writes_its_valid_files(tmp_path: Path, capsys: Any) -> None:
     assert total is not None and grad is not None
     assert _number(total.group(1)) == pytest.approx(_number(grad.group(2)), rel=1e-5)
     assert _number(grad.group(2)) != 0.0  # the demo picks a point whose gradient reaches the weight
+    # network.svg's tooltips hold the gradients of that same loss, and the picture says so
+    svg = (out_dir / "network.svg").read_text(encoding="utf-8")
+    tip = re.search(rf'title="{re.escape(grad.group(1))} = \S+, grad (\S+)"', svg)
+    assert tip is not None and _number(html.unescape(tip.group(1))) == _number(grad.group(2))
+    assert "the gradient of the loss on the point x = (" in " ".join(network)
     products = [_number(p) for p in re.findall(r"- product: \$.* = (\S+)\$", md)]
     assert len(products) == 16  # through the weight's neuron, then each of the 16 next-layer neurons
     # each number is written with 4 significant digits (format_number), so the sum agrees to about that
     assert math.fsum(products) == pytest.approx(_number(total.group(1)), rel=2e-3, abs=1e-6)
+
+
+# --- what a newcomer types first: each mistake gets the sentence that fixes it -----------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "phrases"),
+    [
+        (["explain", "e**x", "x=1", "--wrt", "x"], ["no value given for e", "write exp(x) for e**x"]),
+        (["draw", "sin(pi*x)", "x=1"], ["no value given for pi", "3.141592653589793"]),
+        (["explain", "2a + 1", "a=1", "--wrt", "a"], ["write 2*a", "'2a' at column 1"]),
+        (["explain", "3*x + 1.5y", "x=1", "y=2", "--wrt", "x"], ["write 1.5*y"]),
+    ],
+)
+def test_first_mistakes_say_what_to_write(argv: list[str], phrases: list[str], tmp_path: Path,
+                                          capsys: Any, monkeypatch: Any) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(argv, capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1, err
+    for phrase in phrases:
+        assert phrase in err
+    assert list(tmp_path.iterdir()) == []  # refused: nothing written
+
+
+def test_a_number_in_python_syntax_is_not_taken_for_a_product(capsys: Any) -> None:
+    code, out, _ = run(["explain", "1e-3*x + 2j*0 + x", "x=1", "--wrt", "x"], capsys)
+    assert code == 2  # 2j is complex, refused as before, and not read as "2*j"
+    assert run(["explain", "1e-3*x", "x=1", "--wrt", "x"], capsys)[0] == 0
+
+
+def test_an_infinite_slope_is_named(capsys: Any) -> None:
+    code, out, err = run(["explain", "sqrt(x)", "x=0", "--wrt", "x"], capsys)
+    assert code == 1 and err.count("\n") == 1
+    assert "the slope of sqrt at 0 is infinite" in err and "division by zero" not in err
+
+
+def test_output_into_a_missing_folder_is_refused(tmp_path: Path, capsys: Any) -> None:
+    target = tmp_path / "no" / "such" / "g.svg"
+    code, _, err = run(["draw", *LECTURE, "-o", str(target)], capsys)
+    assert code == 1 and err.count("\n") == 1
+    assert "does not exist" in err and "mkdir -p" in err
+    assert list(tmp_path.iterdir()) == []  # no folder made

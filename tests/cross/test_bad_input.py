@@ -173,7 +173,7 @@ ENGINE: dict[str, Case] = {
     "float(Value)": Case(
         with_graph(lambda L, _: float(bad(L))),
         TypeError,
-        r"must be a string or a real number, not 'Value'",
+        r"float\(v\) on a Value .*use its number, v\.data",
     ),
     "gradcheck(not callable)": Case(
         alone(lambda: gradcheck(bad(3), [1.0])),

@@ -56,7 +56,7 @@ def test_the_wheel_passes_twine_and_runs_the_readme_tour(tmp_path: Path) -> None
     tour = tmp_path / "tour.py"
     tour.write_text(_readme_tour(), encoding="utf-8")
     printed = _run(py, tour, cwd=tmp_path)  # outside the checkout: the installed package is used
-    assert "6.0 -4.0" in printed and "sum over paths: ∂L/∂a = 6" in printed
+    assert "6.0 -4.0" in printed and "sum over paths: dL/da = 6" in printed
     assert _run(py, "-m", "autograd.cli", "--version").strip().startswith("chainrule 0.")
     commands = _run(tmp_path / "env" / "bin" / "chainrule", "--help")
     assert "demo" in commands and "check" in commands  # nn's and autograd.practice's, by entry point

@@ -7,7 +7,8 @@ import re
 import graphviz
 import pytest
 
-from autograd import Value, dot, explain, topological_order
+import nn
+from autograd import Value, dot, explain, play, topological_order
 from autograd.see.draw import Graph, draw_dot
 from autograd.see.html import DotNotFoundError
 from autograd.see.names import node_names
@@ -253,7 +254,7 @@ def test_every_name_an_edge_label_uses_is_drawn_in_a_box() -> None:
     assert used - constants <= drawn, used - drawn
     assert {"v1", "v2"} <= drawn  # unnamed results too long to write are numbered, and the number is drawn
     text = str(explain(h, x))
-    for name in re.findall(r"∂\(?([^/∂)]+?)\)?/", text):
+    for name in re.findall(r"∂\(?([^/∂)\n]+?)\)?/", text):
         assert name in drawn | {"h"}, name  # explain calls each node by the name its box shows
 
 
@@ -268,12 +269,19 @@ def test_names_are_unique_and_numbers_skip_labels() -> None:
     assert "v1" not in {n for v, n in names.items() if v is not taken}  # a label's name is not reused
 
 
-def test_edge_labels_are_joined_to_their_edges() -> None:
+def test_edge_labels_sit_beside_their_edges_without_a_connector() -> None:
+    """Graphviz's ``decorate`` drew a slanted line from each label to its edge, which near a ``+`` node
+    read as a second arrow into it: no picture of the library uses it."""
     L = lecture_L()[0]
+    L.backward()
     src = draw_dot(L, edge_labels=True).source
     labelled = [line for line in src.splitlines() if "label=\" ∂/∂" in line]
-    assert len(labelled) == 6 and all("decorate=true" in line for line in labelled)
-    assert "decorate" not in draw_dot(L).source
+    assert len(labelled) == 6
+    pictures = [src, draw_dot(L, edge_labels=True, rankdir="TB").source, *play(L).frames,
+                nn.MLP(2, [3, 1], seed=0).draw().source]
+    assert not [p for p in pictures if "decorate" in p]
+    svg = draw_dot(L, edge_labels=True).pipe(format="svg").decode()
+    assert svg.count("<path") == svg.count("class=\"edge\"")  # one line per edge: its own, no connector
 
 
 def test_one_number_format_for_boxes_edges_explain_and_the_cli() -> None:
@@ -336,3 +344,37 @@ def test_the_grouping_is_the_network_librarys_and_another_can_set_its_own() -> N
     assert "subgraph" not in draw_dot(out, cluster=True).source  # nn's scheme: no parameter names here
     with pytest.raises(TypeError, match="set_grouping: expected a Grouping"):
         names.set_grouping(lambda order: {})  # type: ignore[arg-type]
+
+
+# --- big graphs: each example's neuron named alike, and a note that says what to draw instead ----
+
+
+def mlp_loss(n_examples: int) -> tuple[nn.MLP, Value]:
+    model = nn.MLP(2, [4, 4, 1], seed=1)
+    X, y = nn.data.make_moons(4, seed=0)
+    loss = nn.losses.mse([model(x) for x in X[:n_examples]], y[:n_examples])
+    loss.backward()
+    return model, loss
+
+
+@pytest.mark.parametrize("n_examples", [1, 4])
+def test_collapse_draws_each_examples_neuron_under_the_neurons_name(n_examples: int) -> None:
+    _, loss = mlp_loss(n_examples)
+    src = draw_dot(loss, collapse="neuron").source
+    names = re.findall(r'label="\{ ([^|]+?) \|', src)
+    neurons = [n for n in names if n.startswith("layers.")]
+    assert len(neurons) == 9 * n_examples  # one box per neuron per example
+    assert {neurons.count(n) for n in set(neurons)} == {n_examples}  # every example names it alike
+    numbered = [n for n in names if re.fullmatch(r"v\d+", n)]
+    assert len(numbered) <= 3 * n_examples  # only the loss's own terms are numbered, no weighted sums
+
+
+def test_a_graph_too_big_to_read_says_what_to_draw_instead() -> None:
+    _, loss = mlp_loss(4)
+    full, collapsed = draw_dot(loss).source, draw_dot(loss, collapse="neuron").source
+    assert "too many to read at once" in full and "collapse='neuron'" in full
+    assert "too many to read at once" in collapsed and "model(x)" in collapsed
+    small = mlp_loss(1)[1]
+    assert "too many to read" not in draw_dot(small, collapse="neuron").source
+    L = lecture_L()[0]
+    assert "too many to read" not in draw_dot(L).source and "label=" not in draw_dot(L).source.split("\n")[1]

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import nn
 from autograd import Value, backward_steps, explain, grad, topological_order
 from autograd.see.names import node_names
 from tests.support.lecture import lecture_L
@@ -76,8 +77,8 @@ def test_lecture_text_spells_out_the_chain() -> None:
     assert "∂d/∂e = 1" in text
     assert "∂e/∂a = b = -3" in text
     assert "product: (-2) × 1 × (-3) = 6" in text
-    assert "sum over paths: ∂L/∂a = 6" in text
-    assert "backward() gives ∂L/∂a = 6" in text
+    assert "sum over paths: dL/da = 6" in text
+    assert "backward() gives dL/da = 6" in text
 
 
 def test_a_plus_a_has_two_paths_one_per_argument() -> None:
@@ -110,7 +111,7 @@ def test_jupyter_reprs() -> None:
     L, (a, *_) = lecture_L()
     ex = explain(L, a)
     md = ex._repr_markdown_()
-    assert r"\frac{\partial L}{\partial a}" in md and "= 6$" in md
+    assert r"\frac{d L}{d a}" in md and "= 6$" in md  # a total: d; an edge's local derivative: ∂
     assert r"\frac{\partial e}{\partial a} = b = -3" in md
     latex = ex._repr_latex_()
     assert latex.startswith("$$\\begin{aligned}") and latex.endswith("\\end{aligned}$$")
@@ -133,7 +134,7 @@ def test_too_many_paths_gives_the_per_node_form() -> None:
     assert ex.n_paths == 2**8 and ex.paths is None
     text = str(ex)
     assert "256 paths" in text and "too many to list" in text
-    assert "∂y/∂x = " in text
+    assert "dy/dx = " in text
     assert ex.gradient == pytest.approx(grad(y, [x])[0], rel=1e-12)
     assert ex.per_node[0].node is y and ex.per_node[-1].node is x
     for t in ex.per_node[1:]:  # each node: the sum over its children of upstream * local
@@ -142,9 +143,9 @@ def test_too_many_paths_gives_the_per_node_form() -> None:
     big_y, big_x = diamond_chain(80)  # 2**80 paths and 400 nodes: the text stays short
     big = explain(big_y, big_x)
     big_text = str(big).splitlines()
-    assert big.n_paths == 2**80 and len(big.per_node) > 200 and len(big_text) < 120
+    assert big.n_paths == 2**80 and len(big.per_node) > 200 and len(big_text) < 135  # legend: <= 14 lines
     assert any("more nodes (all in .per_node)" in line for line in big_text)
-    assert big_text[-4].startswith("∂y/∂x = ∂y/∂(x + 0.25) × ∂(x + 0.25)/∂x + ")  # wrt's line is kept
+    assert any(line.startswith("dy/dx = dy/d(x + 0.25) × ∂(x + 0.25)/∂x + ") for line in big_text)  # wrt's
     assert big.gradient == pytest.approx(grad(big_y, [big_x])[0], rel=1e-9)
     small = explain(y, x, max_paths=1000)
     assert small.paths is not None and len(small.paths) == 256
@@ -277,3 +278,51 @@ def test_markdown_keeps_any_label_inside_its_code_span_and_formula() -> None:
     outside = re.sub(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", "", md)  # every code span taken out
     assert "<" not in outside and ">" not in outside  # what is left cannot open a tag or a comment
     assert r"\mathrm{\lt{}!--\lt{}script\gt{}\text{`}x\text{`}}" in md
+
+
+# --- reading it without the picture: names defined, totals told from edges, zeros folded ---------
+
+
+def test_numbered_names_are_defined_under_the_text() -> None:
+    x = Value(1.0, label="x")
+    y = (x * 2).tanh() * (x + 1).exp()
+    y.backward()
+    ex = explain(y, x)
+    assert ex.legend() == ["v1 = tanh(x * 2) * exp(x + 1)"]
+    assert str(ex).endswith("where v1 = tanh(x * 2) * exp(x + 1)")
+    assert "where `v1 = tanh(x * 2) * exp(x + 1)`" in ex._repr_markdown_()
+    L, (a, *_) = lecture_L()
+    assert explain(L, a).legend() == [] and "where" not in str(explain(L, a))  # every node named
+
+
+def test_a_total_and_an_edge_derivative_are_written_differently() -> None:
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    M = a * b + b
+    M.label = "M"
+    M.backward()
+    text = str(explain(M, b))
+    assert "  ∂M/∂b = 1\n  product: 1 = 1" in text  # the edge from b straight into M: local
+    assert "sum over paths: dM/db = 3" in text  # the total over both paths
+    assert "∂M/∂b = 3" not in text and "dM/db = 1" not in text
+
+
+def test_paths_that_contribute_zero_can_be_folded_away() -> None:
+    model = nn.MLP(2, [4, 4, 1], seed=1)
+    X, y = nn.data.make_moons(4, seed=0)
+    loss = nn.losses.mse([model(x) for x in X], y)
+    loss.backward()
+    w = model.layers[0].neurons[0].w[0]
+    full, folded = explain(loss, w), explain(loss, w, hide_zero_paths=True)
+    zeros = sum(p == 0 for p in full.products or [])
+    assert 0 < zeros < full.n_paths
+    assert folded.gradient == full.gradient == pytest.approx(w.grad)
+    assert str(folded).count("\npath ") == full.n_paths - zeros
+    assert f"{zeros} of the {full.n_paths} paths contribute 0" in str(folded)
+    assert len(str(folded).splitlines()) < len(str(full).splitlines()) / 2
+    assert str(full).startswith("dloss/d")  # nn.losses label their result: loss, not v48
+
+
+def test_arguments_in_the_wrong_order_are_named() -> None:
+    a = Value(2.0, label="a")
+    with pytest.raises(ValueError, match=r"look swapped.*explain\(a \* 3, a\)"):
+        explain(a, a * 3)

@@ -10,6 +10,7 @@ import re
 import pytest
 
 from autograd import Value, backward_steps, play
+from autograd.see import palette
 from autograd.see.html import DotNotFoundError
 from autograd.see.text import format_number
 from tests.support.lecture import lecture_L
@@ -50,11 +51,12 @@ def test_frames_highlight_the_active_edge_and_the_new_grad() -> None:
     player = play(lecture_L()[0])
     first, third = player.frames[0], player.frames[3]
     assert first.startswith("<svg") and first.rstrip().endswith("</svg>")
-    assert "#c0392b" not in first  # no active edge before backward starts
-    assert "#ffe28a" in first  # the output's gradient, 1, is the first one filled in
+    edge = f'stroke="{palette.HIGHLIGHT}" stroke-width="3"'  # the active edge: the palette's "look here"
+    assert edge not in first  # no active edge before backward starts
+    assert palette.HIGHLIGHT_FILL in first  # the output's gradient, 1, is the first one filled in
     # step 3: d passes its gradient to e; e's box is filled and now shows grad -2
-    assert third.count('stroke="#c0392b"') >= 2  # the edge and its arrowhead
-    filled = re.findall(r'<title>(n\d+)</title>\s*<polygon fill="#ffe28a"', third)
+    assert third.count(edge) >= 2  # the edge and its arrowhead
+    filled = re.findall(rf'<title>(n\d+)</title>\s*<polygon fill="{palette.HIGHLIGHT_FILL}"', third)
     assert filled == ["n2"]  # e, the third Value in topological order
     assert "grad &#45;2<" in third  # in the one number format of every tool (Graphviz writes - as &#45;)
 
@@ -247,6 +249,14 @@ FONT_PX = """() => Array.from(document.querySelectorAll('.cr-frame'))
   .map(t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a)"""
 
 
+OUTPUT_IN_VIEW = f"""() => {{
+  const box = document.querySelector('.cr-frame[data-frame="0"] [fill="{palette.HIGHLIGHT_FILL}"]')
+    .getBoundingClientRect();
+  const view = document.querySelector('.cr-graph').getBoundingClientRect();
+  return box.left >= view.left && box.right <= view.right && box.top >= view.top && box.bottom <= view.bottom;
+}}"""
+
+
 def shot(page, tmp_path, name: str) -> None:
     """A screenshot into tmp_path, and into $CHAINRULE_SCREENSHOTS when that is set (to look at)."""
     page.screenshot(path=str(tmp_path / f"{name}.png"))
@@ -272,6 +282,7 @@ def test_player_is_readable_zooms_steps_by_keyboard_and_follows_the_theme(tmp_pa
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 720}, color_scheme="light")
             page.goto(f"file://{path}")
+            assert page.evaluate(OUTPUT_IN_VIEW)  # step 0: backward starts at the output, which is shown
             sizes = page.evaluate(FONT_PX)
             assert len(sizes) > 30 and min(sizes) >= 12.0, sorted(sizes)[:5]  # edge labels included
             svg = page.locator(".cr-frame[data-frame='0'] svg")
@@ -283,9 +294,10 @@ def test_player_is_readable_zooms_steps_by_keyboard_and_follows_the_theme(tmp_pa
             page.click(".cr-zoom-in")
             assert page.inner_text(".cr-zoom-level") == "125%"
             assert svg.bounding_box()["width"] == pytest.approx(natural * 1.25, abs=1)  # type: ignore[index]
-            page.click(".cr-zoom-fit")
-            view = page.locator(".cr-graph").bounding_box()
-            assert svg.bounding_box()["width"] <= view["width"]  # type: ignore[index]
+            page.click(".cr-zoom-fit")  # the graph is wider than the view at any readable size
+            assert min(page.evaluate(FONT_PX)) >= 11.99  # so Fit stops at 12 px text ...
+            assert page.evaluate(OUTPUT_IN_VIEW)  # ... and scrolls to the step's box, the output at step 0
+            shot(page, tmp_path, "player_fit")
             page.click(".cr-zoom-reset")
             assert page.inner_text(".cr-zoom-level") == "100%"
 

@@ -1,7 +1,9 @@
 // The controls of chainrule's step-by-step player (autograd.see.player), loaded as package data.
-// The file is one function; the player calls it with its root element's id and the milliseconds
-// per frame of the Play button: (function (rootId, intervalMs) {...})("chainrule-player-...", 1000).
-(function (rootId, intervalMs) {
+// The file is one function; the player calls it with its root element's id, the milliseconds per
+// frame of the Play button, the fill of the box a step changed (palette.HIGHLIGHT_FILL) and the
+// least zoom at which its text is 12 px (Fit stops there):
+// (function (rootId, intervalMs, highlight, readable) {...})("chainrule-player-...", 1000, "#ffe28a", 0.9).
+(function (rootId, intervalMs, highlight, readable) {
   var root = document.getElementById(rootId);
   if (!root) { return; }
   var frames = root.querySelectorAll('.cr-frame');
@@ -27,11 +29,12 @@
     set('.cr-zoom-level', Math.round(zoom * 100) + '%');
     root.dataset.zoom = String(zoom);
   }
-  function fit() {
+  function fit() {  // the whole graph in view, but never smaller than readable: then scroll to the step
     var s = sizes[k];
     if (!s) { return; }
     var high = Math.max(200, window.innerHeight * 0.75);
-    setZoom(Math.min((view.clientWidth - 4) / s[1], (high - 4) / s[2]));
+    setZoom(Math.max(readable, Math.min((view.clientWidth - 4) / s[1], (high - 4) / s[2])));
+    follow();
   }
   function show(i, quiet) {
     k = Math.max(0, Math.min(frames.length - 1, i));
@@ -49,7 +52,7 @@
     if (!quiet) { follow(); }
   }
   function follow() {  // keep the box whose gradient just changed in view
-    var hit = frames[k].querySelector('[fill="#ffe28a"]');
+    var hit = frames[k].querySelector('[fill="' + highlight + '"]');
     if (!hit) { return; }
     var r = hit.getBoundingClientRect(), v = view.getBoundingClientRect(), m = 24;
     if (r.right > v.right) { view.scrollLeft += r.right - v.right + m; }
@@ -89,4 +92,5 @@
   }
   setZoom(1);
   show(0, true);
+  requestAnimationFrame(follow);  // step 0's box, the output, in view once the page is laid out
 })
