@@ -8,7 +8,7 @@ Both return a :class:`Report`: truthy exactly when everything passed; ``report.f
 each problem, the op (``'exp'``, or ``'backward'`` for the walk), the misconception (``kind``:
 ``'upstream'``, ``'assign'``, ``'order'``... or ``'wrong'``) and hints graded from the idea to the line
 to fix; ``report.solution()`` gives the corrected line when asked. In Jupyter a report shows the
-learner's own graph with the wrong edge in red. ``chainrule check FILE`` grades a file or a notebook.
+learner's own graph with the wrong edge marked. ``chainrule check FILE`` grades a file or a notebook.
 
 :func:`to_chainrule` copies a graph built by another micrograd-family class (micrograd's, microgpt's,
 a learner's) into chainrule Values, its local derivatives read from the learner's own code, so that

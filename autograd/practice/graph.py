@@ -1,4 +1,4 @@
-"""Draw a learner's own graph, built by their class, with the wrong edge in red.
+"""Draw a learner's own graph, built by their class, with the wrong edge marked.
 
 A graph from another micrograd-family engine cannot go to :func:`autograd.draw_dot` as it is, so it is
 copied into chainrule Values first (:func:`to_chainrule`): each node keeps its number, its op's label

@@ -16,6 +16,7 @@ from autograd.core.ops import OPS
 from autograd.practice import Report, check_engine, check_op, to_chainrule
 from autograd.practice.cases import METHODS
 from autograd.practice.graph import failure_graph
+from autograd.see import palette
 from tests.support.practice_engines import (
     WALK_KINDS,
     WALKS,
@@ -159,8 +160,8 @@ def test_a_new_user_reads_what_is_wrong_with_exp() -> None:
     assert "out.data * out.grad" not in text  # the solution only when asked
     assert check_op(Value.exp, value=Value, hints=1).failures[0].message.count("\n") == 0
     graph = failure_graph(report.failures[0])
-    red = [line for line in graph.source.splitlines() if "#c0392b" in line and "->" in line]
-    assert len(red) == 1 and "∂/∂a = 1.649" in red[0]  # the learner's local derivative on the wrong edge
+    marked = [line for line in graph.source.splitlines() if palette.HIGHLIGHT in line and "->" in line]
+    assert len(marked) == 1 and "∂/∂a = 1.649" in marked[0]  # the learner's local derivative, marked
     assert "a.grad should be 4.946, your code gives 1.649" in graph.source
     html = report._repr_html_()
     assert "<svg" in html and "[upstream]" in html
