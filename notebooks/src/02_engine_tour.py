@@ -93,8 +93,8 @@ agree. Here it checks a function of three inputs that uses most of the ops at on
 def f(a, b, c):
     return (a * b + c.exp()).tanh() / (1 + a ** 2) + (b - c).sigmoid() * c.sin()
 
-print(gradcheck(f, [0.3, -1.2, 0.8]))
-print(gradcheck(f, [0.3, -1.2, 0.8], order=2))   # every second derivative too
+print(gradcheck(f, [0.3, -1.2, 0.8], order=1))   # the first derivatives only
+print(gradcheck(f, [0.3, -1.2, 0.8]))            # and every second derivative too (the default, order=2)
 #%% md
 When does it fail? Central differences are honest only where the function is smooth. At the
 kink of `relu` (at 0) the slope is 0 on the left and 1 on the right. The engine has to pick a
