@@ -7,23 +7,15 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
 
 import nn
-from autograd import Value, define_op, grad, gradcheck, ops
+from autograd import Value, define_op, grad, gradcheck
 
-
-@pytest.fixture(autouse=True)
-def _ops_put_back() -> Iterator[None]:
-    """The ops defined here leave the table afterwards (test_ops checks every op has a row)."""
-    before = dict(ops.OPS)
-    yield
-    ops.OPS.clear()
-    ops.OPS.update(before)
+pytestmark = pytest.mark.usefixtures("ops_put_back")  # ops defined here leave the table after
 
 
 X4 = [[1.0, 2.0], [2.0, 1.0], [0.5, 0.1], [0.3, 0.3]]

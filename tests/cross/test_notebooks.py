@@ -46,20 +46,7 @@ BUDGET = 240
 pytestmark = pytest.mark.slow
 
 
-def _text(nb: nbformat.NotebookNode) -> str:
-    """Everything the notebook printed or displayed as text, cell after cell."""
-    parts = []
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        for out in cell.get("outputs", []):
-            if out.output_type == "stream":  # a print may arrive in several pieces: join them as they are
-                parts.append(out.text)
-            elif out.output_type in ("execute_result", "display_data"):
-                data = out.get("data", {})
-                parts.append("\n" + data.get("text/markdown", "") + "\n" + data.get("text/plain", "") + "\n")
-        parts.append("\n")
-    return "".join(parts)
+_text = lessons.text  # everything a notebook printed or displayed as text
 
 
 def _number(pattern: str, text: str) -> float:

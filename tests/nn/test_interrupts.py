@@ -5,22 +5,14 @@ disagrees with the parameters."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 import nn
-from autograd import define_op, ops
+from autograd import define_op
 
-
-@pytest.fixture(autouse=True)
-def _ops_put_back() -> Iterator[None]:
-    """The ops defined here leave the table afterwards (test_ops checks every op has a row)."""
-    before = dict(ops.OPS)
-    yield
-    ops.OPS.clear()
-    ops.OPS.update(before)
+pytestmark = pytest.mark.usefixtures("ops_put_back")  # ops defined here leave the table after
 
 
 X = [[0.1 * i, 0.2 - 0.05 * i] for i in range(8)]
