@@ -282,7 +282,9 @@ def test_player_is_readable_zooms_steps_by_keyboard_and_follows_the_theme(tmp_pa
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 720}, color_scheme="light")
             page.goto(f"file://{path}")
-            assert page.evaluate(OUTPUT_IN_VIEW)  # step 0: backward starts at the output, which is shown
+            # step 0: backward starts at the output, which is shown (scrolled to in the first animation frame
+            # after layout, so wait for it rather than look once: a busy machine draws that frame later)
+            page.wait_for_function(OUTPUT_IN_VIEW, timeout=10_000)
             sizes = page.evaluate(FONT_PX)
             assert len(sizes) > 30 and min(sizes) >= 12.0, sorted(sizes)[:5]  # edge labels included
             svg = page.locator(".cr-frame[data-frame='0'] svg")
@@ -296,7 +298,7 @@ def test_player_is_readable_zooms_steps_by_keyboard_and_follows_the_theme(tmp_pa
             assert svg.bounding_box()["width"] == pytest.approx(natural * 1.25, abs=1)  # type: ignore[index]
             page.click(".cr-zoom-fit")  # the graph is wider than the view at any readable size
             assert min(page.evaluate(FONT_PX)) >= 11.99  # so Fit stops at 12 px text ...
-            assert page.evaluate(OUTPUT_IN_VIEW)  # ... and scrolls to the step's box, the output at step 0
+            page.wait_for_function(OUTPUT_IN_VIEW, timeout=10_000)  # ... and scrolls to the step box
             shot(page, tmp_path, "player_fit")
             page.click(".cr-zoom-reset")
             assert page.inner_text(".cr-zoom-level") == "100%"
