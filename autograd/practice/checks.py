@@ -34,10 +34,6 @@ __all__ = ["check_op", "op_failure", "run_form", "Outcome"]
 Outcome = tuple[Case, Any, float | None, dict[str, float] | None, Any]  # case, const, data, grads, out node
 
 
-def _n(x: float) -> str:
-    return format_number(x)
-
-
 def check_op(
     fn: Callable[..., Any] | None = None,
     op: str | None = None,
@@ -213,7 +209,8 @@ def _failure(
     assert grads is not None and data is not None
     if not close(data, case.out):
         numbers = (
-            f"at {_where(case)}: the output's number should be {_n(case.out)}, yours is {_n(data)}"
+            f"at {_where(case)}: the output's number should be {format_number(case.out)}, "
+            f"yours is {format_number(data)}"
             + (f": exactly what you get {variant}" if variant else "")
             + "."
         )
@@ -221,15 +218,19 @@ def _failure(
     else:
         name = next((n for n in grads if not close(grads[n], case.expected[n])), next(iter(grads)))
         shares = " + ".join(
-            f"{_n(case.upstream)} × {_n(d)}" for n, d in zip(case.names, case.local) if n == name
+            f"{format_number(case.upstream)} × {format_number(d)}"
+            for n, d in zip(case.names, case.local) if n == name
         )
         was = case.before[name]
-        start = f" and {name}.grad = {_n(was)} before the step" if was else ""
+        start = f" and {name}.grad = {format_number(was)} before the step" if was else ""
         numbers = (
-            f"at {_where(case)}, with out.grad = {_n(case.upstream)} arriving from above{start}: "
-            f"{name}.grad should become {_n(was) + ' + ' if was else ''}{shares} = "
-            f"{_n(case.expected[name])} (out.grad × the local derivative{', added' if was else ''}); "
-            f"yours became {_n(grads[name])}" + (f": exactly what you get {variant}" if variant else "") + "."
+            f"at {_where(case)}, with out.grad = {format_number(case.upstream)} "
+            f"arriving from above{start}: "
+            f"{name}.grad should become {format_number(was) + ' + ' if was else ''}{shares} = "
+            f"{format_number(case.expected[name])} "
+            f"(out.grad × the local derivative{', added' if was else ''}); "
+            f"yours became {format_number(grads[name])}"
+            + (f": exactly what you get {variant}" if variant else "") + "."
         )
     rule = _rule(op)
     if kind == "upstream":
@@ -241,11 +242,11 @@ def _failure(
 
 
 def _where(case: Case) -> str:
-    vals = ", ".join(f"{n} = {_n(x)}" for n, x in case.inputs().items())
+    vals = ", ".join(f"{n} = {format_number(x)}" for n, x in case.inputs().items())
     consts = [x for n, x in zip(case.names, case.args) if n is None]
-    form = case.form.replace("c", _n(consts[0])) if consts else case.form
+    form = case.form.replace("c", format_number(consts[0])) if consts else case.form
     if case.op.exponent is not None:
-        form = form.replace("k", _n(case.op.exponent))
+        form = form.replace("k", format_number(case.op.exponent))
     return f"{vals} (in {form})"
 
 

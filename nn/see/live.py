@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import html
 import math
 import numbers
 import random
@@ -42,7 +41,7 @@ from autograd import Value, no_grad
 from autograd.core.checks import choice, count
 from autograd.core.extras import need
 from autograd.see import palette
-from autograd.see.text import format_number
+from autograd.see.text import format_number, html_text
 
 from ..module import Module
 from ..optim import SGD, Optimizer
@@ -81,7 +80,7 @@ def _png(pixels: list[list[tuple[int, int, int]]]) -> bytes:
 def _text(x: float, y: float, text: str, anchor: str = "start", fill: str = "currentColor") -> str:
     """One SVG text of 12 px, escaped."""
     return (f"<text x='{x:.0f}' y='{y:.0f}' font-size='12' text-anchor='{anchor}' fill='{fill}'>"
-            f"{html.escape(text)}</text>")
+            f"{html_text(text)}</text>")
 
 
 def _tint(rgb: tuple[int, int, int], t: float) -> tuple[int, int, int]:
@@ -122,15 +121,15 @@ class LiveView:
         for name, values in history.metrics.items():
             if values:
                 shown = f"{100 * values[-1]:.0f}%" if name == "accuracy" else format_number(values[-1])
-                parts.append(f"{html.escape(name)} <b>{shown}</b>")
+                parts.append(f"{html_text(name)} <b>{shown}</b>")
         if stopped:
-            parts.append(f"<span class='cr-note'>{html.escape(stopped)}</span>")
+            parts.append(f"<span class='cr-note'>{html_text(stopped)}</span>")
         self.status = " · ".join(parts)
         panels = [f"<div class='cr-column'>{self._boundary_panel()}{self._loss_panel(history)}</div>",
                   self._network_panel()]
         self.html.value = (
             f"<div class='cr-ui cr-live'><style>{_theme()}{_STYLE}</style>"
-            f"<div class='cr-status' data-epoch='{done}'>{html.escape(self.title)}: {self.status}</div>"
+            f"<div class='cr-status' data-epoch='{done}'>{html_text(self.title)}: {self.status}</div>"
             f"<div class='cr-panels'>{''.join(panels)}</div></div>"
         )
 
