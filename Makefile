@@ -22,12 +22,18 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+# microgpt's own code (nn.microgpt, lesson 11, its tests): strands-microgpt's engine.py alone, so
+# without the agent SDK it depends on.
+MICROGPT := $(PY) -m pip install --quiet --no-deps strands-microgpt==0.1.0
+
 $(DEMO_STAMP): pyproject.toml | $(VENV)/bin/python
 	$(INSTALL) '.[plot,notebook]'
+	$(MICROGPT)
 	@touch $(DEMO_STAMP)
 
 $(TEST_STAMP): pyproject.toml | $(VENV)/bin/python
 	$(INSTALL) '.[plot,notebook,dev]'
+	$(MICROGPT)
 	@touch $(DEMO_STAMP) $(TEST_STAMP)
 
 setup-demo: $(DEMO_STAMP)

@@ -8,6 +8,7 @@ What you can do with it::
     for Xb, yb in data.batches(X_train, y_train, batch_size=16, seed=0):
         ...
     X_train, X_test, y_train, y_test = data.load_digits()   # 8x8 handwritten digits, labels 0..9
+    docs = data.load_names(seed=0)                          # 5,163 first names, shuffled: 'mary', ...
 
 Every generator takes the number of points ``n``, a ``noise`` level where it
 applies (the standard deviation of Gaussian noise) and a ``seed``: an int, a
@@ -19,9 +20,12 @@ Two-class sets label their points -1.0 and +1.0, as micrograd's demo does
 the class indices ``binary_cross_entropy`` and ``cross_entropy`` expect. Sets
 with more than two classes label them 0.0, 1.0, ..., K-1.
 
-One set is real: :func:`load_digits`, 1,797 small images of handwritten
-digits that scikit-learn ships with itself (no download). It needs the
-``digits`` extra: ``pip install "chainrule[digits]"``.
+Two sets are real. :func:`load_digits`: 1,797 small images of handwritten
+digits that scikit-learn ships with itself (no download); it needs the
+``digits`` extra: ``pip install "chainrule[digits]"``. :func:`load_names`:
+5,163 English first names from the 1990 US census, shipped with chainrule
+(public domain: ``nn/datasets/NAMES-LICENSE.txt``), the documents a character-level
+GPT learns to imitate (lesson 11).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from __future__ import annotations
 import functools
 import math
 import numbers
+import os
 import random
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -40,7 +45,7 @@ from .module import make_rng
 
 __all__ = [
     "make_moons", "make_circles", "make_spirals", "make_blobs", "make_line", "train_test_split", "batches",
-    "load_digits", "DIGITS", "as_list", "check_xy",
+    "load_digits", "DIGITS", "load_names", "NAMES", "as_list", "check_xy",
 ]
 
 Dataset = tuple[list[list[float]], list[float]]
@@ -338,3 +343,35 @@ def _digits(datasets: Any) -> tuple[tuple[tuple[float, ...], ...], tuple[int, ..
         raise RuntimeError(f"load_digits: scikit-learn gave {len(images)} images, expected {DIGITS} "
                            "of 64 pixels")
     return images, labels
+
+
+NAMES = os.path.join(os.path.dirname(__file__), "datasets", "names.txt")
+
+
+def load_names(n: int | None = None, seed: int | random.Random | None = 0) -> list[str]:
+    """English first names, one string each (``'mary'``, ``'john'``, ...), shuffled with ``seed``.
+
+    5,163 names given to at least 0.001% of the people counted by the 1990 United States census
+    (its female and male first-name files joined), in lower case: 26 letters, 2 to 11 of them.
+    They are public domain and ship with chainrule (``nn/datasets/names.txt``, with
+    ``NAMES-LICENSE.txt`` beside it), so nothing is downloaded. A character-level model such as
+    lesson 11's GPT reads each name as one document and learns to make up new ones.
+
+    ``n`` keeps the first ``n`` shuffled names (all of them by default); the same ``seed`` gives
+    the same order every time, None draws from the global ``random`` module.
+    """
+    names = list(_names())
+    if n is not None and (isinstance(n, bool) or not isinstance(n, numbers.Integral)):
+        raise TypeError(f"load_names: n must be None (all {len(names)} names) or an integer from 1 to "
+                        f"{len(names)}, got {type(n).__name__}: {n!r:.60}")
+    if n is not None and not 1 <= n <= len(names):
+        raise ValueError(f"load_names: n must be None (all {len(names)} names) or an integer from 1 to "
+                         f"{len(names)}, got {n!r:.60}")
+    make_rng(seed).shuffle(names)
+    return names if n is None else names[: int(n)]
+
+
+@functools.lru_cache(maxsize=1)
+def _names() -> tuple[str, ...]:
+    with open(NAMES, encoding="ascii") as f:
+        return tuple(line.strip() for line in f if line.strip())
