@@ -60,5 +60,5 @@ def engine(Value: Any = _KEEP) -> ModuleType:
         import autograd
         Value = autograd.Value
     if Value is not None:
-        setattr(module, "Value", Value)  # microgpt's functions look the class up in their module at call time
+        vars(module)["Value"] = Value  # its functions look the class up in their module at call time
     return module
