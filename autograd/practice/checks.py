@@ -60,7 +60,8 @@ def check_op(
         raise TypeError(
             f"check_op: expected the op to check (a method, a function, or local=...), got {fn!r:.60}"
         )
-    name = getattr(fn, "__name__", "")
+    cls = value or _owner(fn)
+    name = _name_in(cls, fn) or getattr(fn, "__name__", "")
     dunder = f"__{name}__"  # a function named mul or rsub, written outside the class, is __mul__ or __rsub__
     guess = {v[0]: k for k, v in METHODS.items() if v[1] in ("left", "unary", "power")}.get(op or name)
     if name in METHODS:
@@ -75,7 +76,6 @@ def check_op(
     table_op, how = METHODS[method]
     if op is not None and op != table_op:
         raise ValueError(f"check_op: {name} is the op {table_op!r}, not {op!r}")
-    cls = value or _owner(fn)
     if cls is None:
         raise TypeError(f"check_op: pass value=, the learner's Value class, to build inputs for {name}")
     report = Report(f"check_op({name})")
@@ -101,6 +101,17 @@ def _owner(fn: Any) -> type | None:
             return found
     found = scope.get("Value")
     return found if isinstance(found, type) else None
+
+
+def _name_in(cls: type | None, fn: Any) -> str | None:
+    """The name ``fn`` has in the class, when it is one of the ops' methods there: a method made by a
+    factory or assigned under another name (chainrule's ``Value.exp``, ``Value.__rsub__ = rsub``) is
+    known by where it sits, not by its ``__name__``."""
+    for klass in getattr(cls, "__mro__", ()):
+        for key, attr in vars(klass).items():
+            if key in METHODS and (attr is fn or getattr(attr, "__func__", None) is fn):
+                return key
+    return None
 
 
 def run_form(form: Form, fn: Callable[..., Any], cls: type, rng: random.Random) -> list[Outcome]:

@@ -353,8 +353,6 @@ def check_engine(
         for form in forms_for(method, op, how):
             outcomes = run_form(form, getattr(value, method), value, rng)
             report.points += len(outcomes)
-            outcomes = run_form(form, getattr(value, method), value, rng)
-            report.points += len(outcomes)
             failure = op_failure(op, outcomes, getattr(value, method), hints)
             if failure is not None:
                 report.failures.append(failure)

@@ -17,6 +17,7 @@ from autograd.practice import Report, check_engine, check_op, to_chainrule
 from autograd.practice.cases import METHODS
 from autograd.practice.graph import failure_graph
 from autograd.see import palette
+from nn import microgpt
 from tests.support.practice_engines import (
     WALK_KINDS,
     WALKS,
@@ -73,6 +74,7 @@ def test_microgpt_layout_mistakes(local: str | None, walk: str, want: tuple[str,
 ENGINES = {
     "micrograd 0.1.0": micrograd.engine.Value,
     "lecture": LectureValue,
+    "microgpt 0.1.0": microgpt.engine(Value=None).Value,  # microgpt's own class, from strands-microgpt
     "microgpt layout": GptValue,
     "chainrule": autograd.Value,
     "factory, right": make_engine(),
@@ -86,6 +88,15 @@ def test_no_false_alarm_on_right_engines(name: str, seed: int) -> None:
     report = check_engine(ENGINES[name], seed=seed, graphs=6)
     assert report, str(report)
     assert len(report.passed) >= 8
+
+
+@pytest.mark.parametrize("method", [m for m in METHODS if callable(getattr(autograd.Value, m, None))])
+def test_check_op_knows_each_method_of_chainrules_value_by_its_place(method: str) -> None:
+    """chainrule's methods are made by factories (their __name__ is not the op's): check_op(Value.exp)
+    finds the op from where the method sits in the class, and the table's own op passes."""
+    report = check_op(getattr(autograd.Value, method))
+    assert report, str(report)
+    assert report.passed == [f"{METHODS[method][0]} ({method})"] and report.points > 10
 
 
 def test_the_lectures_recursive_sort_gets_a_note() -> None:
