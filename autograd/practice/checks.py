@@ -24,7 +24,7 @@ from typing import Any
 from . import learner
 from .cases import METHODS, Form, caller, cases, forms_for
 from .guard import Stopped, guarded
-from .learner import code_line, source_of
+from .learner import code_line, error_text, source_of
 from .links import OPS, Op, format_number
 from .mistakes import CONCEPT, MISTAKES, Case, answer, close, spread
 from .report import Failure, Report
@@ -61,9 +61,10 @@ def check_op(
             f"check_op: expected the op to check (a method, a function, or local=...), got {fn!r:.60}"
         )
     cls = value or _owner(fn)
-    name = _name_in(cls, fn) or getattr(fn, "__name__", "")
+    name = str(_name_in(cls, fn) or getattr(fn, "__name__", ""))
     dunder = f"__{name}__"  # a function named mul or rsub, written outside the class, is __mul__ or __rsub__
     guess = {v[0]: k for k, v in METHODS.items() if v[1] in ("left", "unary", "power")}.get(op or name)
+    method: str | None
     if name in METHODS:
         method = name
     else:
@@ -275,7 +276,7 @@ def _raised(op: str, case: Case, error: BaseException, fn: Any, hints: int) -> F
             (CONCEPT["unfinished"], _rule(op), "", code_line(fn)),
             level=hints,
         )
-    text = f"{type(error).__name__}: {error}".splitlines()[0][:200]
+    text = error_text(error)
     return Failure(
         op,
         "crash",

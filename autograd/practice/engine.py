@@ -26,7 +26,7 @@ from . import learner
 from .cases import EXPONENTS, METHODS, forms_for
 from .checks import op_failure, run_form
 from .guard import Stopped, guarded
-from .learner import code_line, source_of
+from .learner import code_line, error_text, source_of
 from .links import Value, format_number
 from .mistakes import CONCEPT, WALK_MISTAKES, close
 from .report import Failure, Report
@@ -395,7 +395,7 @@ def _stopped(e: BaseException, program: Program, hints: int) -> Failure:
             (CONCEPT[kind], _walk_rule(kind), f"in the graph {program.name}: {e}", ""),
             level=hints,
         )
-    text = f"{type(e).__name__}: {e}".splitlines()[0][:200]
+    text = error_text(e)
     return Failure(
         "backward",
         "crash",

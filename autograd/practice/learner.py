@@ -29,6 +29,7 @@ __all__ = [
     "idiom",
     "source_of",
     "code_line",
+    "error_text",
 ]
 
 
@@ -140,3 +141,8 @@ def code_line(fn: Any, error: BaseException | None = None) -> str:
         return f"line {last.tb_lineno} of {where(frame.co_filename)}, in {frame.co_name}"
     src = source_of(fn) if fn is not None else None
     return f"line {src[1]} of {src[2]}: {src[0][0].strip()}" if src else ""
+
+
+def error_text(error: BaseException) -> str:
+    """An error in one line, for a report: its type and the first line of its message."""
+    return f"{type(error).__name__}: {error}".splitlines()[0][:200]

@@ -182,6 +182,11 @@ CONCEPT = {
         "Python allows about 1,000 nested calls: a topological sort that calls itself once per "
         "node fails on a deep graph (an RNN, a long chain). Use a loop with a stack instead."
     ),
+    "path": (
+        "An input that reaches the output along several paths gets the sum over all of them: "
+        "for each path, the product of the local derivatives along it (lesson 1's sum over paths)."
+    ),
+    "shape": "A gradient has the shape of what it is the gradient of: dW is shaped like W, db like b.",
     "hang": ("A loop that never ends: a walk over the graph must visit each node a bounded number of times."),
     "unfinished": "This part is not written yet.",
     "crash": "Your code raised an error where the op is defined.",

@@ -85,7 +85,10 @@ class Report:
 
     def solution(self) -> str:
         """The corrected line of each failure (ask for it only after trying the hints)."""
-        return "\n".join(f"{f.op}: {f.solution}" for f in self.failures if f.solution) or "nothing to correct"
+        shown = "\n".join(f"{f.op}: {f.solution}" for f in self.failures if f.solution)
+        if shown or not self.failures:
+            return shown or "nothing to correct"
+        return "no corrected line for this check: the hints' numbers and formulas are the way to it"
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain data (``chainrule check --json``)."""

@@ -69,7 +69,9 @@ function *per input*. A network has thousands of weights. Backpropagation gets e
 derivative exactly, in one backward sweep, with the chain rule.
 
 **Try this:** change `x0, h = 2.0, 0.001` to `x0, h = 1.0, 0.001` and re-run from there to here.
-What slope do you get, and what does the tangent look like?
+What slope do you get, and what does the tangent look like? Then write the exact slope of `f`
+at every `x` and have it checked: exercise 1 of workbook 1
+(`notebooks/workbooks/01_derivatives_by_hand.ipynb`).
 
 ## Values: numbers that remember
 
@@ -141,7 +143,8 @@ print("a.grad =", a.grad, "  b.grad =", b.grad, "  c.grad =", c.grad)
 #%% md
 **Try this:** in the cell that builds the graph, change `a = Value(2.0, label="a")` to
 `a = Value(0.5, label="a")` and re-run from there to here. Predict the sign of `a.grad` before
-you look. (The chain rule above gives `a.grad = 2v * 1 * b = 2(a*b + c) * b`.)
+you look. (The chain rule above gives `a.grad = 2v * 1 * b = 2(a*b + c) * b`.) Exercise 6 of
+workbook 1 asks for all three gradients by hand and checks them against `backward()`.
 
 Or let the computer re-run it for you: `explore` gives every input a slider, and each time one
 moves it runs the forward pass and `backward()` again and redraws the graph, with every value,
@@ -239,9 +242,9 @@ print(x.grad)
 
 (A fresh `x`: the `x` above still holds the gradient of its last `backward()`, and this one
 would add to it.)
-Then write the derivative yourself and have it checked: workbook 1
-(`notebooks/workbooks/01_derivatives_by_hand.ipynb`) has this one and four more, each followed
-by a check that names the mistake when there is one.
+Then write the derivative yourself and have it checked: exercise 7 of workbook 1
+(`notebooks/workbooks/01_derivatives_by_hand.ipynb`) is this one, and every exercise there is
+followed by a check that names the mistake when there is one.
 
 ## Summary
 

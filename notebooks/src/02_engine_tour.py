@@ -170,7 +170,8 @@ gradient (lesson 5).
 
 **Try this:** replace the first line of that cell with
 `NAME, FUNCTION = "sigmoid(x)", lambda x: x.sigmoid()`, then with `x.sin()` or
-`(x * x).exp() / 10` in the same way.
+`(x * x).exp() / 10` in the same way. Exercise 3 of workbook 1
+(`notebooks/workbooks/01_derivatives_by_hand.ipynb`) has you write sigmoid's derivative and checks it.
 
 ## 5. Forward mode and reverse mode
 
@@ -271,7 +272,8 @@ except ArithmeticError as e:
 **Try this:** the four forward passes `Value(0.0).relu()`, `abs(Value(0.0))`, `Value(0.0) ** 2`
 and `Value(0.0) ** 0.5` all give 0. Which of them raise in the backward pass, and which give a
 gradient? Predict first, then run each with `show`, for example
-`show("(Value(0.0) ** 0.5).backward()")`.
+`show("(Value(0.0) ** 0.5).backward()")`. Exercise 4 of workbook 2
+(`notebooks/workbooks/02_write_the_ops.ipynb`) has you write relu and checks its slope at 0.
 #%% md
 ## 7. Adding an op of your own: `define_op`
 

@@ -309,4 +309,5 @@ neuron with a large delta asks all of its weights to change, in proportion to it
 **Try this:** in the first cell of section 1, change `ACTIVATION = "tanh"` to
 `ACTIVATION = "sigmoid"`, `np.tanh(z)` to `1 / (1 + np.exp(-z))` and `1 - a ** 2` to
 `a * (1 - a)`, and run the notebook again: every comparison with `backward()` should stay below
-1e-12.
+1e-12. Exercise 3 of workbook 5 (`notebooks/workbooks/05_layer_equations_numpy.ipynb`) has you
+write the sigmoid layer's backward pass in NumPy and checks it against `backward()`.

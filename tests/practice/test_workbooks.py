@@ -85,3 +85,27 @@ def test_workbook_with_references_passes_and_each_wrong_solution_is_named(name: 
     for index, exercise, kind in wrong:
         text = _output(nb.cells[index])
         assert _kinds(text) == [kind], f"{exercise}, wrong solution '{kind}':\n{text}"
+
+
+POINTER = re.compile(r"[Ee]xercise (\d+) of\s+workbook (\d+)(?:\s+\(`(notebooks/workbooks/[\w.]+)`\))?")
+
+
+def test_each_try_this_pointer_names_an_exercise_with_a_check() -> None:
+    """A lesson's "exercise N of workbook M" names a workbook that exists, a section "## N." there with
+    an exercise cell and a check cell after it (and the file, when the lesson writes its path)."""
+    found = 0
+    for lesson in sorted((ROOT / "notebooks" / "src").glob("[0-9][0-9]_*.py")):
+        prose = " ".join(s for k, s in build.parse(lesson.read_text(encoding="utf-8")) if k == "md")
+        for number, workbook, path in POINTER.findall(prose):
+            found += 1
+            name = next((n for n in NAMES if n.startswith(f"{int(workbook):02d}_")), None)
+            assert name, f"{lesson.name}: there is no workbook {workbook}"
+            assert not path or path == f"notebooks/workbooks/{name}.ipynb", f"{lesson.name}: {path}"
+            cells = build.parse((WORKBOOKS / "src" / f"{name}.py").read_text(encoding="utf-8"))
+            heads = [i for i, (k, s) in enumerate(cells) if k == "md" and s.startswith(f"## {number}.")]
+            head = heads[0] if heads else None
+            assert head is not None, f"{lesson.name}: workbook {workbook} has no exercise {number}"
+            rest = [s for k, s in cells[head + 1:] if k == "code"]
+            at = next(i for i, s in enumerate(rest) if MARK.search(s))
+            assert "check_" in rest[at + 1], f"{lesson.name}: exercise {number} of workbook {workbook}"
+    assert found >= 6

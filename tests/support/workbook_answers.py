@@ -126,8 +126,65 @@ def _closure(name: str, forward: str, lines: str, other: bool = False) -> str:
     )
 
 
+def _neuron(dz: str = "(1 - t * t) * out_grad", dx: str = "w[i] * dz", dw: str = "x[i] * dz") -> str:
+    """The neuron's backward pass of workbook 4, with the given lines."""
+    return (
+        "def neuron_backward(x, w, b, out_grad):\n"
+        "    t = math.tanh(sum(wi * xi for wi, xi in zip(w, x)) + b)\n"
+        f"    dz = {dz}\n"
+        f"    return [{dx} for i in range(len(x))], [{dw} for i in range(len(w))], dz\n"
+    )
+
+
+def _layer(accumulate: str = "+=", dz: str = "(1 - t * t) * g") -> str:
+    """The layer's backward pass of workbook 4: dx gets each neuron's share (``accumulate``)."""
+    return (
+        "def layer_backward(x, W, b, out_grad):\n"
+        "    dx, dW, db = [0.0] * len(x), [], []\n"
+        "    for w, bj, g in zip(W, b, out_grad):\n"
+        "        t = math.tanh(sum(wi * xi for wi, xi in zip(w, x)) + bj)\n"
+        f"        dz = {dz}\n"
+        "        dW.append([xi * dz for xi in x])\n"
+        "        db.append(dz)\n"
+        "        for i, wi in enumerate(w):\n"
+        f"            dx[i] {accumulate} wi * dz\n"
+        "    return dx, dW, db\n"
+    )
+
+
+def _softmax(grad: str) -> str:
+    """softmax + NLL's backward pass of workbook 4, the gradient of logit j given as ``grad``."""
+    return (
+        "def softmax_nll_backward(logits, target, out_grad):\n"
+        "    exps = [math.exp(z) for z in logits]\n"
+        "    p = [e / sum(exps) for e in exps]\n"
+        f"    return [{grad} for j in range(len(logits))]\n"
+    )
+
+
+SIGMOID = "1 / (1 + np.exp(-(W @ a_prev + b)))"
+
+
+def _numpy_layer(name: str, delta: str, db: str = "delta", dw: str = "np.outer(delta, a_prev)",
+                 forward: str = "np.tanh(W @ a_prev + b)", prev: str = "a_prev") -> str:
+    """A layer's backward pass in NumPy (workbook 5), with the given lines."""
+    return (
+        f"def {name}(W, b, {prev}, out_grad):\n"
+        f"    a = {forward}\n"
+        f"    delta = {delta}\n"
+        f"    return {dw}, {db}, W.T @ delta\n"
+    )
+
+
 ANSWERS: dict[str, dict[str, tuple[str, dict[str, str]]]] = {
     "01_derivatives_by_hand": {
+        "f_local": (
+            "def f_local(out, x):\n    return x**2 - 1\n",
+            {
+                "sign": "def f_local(out, x):\n    return 1 - x**2\n",
+                "input_output": "def f_local(out, x):\n    return out**2 - 1\n",
+            },
+        ),
         "tanh_local": (
             "def tanh_local(out, x):\n    return 1 - out * out\n",
             {
@@ -148,6 +205,18 @@ ANSWERS: dict[str, dict[str, tuple[str, dict[str, str]]]] = {
             {
                 "quotient_rule": "def div_local(out, a, b):\n    return 1 / b, -1 / b**2\n",
                 "sign": "def div_local(out, a, b):\n    return 1 / b, a / b**2\n",
+            },
+        ),
+        "L_backward": (
+            "def L_backward(a, b, c, out_grad):\n    dv = 2 * (a * b + c) * out_grad\n"
+            "    return dv * b, dv * a, dv\n",
+            {
+                "power_rule": "def L_backward(a, b, c, out_grad):\n    dv = (a * b + c) * out_grad\n"
+                "    return dv * b, dv * a, dv\n",
+                "swapped": "def L_backward(a, b, c, out_grad):\n    dv = 2 * (a * b + c) * out_grad\n"
+                "    return dv * a, dv * b, dv\n",
+                "upstream": "def L_backward(a, b, c, out_grad):\n    dv = 2 * (a * b + c)\n"
+                "    return dv * b, dv * a, dv\n",
             },
         ),
         "cube_local": (
@@ -242,6 +311,64 @@ ANSWERS: dict[str, dict[str, tuple[str, dict[str, str]]]] = {
                 ),
                 "upstream": MICROGPT_ENGINE.replace("child.grad += local * node.grad", "child.grad += local"),
                 "input_output": MICROGPT_ENGINE.replace("(1 - t * t,)", "(1 - self.data**2,)"),
+            },
+        ),
+    },
+    "04_neuron_layer_softmax": {
+        "neuron_backward": (
+            _neuron(),
+            {
+                "upstream": _neuron(dz="1 - t * t"),
+                "input_output": _neuron(dz="(1 - z * z) * out_grad").replace(
+                    "t = math.tanh(", "z = ("
+                ),
+                "swapped": _neuron(dx="x[i] * dz", dw="w[i] * dz"),
+            },
+        ),
+        "layer_backward": (
+            _layer(),
+            {"assign": _layer(accumulate="="), "upstream": _layer(dz="1 - t * t")},
+        ),
+        "softmax_nll_backward": (
+            _softmax("(p[j] - (j == target)) * out_grad"),
+            {
+                "sign": _softmax("((j == target) - p[j]) * out_grad"),
+                "path": _softmax("p[j] * out_grad"),
+                "upstream": _softmax("p[j] - (j == target)"),
+            },
+        ),
+    },
+    "05_layer_equations_numpy": {
+        "layer_backward": (
+            _numpy_layer("layer_backward", "out_grad * (1 - a**2)"),
+            {
+                "input_output": _numpy_layer("layer_backward", "out_grad * (1 - (W @ a_prev + b) ** 2)"),
+                "upstream": _numpy_layer("layer_backward", "1 - a**2"),
+                "shape": _numpy_layer(
+                    "layer_backward", "out_grad * (1 - a**2)", dw="np.outer(a_prev, delta)"
+                ),
+            },
+        ),
+        "batch_backward": (
+            _numpy_layer("batch_backward", "out_grad * (1 - a**2)", db="delta.sum(axis=1)",
+                         dw="delta @ A_prev.T", forward="np.tanh(W @ A_prev + b[:, None])", prev="A_prev"),
+            {
+                "assign": _numpy_layer("batch_backward", "out_grad * (1 - a**2)", db="delta[:, -1]",
+                                       dw="delta @ A_prev.T", forward="np.tanh(W @ A_prev + b[:, None])",
+                                       prev="A_prev"),
+                "shape": _numpy_layer("batch_backward", "out_grad * (1 - a**2)", db="delta",
+                                      dw="delta @ A_prev.T", forward="np.tanh(W @ A_prev + b[:, None])",
+                                      prev="A_prev"),
+            },
+        ),
+        "sigmoid_backward": (
+            _numpy_layer("sigmoid_backward", "out_grad * a * (1 - a)", forward=SIGMOID),
+            {
+                "input_output": _numpy_layer(
+                    "sigmoid_backward", "out_grad * (W @ a_prev + b) * (1 - (W @ a_prev + b))",
+                    forward=SIGMOID),
+                "upstream": _numpy_layer("sigmoid_backward", "a * (1 - a)",
+                                         forward=SIGMOID),
             },
         ),
     },
