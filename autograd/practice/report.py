@@ -3,7 +3,7 @@
 Each failure names the op (``'exp'``; ``'backward'`` for the walk), the misconception (``kind``) and
 four hints, graded from the idea to the line to fix; ``str(report)`` prints them (as many grades as
 the check was asked for, all four by default), ``report.solution()`` the corrected lines, only when
-asked, and in Jupyter the report shows the learner's own graph with the wrong edge in red.
+asked, and in Jupyter the report shows the learner's own graph with the wrong edge highlighted.
 """
 
 from __future__ import annotations
@@ -119,7 +119,7 @@ class Report:
             svg = failure_svg(f)
             if svg:
                 parts.append(
-                    f"<div><b>{html_text(f.op)}: your graph, the wrong edge in red</b>"
+                    f"<div><b>{html_text(f.op)}: your graph, the wrong edge highlighted</b>"
                     f"<div style='overflow:auto;background:{WHITE}'>{svg}</div></div>"
                 )
         return "<div class='cr-practice'>" + "".join(parts) + "</div>"
