@@ -19,6 +19,7 @@ from autograd.practice.graph import failure_graph
 from autograd.see import palette
 from nn import microgpt
 from tests.support.practice_engines import (
+    UNARY,
     WALK_KINDS,
     WALKS,
     GptValue,
@@ -44,6 +45,26 @@ def test_each_op_mistake_is_caught_attributed_and_named(op: str, kind: str, vari
     cls = make_engine(op, kind, variant)
     alone = check_op(getattr(cls, method), value=cls)
     assert [(f.op, f.kind) for f in alone.failures] == [(op, kind)], str(alone)
+
+
+@pytest.mark.parametrize("op", UNARY)
+def test_the_input_output_mistake_is_made_in_every_op_where_it_changes_a_number(op: str) -> None:
+    """The table's rule uses the op's output or its input: writing one for the other changes the
+    derivative of every op but relu somewhere, and those ops each have a hand-written wrong rule above."""
+    table = OPS[op]
+    changes = False
+    for x in (0.6, -0.7, 2.0, -1.5):
+        try:
+            t = table.forward(x)
+        except ValueError:
+            continue
+        right = table.local(t, x)[0]
+        for mistaken in ((x, x), (t, t)):
+            try:
+                changes |= abs(table.local(*mistaken)[0] - right) > 1e-9
+            except (ArithmeticError, ValueError):
+                changes = True
+    assert changes == ((op, "input_output", "") in op_mistakes()), op
 
 
 @pytest.mark.parametrize("walk", WALKS)

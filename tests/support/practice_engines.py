@@ -205,6 +205,7 @@ WRONG_RULES = {
     ("sqrt", "input_output", ""): lambda x, t: (0.5 / x[0],),
     ("sin", "input_output", ""): lambda x, t: (math.cos(t),),
     ("cos", "input_output", ""): lambda x, t: (-math.sin(t),),
+    ("abs", "input_output", ""): lambda x, t: (1.0 if t > 0 else 0.0,),  # sign(out): always 1
     ("mul", "swapped", ""): lambda x, t: (x[0], x[1]),
     ("div", "quotient_rule", ""): lambda x, t: (1 / x[1], -1 / x[1] ** 2),
     ("relu", "relu_kink", "kink"): lambda x, t: (1.0 if x[0] >= 0 else 0.0,),
