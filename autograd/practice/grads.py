@@ -436,5 +436,5 @@ def _line(backward: Any, name: str) -> str:
     for i, text in enumerate(lines[1:], 1):
         head = text.split("=")[0] if "=" in text else ""
         if f"d{name}" in head.replace(" ", "") or f"grad_{name}" in head:
-            return f"line {start + i} of {path}: {text.strip()}"
+            return f"line {start + i} of {path}, and the lines it is built from: {text.strip()}"
     return code_line(backward)
