@@ -26,7 +26,7 @@ from .cases import METHODS, Form, caller, cases, forms_for
 from .guard import Stopped, guarded
 from .learner import code_line, error_text, source_of
 from .links import OPS, Op, format_number
-from .mistakes import CONCEPT, MISTAKES, Case, answer, close, spread
+from .mistakes import CONCEPT, MISTAKES, Case, answer, close, rule_of, spread
 from .report import Failure, Report
 
 __all__ = ["check_op", "op_failure", "run_form", "Outcome"]
@@ -208,12 +208,6 @@ def op_failure(op: str, outcomes: list[Outcome], fn: Any, hints: int, tol: float
     return _failure(op, "wrong", "the numbers are wrong", "", bad[0], fn, idiom, hints)
 
 
-def _rule(op: str) -> str:
-    table = OPS.get(op)
-    doc = (table.__doc__ or "").strip() if table is not None else ""
-    return f"{op}: {doc}" if doc else f"{op}: compare with central differences of your own forward"
-
-
 def _failure(
     op: str, kind: str, title: str, variant: str, outcome: Outcome, fn: Any, idiom: str, hints: int
 ) -> Failure:
@@ -244,7 +238,7 @@ def _failure(
             f"yours became {format_number(grads[name])}"
             + (f": exactly what you get {variant}" if variant else "") + "."
         )
-    rule = _rule(op)
+    rule = rule_of(op)
     if kind == "upstream":
         rule += " Then multiply by out.grad."
     where = _line(fn, node, op, name, idiom)
@@ -265,15 +259,14 @@ def _where(case: Case) -> str:
 def _raised(op: str, case: Case, error: BaseException, fn: Any, hints: int) -> Failure:
     if isinstance(error, Stopped):
         kind = "recursion" if error.recursion else "hang"
-        return Failure(
-            op, kind, str(error), (CONCEPT[kind], _rule(op), f"at {_where(case)}", code_line(fn)), level=hints
-        )
+        graded = (CONCEPT[kind], rule_of(op), f"at {_where(case)}", code_line(fn))
+        return Failure(op, kind, str(error), graded, level=hints)
     if isinstance(error, NotImplementedError):
         return Failure(
             op,
             "unfinished",
             "not written yet",
-            (CONCEPT["unfinished"], _rule(op), "", code_line(fn)),
+            (CONCEPT["unfinished"], rule_of(op), "", code_line(fn)),
             level=hints,
         )
     text = error_text(error)
@@ -281,7 +274,7 @@ def _raised(op: str, case: Case, error: BaseException, fn: Any, hints: int) -> F
         op,
         "crash",
         f"raised {type(error).__name__}",
-        (CONCEPT["crash"], _rule(op), f"at {_where(case)}: {text}", code_line(fn, error)),
+        (CONCEPT["crash"], rule_of(op), f"at {_where(case)}: {text}", code_line(fn, error)),
         level=hints,
     )
 

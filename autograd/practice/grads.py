@@ -34,11 +34,10 @@ from types import SimpleNamespace
 from typing import Any
 
 from . import learner
-from .checks import _rule
 from .guard import Stopped, guarded
 from .learner import code_line, error_text, source_of
 from .links import Op, Value, format_number
-from .mistakes import CONCEPT, close
+from .mistakes import CONCEPT, close, rule_of
 from .report import Failure, Report
 
 __all__ = ["check_grads"]
@@ -122,13 +121,16 @@ class Mistake:
 
 
 def _mistakes(nodes: list[Value], outputs: list[Value], inputs: dict[str, list[Value]]) -> list[Mistake]:
-    """Every mistake that can be made in this graph, in the order they are tried."""
+    """Every mistake that can be made in this graph, in the order they are tried (none when a node was
+    made by hand, ``Value(data, children, '*')``, without an op of the table to replay)."""
+    if any(n._prev and not isinstance(n._op, Op) for n in nodes):
+        return []
     ops: dict[str, Any] = {}
     for n in nodes:  # from the output down: the op nearest the output is named first
         if n._prev and _op(n).name not in ops:
             ops[_op(n).name] = n._op
     out: list[Mistake] = [
-        Mistake("upstream", _op(outputs[0]).name or "backward",
+        Mistake("upstream", getattr(outputs[0]._op, "name", "") or "backward",
                 "when out_grad, the gradient arriving from above, is not multiplied in", top=True)
     ]
     out += [Mistake("upstream", name, f"when the gradient arriving at each {name} node is not multiplied "
@@ -198,7 +200,7 @@ def _replay(order: list[Value], outputs: list[Value], upstream: list[float], inp
         try:
             ds = (mistake.local(_op(n), float(n.data), xs) if here and mistake.local  # type: ignore[union-attr]
                   else _op(n).local(float(n.data), *xs))
-        except (ArithmeticError, ValueError):
+        except (ArithmeticError, ValueError, TypeError):  # undefined there (or a k ** x with no k)
             return None
         times = not (here and not mistake.times)  # type: ignore[union-attr]
         for p, d in zip(n._prev, ds):
@@ -404,7 +406,7 @@ def _failure(bad: _Point, seen: list[_Point], names: list[str], inputs: dict[str
     rule = _PATHS
     if found and kind in ("upstream", "input_output", "sign", "swapped", "power_rule") and not found.top:
         then = " Then multiply by the gradient arriving from above." if kind == "upstream" else ""
-        rule = _rule(op) + then
+        rule = rule_of(op) + then
     return Failure(op, kind, TITLES[kind], (CONCEPT[kind], rule, numbers, _line(backward, name)), level=hints)
 
 

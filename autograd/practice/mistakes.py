@@ -19,9 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .links import Op, Value, format_number, symbolic_local, wrap_name
+from .links import OPS, Op, Value, format_number, symbolic_local, wrap_name
 
-__all__ = ["Case", "Mistake", "MISTAKES", "WALK_MISTAKES", "CONCEPT", "answer", "spread"]
+__all__ = ["Case", "Mistake", "MISTAKES", "WALK_MISTAKES", "CONCEPT", "answer", "spread", "rule_of", "close"]
 
 
 @dataclass
@@ -329,6 +329,13 @@ def answer(op: Op, idiom: str) -> str:
         return f"({', '.join(parts)}{',' if len(parts) == 1 else ''}){note}"
     who = ["self", "other"]
     return "; ".join(f"{who[i]}.grad += {wrap_name(p)} * out.grad" for i, p in enumerate(parts))
+
+
+def rule_of(op: str) -> str:
+    """The rule hint for an op: its formula and derivative, from the op table's docstring."""
+    table = OPS.get(op)
+    doc = (table.__doc__ or "").strip() if table is not None else ""
+    return f"{op}: {doc}" if doc else f"{op}: compare with central differences of your own forward"
 
 
 def close(a: float, b: float, tol: float = 1e-6) -> bool:
