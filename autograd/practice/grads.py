@@ -306,11 +306,13 @@ def _point(forward: Any, backward: Any, given: dict[str, Any], names: list[str],
     values = {n: _rebuild(x, iter([Value(float(v)) for v in _leaves(x)])) if n in names else x
               for n, x in given.items()}
     try:
-        out = forward(**values)
+        out = guarded(f"the function {getattr(forward, '__name__', '')}", lambda: forward(**values))
     except (ArithmeticError, ValueError):
         if k == 0:
             raise
         return None
+    except Stopped as e:
+        raise _Refused("recursion" if e.recursion else "hang", str(e), str(e), e) from None
     outputs = _leaves(out)
     if not outputs or not all(isinstance(o, Value) for o in outputs):
         raise TypeError(f"check_grads: the function must return a Value, or a list or array of Values, "

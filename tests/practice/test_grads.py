@@ -114,6 +114,11 @@ def test_a_loop_that_never_ends_is_stopped() -> None:
     report = check_grads(square, forever, a=0.7, b=-1.2)
     assert report.kinds == ["hang"] and "stopped" in report.failures[0].hints[2]
 
+    def endless(a: Any) -> Any:
+        return endless(a)
+
+    assert check_grads(endless, lambda a, g: g, a=0.5).kinds == ["recursion"]
+
 
 @settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 10**6))
