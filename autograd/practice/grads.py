@@ -351,16 +351,19 @@ def _unpack(got: Any, names: list[str], given: dict[str, Any], upstream: Any) ->
     if isinstance(got, dict):
         missing = [n for n in names if n not in got]
         if missing:
-            raise _Refused("wrong", "a gradient is missing", f"your function returned no gradient for "
+            raise _Refused("shape", "a gradient is missing", f"your function returned no gradient for "
                            f"{', '.join(missing)} (a dict keyed {', '.join(names)} is expected)")
         got = [got[n] for n in names]
-    elif len(names) == 1:
-        got = [got]
+    elif len(names) == 1 and not (isinstance(got, tuple) and len(got) == len(given) > 1):
+        got = [got]  # the one gradient (a tuple of one per input, labels included, is refused below)
     if not isinstance(got, (list, tuple)) or len(got) != len(names):
         count = len(got) if isinstance(got, (list, tuple)) else 1
-        raise _Refused("wrong", "not one gradient per input", f"your function returned {count} "
+        labels = [n for n in given if n not in names]
+        note = (f" ({', '.join(labels)}: whole numbers, taken as labels and not differentiated; write "
+                f"2.0 rather than 2 for a number to differentiate)" if labels else "")
+        raise _Refused("shape", "not one gradient per input", f"your function returned {count} "
                        f"value{'s' if count != 1 else ''}; expected {len(names)}, one per input: "
-                       f"{', '.join('d' + n for n in names)}")
+                       f"{', '.join('d' + n for n in names)}{note}")
     out = {}
     for n, g in zip(names, got):
         if _shape(g) != _shape(given[n]):
@@ -412,8 +415,9 @@ def _failure(bad: _Point, seen: list[_Point], names: list[str], inputs: dict[str
     return Failure(op, kind, TITLES[kind], (CONCEPT[kind], rule, numbers, _line(backward, name)), level=hints)
 
 
-_SHAPES = ("np.shape(dW) == np.shape(W): a gradient of a weight matrix is a matrix of the same shape, "
-           "a bias's gradient a vector as long as the bias (summed over a batch's examples).")
+_SHAPES = ("return (dW, db, ...), one per input in the inputs' order, np.shape(dW) == np.shape(W): a weight "
+           "matrix's gradient is a matrix of the same shape, a bias's a vector as long as the bias (summed "
+           "over a batch's examples).")
 
 _PATHS = ("d out / d x is the sum, over every path from x to the output, of the product of the local "
           "derivatives along the path (lesson 1's sum over paths), times out_grad; shares that meet add up.")

@@ -186,7 +186,10 @@ CONCEPT = {
         "An input that reaches the output along several paths gets the sum over all of them: "
         "for each path, the product of the local derivatives along it (lesson 1's sum over paths)."
     ),
-    "shape": "A gradient has the shape of what it is the gradient of: dW is shaped like W, db like b.",
+    "shape": (
+        "One gradient for each input, each with the shape of what it is the gradient of: dW is "
+        "shaped like W, db like b."
+    ),
     "hang": ("A loop that never ends: a walk over the graph must visit each node a bounded number of times."),
     "unfinished": "This part is not written yet.",
     "crash": "Your code raised an error where the op is defined.",

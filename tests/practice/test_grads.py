@@ -94,7 +94,8 @@ MISTAKES: dict[str, tuple[Any, Callable[..., Any], dict[str, Any], str, str]] = 
     "unwritten": (square, lambda a, b, g: (_ for _ in ()).throw(NotImplementedError("write it")),
                   {"a": 0.7, "b": -1.2}, "backward", "unfinished"),
     "crash": (square, lambda a, b, g: (1 / 0, 0.0), {"a": 0.7, "b": -1.2}, "backward", "crash"),
-    "too few": (square, lambda a, b, g: 2 * a * b * b * g, {"a": 0.7, "b": -1.2}, "backward", "wrong"),
+    "too few": (square, lambda a, b, g: 2 * a * b * b * g, {"a": 0.7, "b": -1.2}, "backward", "shape"),
+    "not numbers": (square, lambda a, b, g: ("da", "db"), {"a": 0.7, "b": -1.2}, "backward", "wrong"),
 }
 
 
@@ -138,6 +139,11 @@ def test_the_numbers_name_the_entry_and_the_mistake() -> None:
     assert "written with = instead of added up" in text
     assert "out_grad = [[1.5, -2, 0.5, 3]" in text  # the gradient sent from above, shaped like the output
     assert report.solution().startswith("no corrected line")
+
+
+def test_a_label_taken_for_a_number_is_explained() -> None:
+    report = check_grads(square, lambda a, b, g: (2 * a * b * b * g, 2 * a * a * b * g), a=2, b=1.5)
+    assert report.kinds == ["shape"] and "write 2.0 rather than 2" in str(report)
 
 
 def test_bad_arguments_are_refused_clearly() -> None:

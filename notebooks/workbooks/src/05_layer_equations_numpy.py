@@ -4,7 +4,7 @@
 Lesson 7 writes backpropagation for a whole layer at once, with matrices: for a layer
 `a = sigma(z)`, `z = W @ a_prev + b` (one row of `W` per neuron), and `delta = dL/dz`,
 
-    delta   = out_grad * sigma'(z)     the gradient arriving at a, through the activation
+    delta   = out_grad * sigma'(z)     out_grad = dL/da, carried back through the activation
     dW      = outer(delta, a_prev)     one row per neuron
     db      = delta
     da_prev = W.T @ delta              what the layer passes back to the one before
