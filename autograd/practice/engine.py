@@ -315,7 +315,7 @@ def _backward_line(cls: type, kind: str) -> str:
         "assign": (".grad =",),
         "upstream": (".grad +=",),
         "no_reset": ("=set()", "= set()", "=[]", "= []"),
-        "recursion": ("build_topo(", "(child", "(p)"),
+        "recursion": ("build_topo(", "(child", "(p)", ".backward("),
     }
     for key in want.get(kind, ()):
         for i, text in enumerate(lines[1:], 1):
@@ -385,14 +385,22 @@ def check_engine(
     return report
 
 
-def _stopped(e: BaseException, program: Program, hints: int) -> Failure:
+def _stopped(e: BaseException, program: Program, hints: int, cls: type | None = None) -> Failure:
     if isinstance(e, Stopped):
         kind = "recursion" if e.recursion else "hang"
+        small = len(program.leaves) + len(program.steps) < 200  # far from needing 1,000 nested calls
+        endless = kind == "recursion" and small
+        idea = CONCEPT["endless"] if endless else CONCEPT[kind]
+        rule = "each call goes on to a node's parents, and a leaf ends it" if endless else _walk_rule(kind)
+        # the line the learner's code was running when stopped (for a recursion: its deepest call)
+        last = e if kind == "hang" else e.__context__
+        where = code_line(None, last, repeated=kind == "recursion") if last is not None else ""
+        where = where or (_backward_line(cls, kind) if cls else "")
         return Failure(
             "backward",
             kind,
             WALK_MISTAKES[kind],
-            (CONCEPT[kind], _walk_rule(kind), f"in the graph {program.name}: {e}", ""),
+            (idea, rule, f"in the graph {program.name}: {e}", where),
             level=hints,
         )
     text = error_text(e)
@@ -410,7 +418,7 @@ def _run_one(program: Program, cls: type, report: Report, failed: set[str], hint
     try:
         nodes = run_program(program, cls)
     except (Exception, Stopped) as e:
-        report.failures.append(_stopped(e, program, hints))
+        report.failures.append(_stopped(e, program, hints, cls))
         return True
     bad_data, wrong = compare(program, nodes)
     if not wrong and not bad_data:
@@ -471,7 +479,7 @@ def _repeat(cls: type, report: Report, failed: set[str], hints: int) -> None:
 
         second = guarded("your second backward()", again)
     except (Exception, Stopped) as e:
-        report.failures.append(_stopped(e, p, hints))
+        report.failures.append(_stopped(e, p, hints, cls))
         return
     if all(close(a, b) for a, b in zip(grads, second)):
         report.passed.append("backward: a second graph from the same leaves")
@@ -502,7 +510,7 @@ def _deep(cls: type, report: Report, strict: bool, hints: int) -> None:
         nodes = run_program(p, cls)
     except Stopped as e:
         if not e.recursion:
-            report.failures.append(_stopped(e, p, hints))
+            report.failures.append(_stopped(e, p, hints, cls))
             return
         text = (
             f"your backward() hit Python's recursion limit on {p.name}: fine for the lessons' graphs, not "
@@ -525,7 +533,7 @@ def _deep(cls: type, report: Report, strict: bool, hints: int) -> None:
             report.notes.append(text)
         return
     except Exception as e:
-        report.failures.append(_stopped(e, p, hints))
+        report.failures.append(_stopped(e, p, hints, cls))
         return
     if close(float(nodes[0].grad), 1.0):
         report.passed.append(f"backward: {p.name}")

@@ -129,12 +129,17 @@ def where(path: str) -> str:
     return "your cell" if "ipykernel_" in path or not path else path
 
 
-def code_line(fn: Any, error: BaseException | None = None) -> str:
-    """Where to look: the last line of the learner's own code an error went through, or fn's first line."""
+def code_line(fn: Any, error: BaseException | None = None, repeated: bool = False) -> str:
+    """Where to look: the last line of the learner's own code an error went through (``repeated``: the
+    line it went through most often, a call that recursed), or fn's first line."""
     tb, last = (error.__traceback__ if error is not None else None), None
+    seen: dict[tuple[str, int], int] = {}
     while tb is not None:  # the last frame of the learner's code (not chainrule's)
         if not tb.tb_frame.f_code.co_filename.startswith(LIBRARY):
-            last = tb
+            key = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+            seen[key] = seen.get(key, 0) + 1
+            if not repeated or seen[key] >= max(seen.values()):
+                last = tb
         tb = tb.tb_next
     if last is not None:
         frame = last.tb_frame.f_code

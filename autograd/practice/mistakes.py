@@ -190,6 +190,11 @@ CONCEPT = {
         "One gradient for each input, each with the shape of what it is the gradient of: dW is "
         "shaped like W, db like b."
     ),
+    "endless": (
+        "A function that calls itself must come closer to the end with each call: on a graph of a "
+        "few nodes, a walk that still hits Python's limit of about 1,000 nested calls calls itself "
+        "on the same node again (or goes round in a circle)."
+    ),
     "hang": ("A loop that never ends: a walk over the graph must visit each node a bounded number of times."),
     "unfinished": "This part is not written yet.",
     "crash": "Your code raised an error where the op is defined.",

@@ -3,6 +3,7 @@ and named; correct engines in every layout get no false alarm; learners' loops a
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import micrograd.engine
@@ -20,6 +21,7 @@ from autograd.see import palette
 from nn import microgpt
 from tests.support.practice_engines import (
     UNARY,
+    WALK_CODE,
     WALK_KINDS,
     WALKS,
     GptValue,
@@ -71,6 +73,18 @@ def test_the_input_output_mistake_is_made_in_every_op_where_it_changes_a_number(
 def test_each_walk_mistake_is_named(walk: str) -> None:
     report = check_engine(make_engine(walk=walk), graphs=3, strict=True)
     assert [(f.op, f.kind) for f in report.failures] == [("backward", WALK_KINDS[walk])], str(report)
+
+
+@pytest.mark.parametrize(
+    "walk,texts", [("forever", ["    _forever(root)"]), ("hang", ["while node", "root.grad"])]
+)
+def test_a_stopped_walk_points_at_the_line_it_was_stuck_on(walk: str, texts: list[str]) -> None:
+    """The loop's own line (the budget ran out there), the recursive call (the line most repeated)."""
+    report = check_engine(make_engine(walk=walk), graphs=1)
+    lines, start = inspect.getsourcelines(WALK_CODE[walk])
+    stuck = [start + i for i, source in enumerate(lines) if any(t in source for t in texts)]
+    assert any(f"line {n} of " in report.failures[0].hints[3] for n in stuck), str(report)
+    assert "calls itself on the same node" in str(report) or walk == "hang"
 
 
 def test_a_recursive_sort_is_a_note_unless_strict() -> None:
