@@ -258,9 +258,8 @@ def _where(case: Case) -> str:
 
 def _raised(op: str, case: Case, error: BaseException, fn: Any, hints: int) -> Failure:
     if isinstance(error, Stopped):
-        kind = "recursion" if error.recursion else "hang"
-        graded = (CONCEPT[kind], rule_of(op), f"at {_where(case)}", code_line(fn))
-        return Failure(op, kind, str(error), graded, level=hints)
+        graded = (CONCEPT[error.kind], rule_of(op), f"at {_where(case)}", error.line() or code_line(fn))
+        return Failure(op, error.kind, str(error), graded, level=hints)
     if isinstance(error, NotImplementedError):
         return Failure(
             op,

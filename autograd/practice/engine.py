@@ -387,15 +387,12 @@ def check_engine(
 
 def _stopped(e: BaseException, program: Program, hints: int, cls: type | None = None) -> Failure:
     if isinstance(e, Stopped):
-        kind = "recursion" if e.recursion else "hang"
+        kind = e.kind
         small = len(program.leaves) + len(program.steps) < 200  # far from needing 1,000 nested calls
         endless = kind == "recursion" and small
         idea = CONCEPT["endless"] if endless else CONCEPT[kind]
         rule = "each call goes on to a node's parents, and a leaf ends it" if endless else _walk_rule(kind)
-        # the line the learner's code was running when stopped (for a recursion: its deepest call)
-        last = e if kind == "hang" else e.__context__
-        where = code_line(None, last, repeated=kind == "recursion") if last is not None else ""
-        where = where or (_backward_line(cls, kind) if cls else "")
+        where = e.line() or (_backward_line(cls, kind) if cls else "")
         return Failure(
             "backward",
             kind,

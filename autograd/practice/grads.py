@@ -293,7 +293,8 @@ class _Refused(Exception):
         self.kind, self.title, self.numbers, self.error = kind, title, numbers, error
 
     def failure(self, hints: int, backward: Any) -> Failure:
-        where = code_line(backward, self.error)
+        stuck = self.error.line() if isinstance(self.error, Stopped) else ""
+        where = stuck or code_line(backward, self.error)
         rule = _SHAPES if self.kind == "shape" else _PATHS
         return Failure("backward", self.kind, self.title, (CONCEPT[self.kind], rule, self.numbers, where),
                        level=hints)
@@ -312,7 +313,7 @@ def _point(forward: Any, backward: Any, given: dict[str, Any], names: list[str],
             raise
         return None
     except Stopped as e:
-        raise _Refused("recursion" if e.recursion else "hang", str(e), str(e), e) from None
+        raise _Refused(e.kind, str(e), str(e), e) from None
     outputs = _leaves(out)
     if not outputs or not all(isinstance(o, Value) for o in outputs):
         raise TypeError(f"check_grads: the function must return a Value, or a list or array of Values, "
@@ -339,7 +340,7 @@ def _point(forward: Any, backward: Any, given: dict[str, Any], names: list[str],
     except NotImplementedError as e:
         raise _Refused("unfinished", "not written yet", "", e) from None
     except (Exception, Stopped) as e:
-        kind = ("recursion" if e.recursion else "hang") if isinstance(e, Stopped) else "crash"
+        kind = e.kind if isinstance(e, Stopped) else "crash"
         raise _Refused(kind, f"raised {type(e).__name__}", f"at {_where(given, upstream)}: {error_text(e)}",
                        e) from None
     yours = _unpack(got, names, given, upstream)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import sys
 from typing import Any, Callable, TypeVar
 
-from .learner import LIBRARY
+from .learner import LIBRARY, code_line
 
 __all__ = ["Stopped", "guarded", "STEPS"]
 
@@ -40,6 +40,17 @@ class Stopped(Exception):
             else f"did not finish within {STEPS:,} steps of Python (a loop that never ends?)"
         )
         super().__init__(f"{what} {reason}; it was stopped")
+
+    @property
+    def kind(self) -> str:
+        """The misconception: ``'recursion'`` or ``'hang'``."""
+        return "recursion" if self.recursion else "hang"
+
+    def line(self) -> str:
+        """The learner's line the code was stuck on: a loop's own line (the budget ran out there), or
+        for a recursion the call its deepest stack repeated most ('' when unknown)."""
+        stuck = self.__context__ if self.recursion else self
+        return code_line(None, stuck, repeated=self.recursion) if stuck is not None else ""
 
 
 def guarded(what: str, fn: Callable[..., T], *args: Any, steps: int | None = None) -> T:
