@@ -118,6 +118,7 @@ class Mistake:
     into: str = ""
     keep: str = ""
     top: bool = False
+    at: int = 0  # the input of the op the mistake is made on (a path left out)
 
 
 def _mistakes(nodes: list[Value], outputs: list[Value], inputs: dict[str, list[Value]]) -> list[Mistake]:
@@ -159,7 +160,7 @@ def _mistakes(nodes: list[Value], outputs: list[Value], inputs: dict[str, list[V
     for name, op in ops.items():
         for i, which in enumerate(("first", "second")[: op.arity or 0] if op.arity == 2 else ()):
             out.append(Mistake("path", name, f"when the path through the {which} input of {name} is left out",
-                               local=_without(i)))
+                               local=_without(i), at=i))
     return out
 
 
@@ -235,6 +236,9 @@ class _Point:
     yours: dict[str, list[float]]  # the learner's, flat, by input
     mistakes: list[Mistake]  # the mistakes that can be made in this graph
     predict: Callable[[Mistake], dict[str, list[float]] | None]  # the gradients with one of them made
+    outputs: list[Value]  # the graph built with chainrule, its gradients from backward()
+    leaves: dict[str, list[Value]]
+    order: list[Value]
 
 
 def check_grads(
@@ -304,8 +308,8 @@ def _point(forward: Any, backward: Any, given: dict[str, Any], names: list[str],
            k: int) -> _Point | None:
     """One point: backward()'s gradients, the learner's, and the replays; None where the function is
     not defined (a random point outside its domain)."""
-    values = {n: _rebuild(x, iter([Value(float(v)) for v in _leaves(x)])) if n in names else x
-              for n, x in given.items()}
+    values = {n: _rebuild(x, iter([Value(float(v), label=_entry(n, x, i)) for i, v in enumerate(_leaves(x))]))
+              if n in names else x for n, x in given.items()}
     try:
         out = guarded(f"the function {getattr(forward, '__name__', '')}", lambda: forward(**values))
     except (ArithmeticError, ValueError):
@@ -344,7 +348,8 @@ def _point(forward: Any, backward: Any, given: dict[str, Any], names: list[str],
         raise _Refused(kind, f"raised {type(e).__name__}", f"at {_where(given, upstream)}: {error_text(e)}",
                        e) from None
     yours = _unpack(got, names, given, upstream)
-    return _Point(given, upstream, right, yours, _mistakes(order, outputs, leaves), predict)
+    return _Point(given, upstream, right, yours, _mistakes(order, outputs, leaves), predict, outputs, leaves,
+                  order)
 
 
 def _unpack(got: Any, names: list[str], given: dict[str, Any], upstream: Any) -> dict[str, list[float]]:
@@ -413,7 +418,25 @@ def _failure(bad: _Point, seen: list[_Point], names: list[str], inputs: dict[str
     if found and kind in ("upstream", "input_output", "sign", "swapped", "power_rule") and not found.top:
         then = " Then multiply by the gradient arriving from above." if kind == "upstream" else ""
         rule = rule_of(op) + then
-    return Failure(op, kind, TITLES[kind], (CONCEPT[kind], rule, numbers, _line(backward, name)), level=hints)
+    picture = None
+    if len(bad.outputs) == 1:  # a picture of one output's graph: backward()'s numbers, the wrong input
+        leaf = bad.leaves[name][i]
+        title = (f"the gradient of {leaf.label}: backward() gives {shown(right)} (its box), yours is "
+                 f"{shown(yours)}" + (f"; the highlighted edge: {found.text}" if found else ""))
+        picture = ("grads", bad.outputs[0], leaf, _edge(bad, found, leaf), title)
+    graded = (CONCEPT[kind], rule, numbers, _line(backward, name))
+    return Failure(op, kind, TITLES[kind], graded, graph=picture, level=hints)
+
+
+def _edge(point: _Point, found: Mistake | None, leaf: Value) -> tuple[Value, int] | None:
+    """The edge to highlight: the first (nearest the output) of the op the mistake is made at, or the
+    edge from the wrong input into its first use."""
+    if found is not None and not found.into and not found.top:
+        node = next((n for n in point.order if n._prev and _op(n).name == found.op), None)
+        if node is not None:
+            return node, found.at
+    user = next((n for n in point.order if any(p is leaf for p in n._prev)), None)
+    return (user, next(i for i, p in enumerate(user._prev) if p is leaf)) if user is not None else None
 
 
 _SHAPES = ("return (dW, db, ...), one per input in the inputs' order, np.shape(dW) == np.shape(W): a weight "

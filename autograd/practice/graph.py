@@ -79,6 +79,11 @@ def failure_graph(failure: Any) -> Any:
             else "the output's number is wrong"
         )
         return _draw(root, shown, (root, index) if index is not None else None, wrong, title)
+    if info[0] == "grads":  # check_grads: chainrule's graph of the function, backward()'s numbers
+        _, root, leaf, active, title = info
+        shown = {v: float(v.grad) for v in learner.reverse_order(root)}
+        legend = "boxes: backward()'s numbers; edges: local derivatives"
+        return _draw(root, shown, active, leaf, title, legend, rankdir="TB")  # a sum of many terms: tall
     _, nodes, wrong, user, expected, names = info
     root, copies = to_chainrule(nodes[-1], names)
     shown = {copies[k]: float(n.grad) for k, n in _nodes(nodes[-1]).items()}
@@ -104,16 +109,20 @@ def _draw(
     active: tuple[Value, int] | None,
     changed: Value | None,
     title: str,
+    legend: str = "boxes: your numbers; edges: your local derivatives",
+    rankdir: str = "LR",
 ) -> Any:
     graph = draw_dot(
         root,
         edge_labels=True,
         highlight=Highlight(grads=grads, active=active, changed=changed),
         max_nodes=200,
+        rankdir=rankdir,
     )
     graph.attr(
-        label=title + " (boxes: your numbers; edges: your local derivatives)",
+        label=f"{title}\\l({legend})\\l",  # Graphviz: each line ended left-justified
         labelloc="t",
+        labeljust="l",  # the title where the eye starts, also on a graph wider than the page
         fontname="Helvetica",
         fontsize="12",
     )

@@ -118,8 +118,9 @@ class Report:
         for f in self.failures[:3]:
             svg = failure_svg(f)
             if svg:
+                whose = "the function's graph" if f.graph[0] == "grads" else "your graph"
                 parts.append(
-                    f"<div><b>{html_text(f.op)}: your graph, the wrong edge highlighted</b>"
+                    f"<div><b>{html_text(f.op)}: {whose}, the wrong edge highlighted</b>"
                     f"<div style='overflow:auto;background:{WHITE}'>{svg}</div></div>"
                 )
         return "<div class='cr-practice'>" + "".join(parts) + "</div>"

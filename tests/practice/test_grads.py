@@ -14,6 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd.practice import check_grads
+from autograd.practice.graph import failure_graph
+from autograd.see import palette
+from autograd.see.text import format_number
 
 
 def neuron(x: list, w: list, b: Any) -> Any:
@@ -157,3 +160,16 @@ def test_bad_arguments_are_refused_clearly() -> None:
         check_grads(lambda a: 3.0, lambda a, g: 0.0, a=1.0)
     with pytest.raises(ValueError, match="hints must be"):
         check_grads(square, square, hints=0, a=1.0, b=1.0)
+
+
+def test_the_picture_marks_the_wrong_input_and_the_op_at_fault() -> None:
+    forward, backward, inputs, _, _ = MISTAKES["tanh' with z"]
+    failure = check_grads(forward, backward, **inputs).failures[0]
+    graph = failure_graph(failure)
+    marked = [line for line in graph.source.splitlines() if palette.HIGHLIGHT in line and "->" in line]
+    z = sum(w * x for w, x in zip(WS, X)) + B
+    assert len(marked) == 1 and f"= {format_number(1 - math.tanh(z) ** 2)}" in marked[0]  # tanh's edge
+    assert "backward()'s numbers" in graph.source and "the gradient of w[2]" in graph.source
+    assert "<svg" in check_grads(forward, backward, **inputs)._repr_html_()
+    many = check_grads(dense, lambda W, b, A, G: dense_grads(W, b, A, G, db="last"), **MATS)
+    assert failure_graph(many.failures[0]) is None  # an array of outputs: the text alone
