@@ -37,9 +37,9 @@ __all__ = [
     "Value", "dot", "dots", "grad", "gc_paused", "no_grad", "enable_grad", "is_grad_enabled",
     "topological_order",
     "gradcheck", "GradcheckError", "jacobian", "ops", "define_op", "detect_anomaly", "AnomalyError",
-    "exp", "log", "tanh", "sigmoid", "softplus", "relu", "sqrt", "sin", "cos", "power",
+    "exp", "log", "tanh", "sigmoid", "softplus", "relu", "sqrt", "sin", "cos", "power", "name_parameters",
     "draw_dot", "play", "explain", "backward_steps", "jvp", "formula", "plot_derivative", "trace",
-    "compare_torch", "explore", "name_parameters",
+    "compare_torch", "explore",
 ]
 
 _LAZY = {  # loaded on first use: Graphviz's Python package, and NumPy for the replay

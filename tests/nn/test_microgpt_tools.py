@@ -38,6 +38,10 @@ def document_loss(gpt: Any, model: Any, tokenizer: Any, doc: str) -> Value:
 
 @pytest.fixture(scope="module")
 def gpt() -> SimpleNamespace:
+    return microgpt_graph()
+
+
+def microgpt_graph() -> SimpleNamespace:
     """microgpt's default model (1 layer, 16 dimensions, 4 heads, block size 16), parameters named,
     and one six-letter name's loss, its gradients filled in by ``backward()``."""
     engine = microgpt.engine()
