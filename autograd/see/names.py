@@ -83,8 +83,9 @@ def name_parameters(params: object, name: str = "") -> dict[str, Value]:
 
     Every tool then calls the parameter by that name: its box in ``draw_dot``, the paths of
     ``explain``, the leaves of ``formula``, a ``gradcheck`` report. A label already set is replaced. A
-    Value held in two places (tied weights) keeps the first name. Everything is checked before any
-    label is set, so a refused call labels nothing.
+    Value (or a list) held in two places, tied weights, keeps the first name; a container inside
+    itself is walked once. Everything is checked before any label is set, so a refused call labels
+    nothing.
     """
     if not isinstance(name, str):
         raise TypeError(f"name_parameters: name must be a str, got {type(name).__name__}: {name!r:.60}")
@@ -93,6 +94,7 @@ def name_parameters(params: object, name: str = "") -> dict[str, Value]:
                          "e.g. name_parameters(weights, 'w') gives w[0], w[1], ...")
     named: dict[str, Value] = {}
     seen: set[Value] = set()
+    opened: set[int] = set()  # containers already walked: one held twice (or inside itself) is walked once
     stack: list[tuple[str, object]] = [(name, params)]
     while stack:  # depth first, items in their order: the names come out as the containers list them
         where, item = stack.pop()
@@ -100,7 +102,11 @@ def name_parameters(params: object, name: str = "") -> dict[str, Value]:
             if item not in seen:
                 seen.add(item)
                 named[where] = item
-        elif isinstance(item, Mapping):
+            continue
+        if id(item) in opened and isinstance(item, (Mapping, list, tuple)):
+            continue
+        opened.add(id(item))
+        if isinstance(item, Mapping):
             for key in item:
                 if not isinstance(key, (str, int)) or isinstance(key, bool):
                     raise TypeError(f"name_parameters: the keys of {where or 'params'} must be str or int "

@@ -42,6 +42,16 @@ def test_nested_dicts_lists_and_tuples_and_a_given_name() -> None:
 def test_a_value_held_twice_keeps_its_first_name() -> None:
     w = Value(0.5)
     assert name_parameters({"wte": [w], "lm_head": [w]}) == {"wte[0]": w} and w.label == "wte[0]"
+    row = [Value(1.0), Value(2.0)]
+    assert list(name_parameters({"a": [row], "b": [row, Value(3.0)]})) == ["a[0][0]", "a[0][1]", "b[1]"]
+
+
+def test_a_container_inside_itself_is_walked_once() -> None:
+    w = Value(0.5)
+    tree: dict[str, Any] = {"w": [w]}
+    tree["self"] = tree
+    tree["w"].append(tree["w"])
+    assert name_parameters(tree) == {"w[0]": w}
 
 
 @pytest.mark.parametrize("params, name, error, message", [
