@@ -151,12 +151,18 @@ def test_a_tool_that_works_at_this_size_gives_backwards_numbers(gpt: SimpleNames
     WORKS[tool](gpt)
 
 
+def _explore(gpt: SimpleNamespace) -> Any:
+    pytest.importorskip("ipywidgets")
+    return autograd.explore(lambda w: _with(gpt, [gpt.w], [w]), w=gpt.w.data)  # a slider for one weight
+
+
 REFUSES: dict[str, tuple[Callable[[SimpleNamespace], Any], str]] = {
     "draw_dot": (lambda g: autograd.draw_dot(g.loss), BLOCK_VIEW),
     "draw_dot(collapse='neuron')": (lambda g: autograd.draw_dot(g.loss, collapse="neuron"), BLOCK_VIEW),
     "play": (lambda g: autograd.play(g.loss), BLOCK_VIEW),
     "formula": (lambda g: autograd.formula(g.loss), BLOCK_VIEW),
     "formula(expand=False)": (lambda g: autograd.formula(g.loss, expand=False), BLOCK_VIEW),
+    "explore": (_explore, BLOCK_VIEW),
 }
 
 
