@@ -13,7 +13,8 @@ every Value it depends on holds its gradient in ``.grad``::
 Also here: :func:`grad` for gradients (of gradients) as values, :func:`no_grad`,
 :func:`gradcheck` against finite differences, the functions ``exp``, ``log``,
 ``tanh``... that work on numbers, Values and arrays alike, :func:`define_op` to add an
-op of your own, and the tools that show the chain rule at work.
+op of your own, :func:`name_parameters` to name the Values a model keeps in plain dicts and lists,
+and the tools that show the chain rule at work.
 """
 
 from .core import copying, ops  # noqa: F401  (copying: deep graphs survive copy.deepcopy and pickle)
@@ -23,6 +24,7 @@ from .core.layers import dot, dots
 from .core.ops import cos, define_op, exp, log, power, relu, sigmoid, sin, softplus, sqrt, tanh
 from .see.explain import backward_steps, explain
 from .see.formula import formula
+from .see.names import name_parameters
 from .see.plot import plot_derivative
 from .tools.anomaly import AnomalyError, detect_anomaly
 from .tools.forward import jvp
@@ -35,7 +37,7 @@ __all__ = [
     "Value", "dot", "dots", "grad", "gc_paused", "no_grad", "enable_grad", "is_grad_enabled",
     "topological_order",
     "gradcheck", "GradcheckError", "jacobian", "ops", "define_op", "detect_anomaly", "AnomalyError",
-    "exp", "log", "tanh", "sigmoid", "softplus", "relu", "sqrt", "sin", "cos", "power",
+    "exp", "log", "tanh", "sigmoid", "softplus", "relu", "sqrt", "sin", "cos", "power", "name_parameters",
     "draw_dot", "play", "explain", "backward_steps", "jvp", "formula", "plot_derivative", "trace",
     "compare_torch", "explore",
 ]

@@ -219,10 +219,15 @@ def microgpt_engine() -> Any:
 
     if "microgpt_engine" in sys.modules:
         return sys.modules["microgpt_engine"]
-    if not os.path.exists(MICROGPT_ENGINE):
+    path = MICROGPT_ENGINE
+    if not os.path.exists(path):  # not set up by run.py: the copy `make setup-test` installs, if any
+        found = importlib.util.find_spec("strands_microgpt")
+        folders = list(found.submodule_search_locations or []) if found is not None else []
+        path = os.path.join(folders[0], "engine.py") if folders else path
+    if not os.path.exists(path):
         raise SystemExit(f"microgpt's engine is not installed at {MICROGPT_ENGINE} (bench/run.py installs "
-                         "strands-microgpt==0.1.0 there)")
-    spec = importlib.util.spec_from_file_location("microgpt_engine", MICROGPT_ENGINE)
+                         "strands-microgpt==0.1.0 there; or pip install --no-deps strands-microgpt==0.1.0)")
+    spec = importlib.util.spec_from_file_location("microgpt_engine", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["microgpt_engine"] = module

@@ -10,6 +10,8 @@ it lives here and is handed to the pictures when ``nn`` is imported
 
 from __future__ import annotations
 
+import re
+
 from autograd import Value
 from autograd.see.names import Grouping, set_grouping
 
@@ -21,7 +23,14 @@ def owner_of(label: str) -> str:
 
     A trailing list index is dropped together with the name before it, so the
     same rule takes a neuron (``layers.1.neurons.3``) to its layer (``layers.1``).
+    A trailing index in brackets, as :func:`autograd.name_parameters` writes a weight
+    matrix's entries, is dropped alone: the entry ``layer0.attn_wq[3][5]`` belongs to
+    row 3, ``layer0.attn_wq[3]`` (one output's weights: a neuron), and the row to the
+    matrix ``layer0.attn_wq`` (a layer).
     """
+    bracket = re.fullmatch(r"(.+)\[\d+\]", label)
+    if bracket:
+        return bracket.group(1)
     parts = label.split(".")
     if parts[-1].isdigit():
         parts.pop()

@@ -46,7 +46,16 @@ from ..core.walk import grad_number, graph_order, local_numbers
 from . import palette
 from .html import missing_dot
 from .names import grouping, node_id, node_names, wrap_name
-from .text import dot_record_text, dot_text, format_number, html_text, printable
+from .text import (
+    BIG_GRAPH,
+    BLOCK_VIEW,
+    as_blocks,
+    dot_record_text,
+    dot_text,
+    format_number,
+    html_text,
+    printable,
+)
 
 __all__ = ["draw_dot", "check_style", "Graph", "Highlight", "GRAD_LEGEND"]
 
@@ -181,10 +190,13 @@ def too_big_to_read(n: int, collapse: str | None) -> str:
 
 def _too_many(n: int, max_nodes: int, collapse: str | None) -> None:
     hint = "" if collapse else "pass collapse='neuron' to draw each neuron as one box, or "
-    raise ValueError(
-        f"draw_dot: the graph has {n} values, more than max_nodes={max_nodes}; "
-        f"{hint}pass max_nodes=None to draw it anyway (Graphviz may take minutes)"
-    )
+    if collapse or n > BIG_GRAPH:  # a model's loss (microgpt's: 60,000 values): its blocks, not its values
+        hint = f"to see it as blocks, {as_blocks(BLOCK_VIEW)}; or {hint}"
+        return_hint = "pass max_nodes=None to draw it anyway (Graphviz may take hours)"
+    else:
+        return_hint = "pass max_nodes=None to draw it anyway (Graphviz may take minutes)"
+    raise ValueError(f"draw_dot: the graph has {n} values, more than max_nodes={max_nodes}; "
+                     f"{hint}{return_hint}")
 
 
 def _natural(name: str) -> tuple[tuple[int, int, str], ...]:

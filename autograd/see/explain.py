@@ -35,7 +35,7 @@ from ..core.engine import Value, grad
 from ..core.walk import graph_order, local_numbers
 from .formula import Formula, writer
 from .names import node_latex_names, node_names, symbolic_local, wrap_name
-from .text import code_span, format_number, tex_text
+from .text import BIG_GRAPH, BY_BLOCK, as_blocks, code_span, format_number, tex_text
 
 __all__ = ["explain", "Explanation", "EdgeTerm", "NodeTerm", "backward_steps", "Step"]
 
@@ -168,13 +168,21 @@ class Explanation:
             for t in self._shown():
                 lines.append(self._node_text(t) if t is not None else
                              f"... {len(self.per_node) - _SHOWN} more nodes (all in .per_node) ...")
-            lines += ["", f"so {d} = {format_number(self.gradient)}"]
+            lines += ["", f"so {d} = {format_number(self.gradient)}"] + [self._by_block()] * self._big()
         lines.append(f"backward() gives {d} = {format_number(self.backward_gradient)}")
         legend = self.legend()
         if legend:
             more = [f"... and {len(legend) - _LEGEND} more (all in .legend())"] * (len(legend) > _LEGEND)
             lines += ["", "where " + "\n      ".join(legend[:_LEGEND] + more)]
         return "\n".join(lines)
+
+    def _big(self) -> bool:
+        """Whether the per-node form is too long to read: a model's loss, where blocks read better."""
+        return len(self.per_node) > BIG_GRAPH
+
+    def _by_block(self) -> str:
+        return (f"{len(self.per_node)} nodes are too many to read one by one: for the gradient by block, "
+                f"{as_blocks(BY_BLOCK)}")
 
     def _shown(self) -> list[NodeTerm | None]:
         """The per-node terms to write out: all of them, or the first ones, a gap (None) and wrt's."""
@@ -255,6 +263,7 @@ class Explanation:
                        f"{code_span(self.names[self.output])}: too many to list. Per-node form, "
                        "from the output down:\n")
             out.append("$$\\begin{aligned}" + " \\\\ ".join(self._latex_lines()) + "\\end{aligned}$$")
+            out += [f"\n{self._by_block()}"] * self._big()
         out.append(f"\n`backward()` gives ${d} = {format_number(self.backward_gradient)}$")
         if self.legend():
             out.append("\nwhere " + ", ".join(code_span(line) for line in self.legend()))

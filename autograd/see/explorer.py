@@ -7,10 +7,11 @@ What you can do with it::
     explore(lambda x, w, b: (w * x + b).tanh(), x=(0.5, -2, 2), w=1.0, b=(0.0, -1, 1, 0.05))
 
 Each input gets a slider. Every time one moves, the function runs again on
-fresh Values labelled with the inputs' names, ``backward()`` fills every
-gradient, and the graph is drawn again (as :func:`autograd.draw_dot` draws it,
-with ``edge_labels=True`` and ``color='grad'``): each box shows its value and
-its gradient, each edge its local derivative. Above it, a line gives the output
+fresh Values labelled with the inputs' names, the chain rule gives every
+gradient (as :func:`autograd.grad` does: no ``.grad`` is changed, not even
+that of a weight ``fn`` uses from outside), and the graph is drawn again (as
+:func:`autograd.draw_dot` draws it, with ``edge_labels=True`` and ``color='grad'``):
+each box shows its value and its gradient, each edge its local derivative. Above it, a line gives the output
 and its gradient with respect to every input, in the same number format as the
 picture (:func:`autograd.see.text.format_number`). An input is a number (the
 slider spans -5..5, or wider for a larger number, in steps of 0.1) or a tuple
@@ -31,7 +32,7 @@ import numbers
 from collections.abc import Callable
 from typing import Any
 
-from ..core.engine import Value, topological_order
+from ..core.engine import Value, grad, topological_order
 from ..core.extras import need
 from ..core.walk import local_numbers
 from .draw import Highlight, check_style, draw_dot
@@ -154,15 +155,17 @@ class Explorer:
             raise TypeError(f"explore: fn must return a Value, got {type(out).__name__}: {out!r:.60}")
         if not out.label:
             out.label = self.output_name
-        out.backward()
         order = topological_order(out)
+        # grad(), not backward(): a Value fn uses without taking it as an input (a model's weight) keeps
+        # its .grad, and shows this setting's gradient rather than the sum over every move of a slider.
+        grads = dict(zip(order, grad(out, order)))
         # Boxes never shrink while exploring, so the layout moves only when a number needs more room.
         index = {v: i for i, v in enumerate(order)}
         for v in order:  # the longest number each edge has shown: its label keeps that room
             for k, d in enumerate(local_numbers(v) if v._prev else ()):
                 key = (index[v], k)
                 self._digits[key] = max(self._digits.get(key, 0), len(format_number(d)))
-        frame = Highlight(grads={v: float(v.grad) for v in order}, active=None, changed=None,
+        frame = Highlight(grads=grads, active=None, changed=None,
                           sizes={v: self._sizes[i] for i, v in enumerate(order) if i in self._sizes},
                           digits={(v, k): self._digits[(i, k)] for i, v in enumerate(order)
                                   for k in range(len(v._prev)) if (i, k) in self._digits})
@@ -175,7 +178,7 @@ class Explorer:
                 self._sizes[i] = sizes[node_id(i)]
         self.output, self.error = out, ""
         self.svg = svg_markup(svg.decode("utf-8"))
-        self.grads = {n: float(leaf.grad) for n, leaf in leaves.items()}
+        self.grads = {n: float(grads.get(leaf, 0.0)) for n, leaf in leaves.items()}
 
     def _html(self) -> str:
         out = self.output

@@ -28,7 +28,7 @@ from ..core.checks import count, flag, memory_available
 from ..core.engine import Value
 from ..core.ops import ADD, ATOM, MUL, Op, exact_number
 from ..core.walk import graph_order
-from .text import latex_name, printable
+from .text import BIG_GRAPH, BLOCK_VIEW, as_blocks, latex_name, printable
 
 __all__ = ["Formula", "formula", "writer", "needs_parens"]
 
@@ -141,14 +141,20 @@ def _write(node: Value, stop_at_labels: bool, latex: bool, simplify: bool, max_c
             else:
                 size += len(pieces[k])
         if max_chars is not None and size > max_chars:
-            raise ValueError(
-                f"formula: the expression is longer than max_chars={max_chars} characters; "
-                "pass expand=False to stop at labelled nodes, or max_chars=None"
-            )
+            _too_long(max_chars, stop_at_labels, len(order))
         parts[v], length[v], prec[v] = tuple(x for x in pieces if x != ""), size, op.precedence
     if max_chars is None:
         _check_fits(length[node])
     return _joined(parts, node)
+
+
+def _too_long(max_chars: int, stop_at_labels: bool, n_nodes: int) -> None:
+    """Refuse a formula over ``max_chars``, naming what shortens it (``expand=False``, if not passed)."""
+    shorter = ("label the nodes to stop at (v.label = 'h')" if stop_at_labels else
+               "pass expand=False to stop at labelled nodes")
+    big = f"; the graph has {n_nodes} nodes: to see it, {as_blocks(BLOCK_VIEW)}"
+    raise ValueError(f"formula: the expression is longer than max_chars={max_chars} characters; {shorter}, "
+                     f"or max_chars=None{big if n_nodes > BIG_GRAPH else ''}")
 
 
 def _stops(node: Value, root: Value) -> set[Value]:

@@ -7,6 +7,11 @@ What you can do with it::
     wrap_name('a * b')                         # '(a * b)', to follow a symbol such as ∂
     symbolic_local(node, names)                # each local derivative as a formula in those names
     node_id(3)                                 # 'n3': a node's id in the DOT source of draw_dot
+    name_parameters(model.state_dict)          # label every Value in plain dicts and lists by its place
+
+A node's name is its label when it has one. Parameters kept in plain containers (a dict of lists of
+lists of Values, as microgpt keeps its ``state_dict``) get labels from their place in one call,
+:func:`name_parameters` (``layer0.attn_wq[3][5]``), and every tool then calls them so.
 
 ``draw_dot`` writes each node's name in its box, ``explain``, ``backward_steps`` and the player
 call it by the same name, so a name in a text can always be found in the picture. The player and
@@ -29,8 +34,8 @@ from ..core.ops import ATOM, Op
 from .formula import Formula, formula, needs_parens, writer
 from .text import format_number, latex_name, printable
 
-__all__ = ["node_names", "node_latex_names", "wrap_name", "symbolic_local", "node_id", "Grouping",
-           "set_grouping", "grouping"]
+__all__ = ["name_parameters", "node_names", "node_latex_names", "wrap_name", "symbolic_local", "node_id",
+           "Grouping", "set_grouping", "grouping"]
 
 _ATOM = ATOM  # the precedence of names, numbers and function calls: never wrapped in parentheses
 
@@ -64,6 +69,58 @@ def set_grouping(scheme: Grouping) -> None:
 def grouping() -> Grouping:
     """The grouping set by :func:`set_grouping` (none at all until a library sets one)."""
     return _grouping[0]
+
+
+def name_parameters(params: object, name: str = "") -> dict[str, Value]:
+    """Label every Value in ``params`` by where it is held, and return them by name, in order.
+
+    ``params`` is a dict, list or tuple, nested as deep as you like, whose innermost items are
+    Values. A dict key joins the name with a dot, a list or tuple index is written in brackets::
+
+        name_parameters(model.state_dict)   # microgpt: {'wte': [[Value, ...], ...], 'layer0.attn_wq': ...}
+        # -> {'wte[0][0]': ..., ..., 'layer0.attn_wq[3][5]': ...}; each Value's label is its name
+        name_parameters([w1, w2], 'w')      # a list needs a name: 'w[0]', 'w[1]'
+
+    Every tool then calls the parameter by that name: its box in ``draw_dot``, the paths of
+    ``explain``, the leaves of ``formula``, a ``gradcheck`` report. A label already set is replaced. A
+    Value (or a list) held in two places, tied weights, keeps the first name; a container inside
+    itself is walked once. Everything is checked before any label is set, so a refused call labels
+    nothing.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name_parameters: name must be a str, got {type(name).__name__}: {name!r:.60}")
+    if isinstance(params, (list, tuple)) and not name:
+        raise ValueError("name_parameters: a list or tuple at the top needs a name to start from, "
+                         "e.g. name_parameters(weights, 'w') gives w[0], w[1], ...")
+    named: dict[str, Value] = {}
+    seen: set[Value] = set()
+    opened: set[int] = set()  # containers already walked: one held twice (or inside itself) is walked once
+    stack: list[tuple[str, object]] = [(name, params)]
+    while stack:  # depth first, items in their order: the names come out as the containers list them
+        where, item = stack.pop()
+        if isinstance(item, Value):
+            if item not in seen:
+                seen.add(item)
+                named[where] = item
+            continue
+        if id(item) in opened and isinstance(item, (Mapping, list, tuple)):
+            continue
+        opened.add(id(item))
+        if isinstance(item, Mapping):
+            for key in item:
+                if not isinstance(key, (str, int)) or isinstance(key, bool):
+                    raise TypeError(f"name_parameters: the keys of {where or 'params'} must be str or int "
+                                    f"(they become names), got {type(key).__name__}: {key!r:.60}")
+            inside = [(f"{where}.{key}" if where else str(key), v) for key, v in item.items()]
+            stack.extend(reversed(inside))
+        elif isinstance(item, (list, tuple)):
+            stack.extend(reversed([(f"{where}[{i}]", v) for i, v in enumerate(item)]))
+        else:
+            raise TypeError(f"name_parameters: {where or 'params'} must be a Value, or a dict, list or tuple "
+                            f"of them, got {type(item).__name__}: {item!r:.60}")
+    for label, v in named.items():
+        v.label = label
+    return named
 
 
 def node_names(order: list[Value], max_len: int = 16) -> dict[Value, str]:
@@ -187,5 +244,6 @@ def _unwrap(latex: str) -> str:
 
 
 def wrap_name(name: str) -> str:
-    """``a * b`` as ``(a * b)`` where it follows a symbol such as ∂; ``x``, ``2.5``, ``tanh(x)`` stay."""
-    return name if re.fullmatch(r"[\w.]+(\([\w.]*\))?|-?[\d.e+-]+", name) else f"({name})"
+    """``a * b`` as ``(a * b)`` where it follows a symbol such as ∂; ``x``, ``2.5``, ``tanh(x)`` and
+    ``wq[3][5]`` (a :func:`name_parameters` name) stay."""
+    return name if re.fullmatch(r"[\w.]+(\[\d+\])*(\([\w.]*\))?|-?[\d.e+-]+", name) else f"({name})"

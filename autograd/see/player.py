@@ -47,7 +47,7 @@ from .draw import Highlight, check_style, draw_dot
 from .explain import Step, backward_steps
 from .html import PLAYER_JS, THEME_CSS, node_sizes, render_many, svg_markup
 from .names import node_id, node_names, symbolic_local, wrap_name
-from .text import dot_string, format_number, html_text, json_for_html
+from .text import BIG_GRAPH, BLOCK_VIEW, as_blocks, dot_string, format_number, html_text, json_for_html
 
 __all__ = ["play", "Player"]
 
@@ -309,7 +309,10 @@ def play(
     if max_steps is not None and len(steps) > max_steps:
         raise ValueError(
             f"play: the backward pass has {len(steps)} steps, more than max_steps={max_steps}; "
-            "play a smaller graph, or pass max_steps=None (each step is one picture)"
+            "play a smaller graph (one neuron's output, or one softmax of a model), or pass max_steps=None "
+            "(each step is one picture)"
+            + (f"; to see a graph this big, {as_blocks(BLOCK_VIEW)}"
+               if len(order) > BIG_GRAPH else "")
         )
     names = node_names(order)
     grads: dict[Value, float] = {output: 1.0}

@@ -7,6 +7,7 @@ What you can do with it::
     latex_name("x1")               # 'x_{1}'; a label in a formula, escaped for LaTeX
     html_text("<b>")               # '&lt;b&gt;'; also dot_text, dot_record_text, dot_string,
                                    # code_span (Markdown), tex_text (LaTeX's \\text), json_for_html
+    as_blocks(BLOCK_VIEW)          # the way every tool names to see a very big graph
 
 Why one file: a label goes into DOT, SVG, HTML, JSON inside a ``<script>``, LaTeX and Markdown, and
 each of them has its own characters that break it or do something; every writer of a label takes
@@ -27,8 +28,21 @@ from ..core.engine import Value
 
 __all__ = [
     "SIGNIFICANT_DIGITS", "format_number", "shown", "printable", "latex_name", "tex_text", "code_span",
-    "dot_text", "dot_record_text", "dot_string", "html_text", "json_for_html",
+    "dot_text", "dot_record_text", "dot_string", "html_text", "json_for_html", "BIG_GRAPH", "BLOCK_VIEW",
+    "BY_BLOCK", "as_blocks",
 ]
+
+#: Nodes above which a graph is too big to read node by node (one document's loss in microgpt's GPT
+#: has about 60,000): the tools that refuse it, or write only its start, name :func:`as_blocks`.
+BIG_GRAPH = 2000
+#: The calls those messages name: the graph drawn block by block, and a weight's gradient by block.
+BLOCK_VIEW, BY_BLOCK = "draw_dot(loss, view='blocks')", "explain(loss, w, by='block')"
+
+
+def as_blocks(call: str) -> str:
+    """The way to see a graph of more than :data:`BIG_GRAPH` nodes, for a tool's message: record where
+    each node was made, then look at the graph block by block with ``call``."""
+    return f"record blocks with `with autograd.track_blocks(): ...`, then `{call}`"
 
 #: The significant digits every tool shows a number with (see :func:`format_number`).
 SIGNIFICANT_DIGITS = 4

@@ -185,7 +185,12 @@ class detect_anomaly(ContextDecorator):
 
     def _where(self, node: Value) -> str:
         site = self.site_of(node)
-        return f"created at {site}" if site else "created outside detect_anomaly()"
+        if site:
+            return f"created at {site}"
+        if isinstance(node._op, str) and node._prev:  # made by hand (micrograd's or microgpt's way): not seen
+            return ("created outside detect_anomaly(), or inside it by hand (Value(data, children, ...)), "
+                    "which the block does not check as it is made")
+        return "created outside detect_anomaly()"
 
     # -- forward: called by the engine for every node made while the block is active ---
 

@@ -55,6 +55,7 @@ def gradcheck(
     order = count("gradcheck", "order", order)
     if not eps > 0:
         raise ValueError(f"gradcheck: eps must be > 0, got {eps!r}")
+    inputs = list(inputs)
     point = [x.data if isinstance(x, Value) else x for x in inputs]
     for i, x in enumerate(point):
         try:
@@ -66,6 +67,9 @@ def gradcheck(
         if not math.isfinite(point[i]):
             raise ValueError(f"gradcheck: inputs[{i}] is {point[i]!r}; central differences need finite "
                              "inputs (there is no neighbouring point of a NaN or an infinity to step to)")
+
+    # a labelled input is called by its label too (name_parameters gives them: 'layer0.attn_wq[3][5]')
+    called = [f" {x.label!r:.80}" if isinstance(x, Value) and x.label else "" for x in inputs]
 
     def derivative(at: list[float], path: tuple[int, ...]) -> float:
         """d^k f / dx_path[0] ... dx_path[k-1] at ``at``, by the engine (k = 0: f itself)."""
@@ -95,7 +99,7 @@ def gradcheck(
                 2 * eps
             )
             if not abs(engine - numeric) <= atol + rtol * abs(numeric):
-                wrt = " and ".join(f"inputs[{i}] (= {point[i]!r})" for i in path)
+                wrt = " and ".join(f"inputs[{i}]{called[i]} (= {point[i]!r})" for i in path)
                 raise GradcheckError(
                     f"gradcheck: order {k} derivative with respect to {wrt}: "
                     f"the engine gives {engine!r}, central differences give {numeric!r} "

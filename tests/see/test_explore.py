@@ -39,6 +39,15 @@ def test_each_change_reruns_forward_and_backward_and_redraws() -> None:
     assert "<script" not in view  # plain HTML: it works in any notebook, trusted or not
 
 
+def test_a_value_fn_uses_from_outside_keeps_its_grad_and_shows_this_settings_gradient() -> None:
+    w = Value(3.0, label="w")  # a model's weight: used by fn, not one of its inputs
+    ex = explore(lambda x: x * w * x, x=2.0)
+    for x in (1.0, -0.5, 1.0):  # the same setting again after two moves: the same numbers
+        ex.set(x=x)
+        assert ex.grads == {"x": 2 * 3.0 * x} and w.grad == 0.0
+    assert {"w", "data 3", "grad 1"} <= set(svg_texts(ex.svg))  # dout/dw = x * x = 1, not 1 + 0.25 + 1
+
+
 def test_sliders_ranges_and_steps() -> None:
     ex = explore(lambda x, w: x * w, x=2.0, w=(0.5, -1.0, 1.0, 0.05))
     x, w = ex.sliders["x"], ex.sliders["w"]
