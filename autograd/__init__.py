@@ -23,6 +23,7 @@ from .core.layers import dot, dots
 from .core.ops import cos, define_op, exp, log, power, relu, sigmoid, sin, softplus, sqrt, tanh
 from .see.explain import backward_steps, explain
 from .see.formula import formula
+from .see.blocks import track_blocks
 from .see.plot import plot_derivative
 from .tools.anomaly import AnomalyError, detect_anomaly
 from .tools.forward import jvp
@@ -37,7 +38,7 @@ __all__ = [
     "gradcheck", "GradcheckError", "jacobian", "ops", "define_op", "detect_anomaly", "AnomalyError",
     "exp", "log", "tanh", "sigmoid", "softplus", "relu", "sqrt", "sin", "cos", "power",
     "draw_dot", "play", "explain", "backward_steps", "jvp", "formula", "plot_derivative", "trace",
-    "compare_torch", "explore",
+    "compare_torch", "explore", "track_blocks",
 ]
 
 _LAZY = {  # loaded on first use: Graphviz's Python package, and NumPy for the replay
