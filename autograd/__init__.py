@@ -21,9 +21,9 @@ from .core.engine import Value, gc_paused, grad, topological_order
 from .core.grad_mode import enable_grad, is_grad_enabled, no_grad
 from .core.layers import dot, dots
 from .core.ops import cos, define_op, exp, log, power, relu, sigmoid, sin, softplus, sqrt, tanh
+from .see.blocks import track_blocks
 from .see.explain import backward_steps, explain
 from .see.formula import formula
-from .see.blocks import track_blocks
 from .see.plot import plot_derivative
 from .tools.anomaly import AnomalyError, detect_anomaly
 from .tools.forward import jvp

@@ -91,13 +91,14 @@ class Block:
         self._calls: dict[str, int] = {}
         self._current: dict[str, tuple[FrameType, Block]] = {}  # the running call of each function
 
-    def child(self, step: str, site: str = "") -> Block:
+    def child(self, step: str, filename: str = "", line: int = 0) -> Block:
+        """The block ``step`` inside this one, made the first time (its site: that line of that file)."""
         found = self._children.get(step)
         if found is None:
-            found = self._children[step] = Block(step, self, site)
+            found = self._children[step] = Block(step, self, _line_text(filename, line) if line else "")
         return found
 
-    def call(self, frame: FrameType, name: str, site: str) -> Block:
+    def call(self, frame: FrameType, name: str) -> Block:
         """The block of the call ``frame`` of function ``name`` made from this block: the same block
         for every node the call makes, a new number for the next call (why frames are held: a frame
         held cannot be freed, so a new call can never be mistaken for it)."""
@@ -105,7 +106,9 @@ class Block:
         if running is not None and running[0] is frame:
             return running[1]
         n = self._calls[name] = self._calls.get(name, 0) + 1
-        block = self.child(name if n == 1 else f"{name}#{n}", site)
+        caller = frame.f_back
+        block = self.child(name if n == 1 else f"{name}#{n}", *((caller.f_code.co_filename, caller.f_lineno)
+                                                               if caller is not None else ()))
         self._current[name] = (frame, block)
         return block
 
@@ -134,7 +137,7 @@ class Block:
 def _detached(path: tuple[str, ...], site: str) -> Block:
     block = Block()
     for step in path:
-        block = block.child(step)
+        block = Block(step, block)
     block.site = site
     return block
 
@@ -183,7 +186,7 @@ def _read_code(code: CodeType) -> _Code:
     if body is None:
         return info
     for node in _own_nodes(body):
-        if isinstance(node, ast.For) and isinstance(node.target, ast.Name) and node.body:
+        if isinstance(node, ast.For) and isinstance(node.target, ast.Name) and node.target.id != "_":
             info.loops.append((node.body[0].lineno, node.body[-1].end_lineno or node.body[-1].lineno,
                                node.target.id, node.lineno))
         if isinstance(node, ast.stmt):
@@ -256,6 +259,7 @@ class track_blocks:
         self._root = Block()
         self._outer: Any = None
         self._lock = threading.Lock()
+        self._made = 0
         self._last: tuple[Any, dict[int, Block]] = (None, {})  # innermost frame, its blocks by line
 
     def __enter__(self) -> track_blocks:
@@ -291,14 +295,15 @@ class track_blocks:
         frame = sys._getframe(1)
         with self._lock:
             v._block = self._where(frame)  # type: ignore[attr-defined]
+            v._made = self._made = self._made + 1  # type: ignore[attr-defined]  # the order they were made in
         return v
 
     def _where(self, frame: FrameType | None) -> Block:
         """The block of a node made now, ``frame`` being the engine's frame that made it."""
         chain: list[tuple[FrameType, _Code]] = []
-        top = self._top
+        top, codes = self._top, _codes
         while frame is not None and frame is not top:
-            info = _code_info(frame.f_code)
+            info = codes.get(frame.f_code) or _code_info(frame.f_code)
             if not info.folded:
                 if not chain:  # the innermost of your frames: the same call on the same line as last time?
                     last = self._last
@@ -313,15 +318,13 @@ class track_blocks:
             block = self._loops(block, top, _code_info(top.f_code))
         for i in range(len(chain) - 1, -1, -1):
             f, info = chain[i]
-            caller = f.f_back
-            site = _line_text(caller.f_code.co_filename, caller.f_lineno) if caller is not None else ""
-            block = self._loops(block.call(f, info.name, site), f, info)
+            block = self._loops(block.call(f, info.name), f, info)
         innermost = chain[0] if chain else (top, _code_info(top.f_code)) if top is not None else None
         if innermost is None:
             return block
         f, info = innermost
         line = info.statements.get(f.f_lineno, f.f_lineno)
-        block = block.child(f"line {line}", _line_text(f.f_code.co_filename, line))
+        block = block.child(f"line {line}", f.f_code.co_filename, line)
         if not any(first <= f.f_lineno <= last for first, last, _, _ in info.loops):
             if self._last[0] is not f:  # the block of a line outside loops stays, for this call
                 self._last = (f, {})
@@ -341,7 +344,7 @@ class track_blocks:
         for _, _, name, for_line in active:
             value = names.get(name)
             if isinstance(value, int) and not isinstance(value, bool):
-                block = block.child(f"{name}={value}", _line_text(frame.f_code.co_filename, for_line))
+                block = block.child(f"{name}={value}", frame.f_code.co_filename, for_line)
         return block
 
 
@@ -351,6 +354,45 @@ class track_blocks:
 def block_of(v: Value) -> Block | None:
     """The block ``v`` was made in, or None (a leaf, or a node made outside ``track_blocks()``)."""
     return v.__dict__.get("_block") if hasattr(v, "__dict__") else None
+
+
+def made_order(v: Value) -> int:
+    """Where ``v`` comes in the order its ``track_blocks()`` made nodes (0 for a node made outside)."""
+    return int(v.__dict__.get("_made", 0)) if hasattr(v, "__dict__") else 0
+
+
+def block_outputs(root: Value, block: Any) -> dict[tuple[str, ...], list[Value]]:
+    """For every block matching ``block`` (a path where ``*`` stands for any step and ``h=*`` for any
+    iteration of loop ``h``), the nodes of it that something outside it uses (or ``root`` itself), in
+    the order they were made: a function's results, such as the attention weights of each
+    ``_softmax`` call of each head. In one pass over the graph."""
+    order = graph_order(root, "block_outputs")
+    _check_tracked(order, "block_outputs")
+    pattern = parse_path("block_outputs", block)
+    n = len(pattern)
+    home: dict[Value, tuple[str, ...]] = {}
+    for v in order:
+        b = block_of(v)
+        if b is not None and len(b.path) >= n and all(_step_matches(q, s) for q, s in zip(pattern, b.path)):
+            home[v] = b.path[:n]
+    found: dict[tuple[str, ...], list[Value]] = {}
+    for v in order:
+        for p in v._prev:
+            if p in home and home.get(v) != home[p] and p not in found.get(home[p], ()):
+                found.setdefault(home[p], []).append(p)
+    if root in home and root not in found.get(home[root], ()):
+        found.setdefault(home[root], []).append(root)
+    if not found:
+        raise ValueError(f"block_outputs: no block of this graph matches {SEP.join(pattern)!r}; "
+                         f"{_suggest(order, tuple(s for s in pattern if '*' not in s))}")
+    return {path: sorted(nodes, key=made_order) for path, nodes in found.items()}
+
+
+def _step_matches(pattern: str, step: str) -> bool:
+    """``*`` matches any step, ``h=*`` any iteration of loop ``h``, anything else only itself."""
+    if pattern == "*" or pattern == step:
+        return True
+    return pattern.endswith("=*") and step.startswith(pattern[:-1]) and _LOOP_STEP.fullmatch(step) is not None
 
 
 def _check_tracked(order: list[Value], where: str) -> None:
@@ -491,15 +533,7 @@ def block_view(root: Value, block: Any = None, max_nodes: int | None = NODE_VIEW
     and at most ``max_nodes`` nodes is planned node by node."""
     order = graph_order(root, "draw_dot")
     _check_tracked(order, "draw_dot(view='blocks')")
-    path = parse_path("draw_dot", block) if block is not None else None
-    tracked = [b.path for v in order if (b := block_of(v)) is not None]
-    if path is None:
-        path = ()
-        while True:  # open on the first block with more than one step inside it
-            steps = {p[len(path)] for p in tracked if p[:len(path)] == path and len(p) > len(path)}
-            if len(steps) != 1 or any(len(p) == len(path) for p in tracked if p[:len(path)] == path):
-                break
-            path = (*path, steps.pop())
+    path = parse_path("draw_dot", block) if block is not None else block_view_path(order)
     n = len(path)
     inside = {v for v in order if (b := block_of(v)) is not None and b.path[:n] == path}
     if not inside:
@@ -602,6 +636,15 @@ def _span(values: list[int]) -> str:
     return shown + (",…" if len(values) > 6 else "")
 
 
+def short_site(site: str, width: int = 34) -> str:
+    """A line of code in at most ``width`` characters, both ends kept: ``x = _linear(x…{li}.mlp_fc1"])``
+    (which call it is shows at the start, what it computes often at the end)."""
+    if len(site) <= width:
+        return site
+    head = (width - 1) * 2 // 5
+    return site[:head] + "…" + site[len(site) - (width - 1 - head):]
+
+
 def view_names(view: BlockView) -> dict[Value, str]:
     """Names for a block drawn node by node: a label if any, a leaf's number, ``in1``, ``in2``... for
     the values coming in from other blocks, ``v1``, ``v2``... for the block's own nodes."""
@@ -650,7 +693,7 @@ def draw_view(g: Any, view: BlockView, rankdir: str) -> None:
             size += f", |grad| {format_number(box.grad_norm())}"
         lines = [f"<B>{html_text(box.name)}</B>  {html_text(size)}"]
         if box.site and not _LOOP_STEP.fullmatch(box.key[-1]):  # a loop's boxes share its `for` line
-            site = box.site if len(box.site) <= 34 else box.site[:14] + "…" + box.site[-19:]  # both ends
+            site = short_site(box.site)
             lines.append(f'<FONT FACE="Courier" POINT-SIZE="13">{html_text(site)}</FONT>')
         full = SEP.join((*view.path, *box.key)) if box.kind == "block" else SEP.join(box.key)
         attrs = {"label": "<" + "<BR/>".join(lines) + ">", "tooltip": dot_text(full)}
@@ -664,3 +707,134 @@ def draw_view(g: Any, view: BlockView, rankdir: str) -> None:
         faint = view.boxes[i].kind == "leaves"
         g.edge(f"b{i}", f"b{j}", label=f" {k:,} ", penwidth=f"{1 + min(2.0, len(str(k)) * 0.4):.1f}",
                **({"color": palette.FAINT, "style": "dashed", "fontcolor": palette.MUTED} if faint else {}))
+
+
+# --- a gradient explained by block: explain(root, x, by='block') ------------------------------------
+
+#: Routes written out by ``str()`` of a :class:`BlockExplanation`; the rest are summed in one line.
+_ROUTES_SHOWN = 16
+
+
+@dataclass
+class BlockExplanation:
+    """``d root / d x`` split by the blocks its paths go through (what ``explain(root, x, by='block')``
+    returns; prints as text).
+
+    The *parts* are the blocks one step inside ``block`` (a path in which ``*`` stands for any step,
+    so ``'loss > * > forward > li=0'`` takes every position's layer 0 and merges the same part of
+    each: every head ``h=2`` is one part). Every path from ``x`` to ``root`` has a *route*: the parts
+    it passes through, in order. ``routes`` maps each route to the sum of its paths' products, so
+    the routes add up to the gradient (``gradient``, checked against ``autograd.grad``: ``expected``).
+    ``through`` gives, for each part, the sum over the routes that pass through it: how much of
+    the gradient arrives through that part (a path may pass several, so these do not add up)."""
+
+    block: tuple[str, ...]
+    routes: dict[tuple[str, ...], float]
+    through: dict[str, float]
+    sites: dict[str, str]
+    gradient: float
+    expected: float
+    wrt_name: str = "x"
+
+    @property
+    def matches(self) -> bool:
+        """Whether the routes add up to the gradient ``autograd.grad`` computes (to float rounding)."""
+        return abs(self.gradient - self.expected) <= 1e-9 * max(1.0, abs(self.expected))
+
+    def __str__(self) -> str:
+        from .text import format_number
+
+        where = SEP.join(self.block) or "the top"
+        common = [p for p in self.through if all(p in r for r, g in self.routes.items() if g != 0)]
+        lines = [f"d(output)/d({self.wrt_name}) = {format_number(self.gradient)}, split by the routes its "
+                 f"paths take through the blocks of {where}"]
+        if common:
+            lines.append("every path goes through " + ", ".join(common))
+        ranked = sorted(self.routes.items(), key=lambda kv: -abs(kv[1]))
+        for route, g in ranked[:_ROUTES_SHOWN]:
+            rest = [p for p in route if p not in common]
+            lines.append(f"  {format_number(g):>11}  {' → '.join(rest) if rest else '(none of the others)'}")
+        if len(ranked) > _ROUTES_SHOWN:
+            others = sum(g for _, g in ranked[_ROUTES_SHOWN:])
+            lines.append(f"  {format_number(others):>11}  the {len(ranked) - _ROUTES_SHOWN} other routes")
+        verdict = "equal" if self.matches else "DIFFERENT from"
+        lines.append(f"  sum of the routes = {format_number(self.gradient)}, {verdict} autograd.grad's "
+                     f"{format_number(self.expected)}")
+        lines.append("through each block (the routes that pass it; a path may pass several):")
+        for part, g in self.through.items():
+            site = f"   {self.sites[part]}" if self.sites.get(part) and not _LOOP_STEP.fullmatch(part) else ""
+            lines.append(f"  {format_number(g):>11}  {part}{site}")
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(str(self))
+
+
+def _matches(path: tuple[str, ...], pattern: tuple[str, ...]) -> bool:
+    return len(path) > len(pattern) and all(_step_matches(s, q) for s, q in zip(pattern, path))
+
+
+def explain_by_block(root: Value, wrt: Value, block: Any = None) -> BlockExplanation:
+    """``d root / d wrt`` split by the routes its paths take through the blocks inside ``block`` (a
+    path, ``*`` for any step; None: the block the block view opens on). See
+    :class:`BlockExplanation`. Computed forward from ``wrt`` in one pass over the graph (a sum per
+    node and route, never path by path), so a 60,000-node graph takes about a second."""
+    from ..core.engine import grad as _grad_of
+    from ..core.walk import local_numbers
+
+    if not isinstance(wrt, Value):
+        raise TypeError(f"explain: wrt must be a Value, got {type(wrt).__name__}: {wrt!r:.80}")
+    order = graph_order(root, "explain")
+    _check_tracked(order, "explain(..., by='block')")
+    pattern = parse_path("explain", block) if block is not None else block_view_path(order)
+    index = {v: i for i, v in enumerate(order)}
+    if wrt not in index:
+        raise ValueError(f"explain: wrt ({wrt!r:.80}) is not in the graph of the output; expected one of the "
+                         "Values the output was computed from")
+    n = len(pattern)
+    parts: dict[Value, str] = {}
+    sites: dict[str, str] = {}
+    for v in order:
+        b = block_of(v)
+        if b is not None and _matches(b.path, pattern):
+            parts[v] = b.path[n]
+            if b.path[n] not in sites:
+                sites[b.path[n]] = _site(b, n)
+    if not parts:
+        raise ValueError(f"explain: no node of this graph was made inside block {SEP.join(pattern)!r}; "
+                         f"{_suggest(order, tuple(s for s in pattern if s != '*'))}")
+    flows: dict[Value, dict[tuple[str, ...], float]] = {wrt: {(): 1.0}}
+    for v in order[index[wrt] + 1:]:
+        incoming = [(i, p) for i, p in enumerate(v._prev) if p in flows]
+        if not incoming:
+            continue
+        local = local_numbers(v)
+        part = parts.get(v)
+        mine: dict[tuple[str, ...], float] = {}
+        for i, p in incoming:
+            d = local[i]
+            for route, g in flows[p].items():
+                if part is not None and (not route or route[-1] != part):
+                    route = (*route, part)
+                mine[route] = mine.get(route, 0.0) + g * d
+        flows[v] = mine
+    routes: dict[tuple[str, ...], float] = flows.get(root, {}) if wrt is not root else {(): 1.0}
+    through: dict[str, float] = {}
+    for route, g in routes.items():
+        for part in dict.fromkeys(route):
+            through[part] = through.get(part, 0.0) + g
+    ordered = {p: through[p] for p in dict.fromkeys(parts[v] for v in order if v in parts) if p in through}
+    expected = float(_grad_of(root, [wrt])[0])
+    label = wrt.label or "x"
+    return BlockExplanation(pattern, dict(routes), ordered, sites, sum(routes.values()), expected, label)
+
+
+def block_view_path(order: list[Value]) -> tuple[str, ...]:
+    """The block the block view opens on: the first with more than one thing in it."""
+    tracked = [b.path for v in order if (b := block_of(v)) is not None]
+    path: tuple[str, ...] = ()
+    while True:
+        steps = {p[len(path)] for p in tracked if p[:len(path)] == path and len(p) > len(path)}
+        if len(steps) != 1 or any(len(p) == len(path) for p in tracked if p[:len(path)] == path):
+            return path
+        path = (*path, steps.pop())
