@@ -481,7 +481,7 @@ class Box:
     kind: str  # 'block', 'leaves', 'from', 'to'
     site: str = ""
     nodes: list[Value] = field(default_factory=list)
-    outputs: list[Value] = field(default_factory=list)  # its nodes used outside it (or the root)
+    outputs: list[Value] = field(default_factory=list)  # what it made that is used outside it (or the root)
     iterations: set[int] = field(default_factory=set)  # a box outside: the loop iterations merged in it
 
     @property
@@ -610,7 +610,8 @@ def _boxes(order: list[Value], path: tuple[str, ...], inside: set[Value], root: 
     for v, box in where.items():
         box.nodes.append(v)
     for v, box in where.items():
-        if box.kind == "block" and (v is root or any(where.get(u) is not box for u in users.get(v, ()))):
+        used_outside = v is root or any(where.get(u) is not box for u in users.get(v, ()))
+        if box.kind == "block" and v._prev and used_outside:
             box.outputs.append(v)
     ordered = sorted(boxes.values(), key=lambda b: ({"from": 0, "leaves": 1, "block": 2, "to": 3}[b.kind]))
     number = {id(b): i for i, b in enumerate(ordered)}

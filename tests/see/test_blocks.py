@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 
 import autograd
-from autograd import Value, detect_anomaly, no_grad, topological_order, track_blocks
-from autograd.see.blocks import block_nodes, block_of, block_view, blocks
+from autograd import Value, detect_anomaly, explain, no_grad, topological_order, track_blocks
+from autograd.see.blocks import BlockExplanation, block_nodes, block_of, block_outputs, block_view, blocks
 from autograd.see.draw import draw_dot
+from autograd.see.plot import plot_attention, plot_block_grads
 from tests.support.gpt_doc import document_loss, model_and_doc
 
 HEAD = "document_loss > pos_id=3 > forward > li=0 > h=2"
@@ -248,3 +249,132 @@ def test_threads_track_their_own_code() -> None:
             paths = {block_of(v).path[1] for v in topological_order(out) if v._prev}  # type: ignore[union-attr]
             assert paths == {name}
     assert all(block_of(v) is None for out in results["untracked"] for v in topological_order(out))
+
+
+# --- a gradient explained by block ---------------------------------------------------------------
+
+LAYER = "document_loss > * > forward > li=0"
+
+
+def _float_loss(gpt: ModuleType, model: Any, tokenizer: Any, doc: str) -> float:
+    with no_grad():
+        return float(document_loss(gpt, model, tokenizer, doc).data)
+
+
+def test_explain_by_block_adds_up_to_the_gradient(tracked: Any) -> None:
+    gpt, model, tokenizer, doc, loss = tracked
+    w = model.state_dict["wte"][tokenizer.encode(doc)[0]][0]
+    for block in (None, LAYER):
+        e = explain(loss, w, by="block", block=block)
+        assert isinstance(e, BlockExplanation) and e.matches
+        assert e.gradient == pytest.approx(w.grad, rel=1e-12, abs=1e-15)  # backward's number
+        assert sum(e.routes.values()) == e.gradient
+    # and a central difference of the loss itself
+    h, keep = 1e-6, w.data
+    w.data = keep + h
+    up = _float_loss(gpt, model, tokenizer, doc)
+    w.data = keep - h
+    down = _float_loss(gpt, model, tokenizer, doc)
+    w.data = keep
+    assert e.gradient == pytest.approx((up - down) / (2 * h), rel=1e-5)
+    # a part every route passes carries the whole gradient
+    for part, g in e.through.items():
+        if all(part in route for route in e.routes):
+            assert g == pytest.approx(e.gradient, rel=1e-12)
+    text = str(e)
+    assert "equal autograd.grad's" in text and "h=2" in text and "_linear#5" in text
+
+
+@pytest.mark.parametrize("matrix", ["attn_wq", "attn_wk", "attn_wv"])
+def test_a_heads_weight_arrives_through_that_head_only(tracked: Any, matrix: str) -> None:
+    gpt, model, tokenizer, doc, loss = tracked
+    for row in (1, 6, 9, 14):
+        w = model.state_dict[f"layer0.{matrix}"][row][3]
+        e = explain(loss, w, by="block", block=LAYER)
+        assert e.matches and e.gradient == pytest.approx(w.grad, rel=1e-12, abs=1e-15)
+        heads = {p for route, g in e.routes.items() if g for p in route if p.startswith("h=")}
+        assert heads == {f"h={row // model.head_dim}"}  # row r of q, k, v belongs to head r // head_dim
+
+
+def test_the_mlp_and_the_output_layer_by_block(tracked: Any) -> None:
+    gpt, model, tokenizer, doc, loss = tracked
+    w = model.state_dict["layer0.mlp_fc1"][5][2]
+    e = explain(loss, w, by="block", block=LAYER)
+    assert e.matches and all("_linear#5" in r and not any(p.startswith("h=") for p in r) for r in e.routes)
+    w = model.state_dict["lm_head"][3][2]  # used after the layer: no route passes any block inside it
+    e = explain(loss, w, by="block", block=LAYER)
+    assert e.routes == {(): pytest.approx(w.grad, rel=1e-12)} and e.matches
+
+
+def test_explain_by_block_refusals(tracked: Any) -> None:
+    loss = tracked[-1]
+    x = Value(1.0)
+    plain = x * 3.0
+    with pytest.raises(ValueError, match="track_blocks"):
+        explain(plain, x, by="block")
+    with pytest.raises(ValueError, match="by must be 'path' or 'block'"):
+        explain(plain, x, by="blocks")  # type: ignore[call-overload]
+    with pytest.raises(ValueError, match="needs by='block'"):
+        explain(plain, x, block="f")  # type: ignore[call-overload]
+    with pytest.raises(ValueError, match="not in the graph"):
+        explain(loss, x, by="block")
+    with pytest.raises(ValueError, match="no node of this graph was made inside block"):
+        explain(loss, tracked[1].state_dict["lm_head"][0][0], by="block", block="document_loss > * > back")
+
+
+# --- pictures --------------------------------------------------------------------------------------
+
+
+def _pixels(fig: Any) -> list[float]:
+    return [t.get_fontsize() * fig.dpi / 72 for t in fig.findobj(lambda o: hasattr(o, "get_fontsize"))
+            if getattr(t, "get_text", lambda: "")()]
+
+
+def test_attention_maps_are_each_heads_softmax(tracked: Any) -> None:
+    gpt, model, tokenizer, doc, loss = tracked
+    fig = plot_attention(loss, labels=["<bos>", *doc])
+    panels = [ax for ax in fig.axes if ax.get_title().startswith("h=")]
+    assert [ax.get_title() for ax in panels] == [f"h={h}" for h in range(model.n_head)]
+    weights = block_outputs(loss, "document_loss > pos_id=* > forward > li=0 > h=* > _softmax")
+    for h, ax in enumerate(panels):
+        data = ax.get_images()[0].get_array()
+        for pos in range(len(doc) + 1):
+            row = [float(x) for x in data[pos] if x == x]  # NaN: a key position not yet seen
+            path = ("document_loss", f"pos_id={pos}", "forward", "li=0", f"h={h}", "_softmax")
+            assert row == [v.data for v in weights[path]]
+            assert len(row) == pos + 1 and sum(row) == pytest.approx(1.0, rel=1e-12)
+    assert min(_pixels(fig)) >= 12
+
+
+def test_gradient_bars_are_the_outputs_grads(tracked: Any) -> None:
+    """The bar of the MLP's first layer is the norm of the grads of the 64 numbers microgpt's
+    ``_linear`` returned there, recorded by wrapping ``_linear`` in a run of its own."""
+    gpt, model, tokenizer, doc, _ = tracked
+    made: list[list[Value]] = []
+    original = gpt._linear
+
+    def recording(x: list[Value], w: list[list[Value]]) -> list[Value]:
+        out = original(x, w)
+        made.append(out)
+        return out
+
+    with track_blocks():
+        vars(gpt)["_linear"] = recording
+        try:
+            loss = document_loss(gpt, model, tokenizer, doc)
+        finally:
+            vars(gpt)["_linear"] = original
+    for p in model.params:
+        p.grad = 0.0
+    loss.backward()
+    per_position = 7  # q, k, v, the attention's output, the MLP's two layers, the output layer
+    fc1 = made[3 * per_position + 4]  # position 3, the MLP's first layer
+    want = sum(v.grad ** 2 for v in fc1) ** 0.5
+    fig = plot_block_grads(loss, "document_loss > pos_id=3 > forward > li=0 > recording#5")
+    assert fig is not None
+    fig = plot_block_grads(loss, "document_loss > pos_id=3 > forward > li=0")
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    bars = {label.split()[0]: bar.get_width() for label, bar in zip(labels, ax.patches)}
+    assert bars["recording#5"] == pytest.approx(want, rel=1e-12)
+    assert min(_pixels(fig)) >= 12
