@@ -62,7 +62,8 @@ from ..core import engine
 from ..core.engine import Value
 from ..core.walk import graph_order
 
-__all__ = ["track_blocks", "Block", "block_of", "blocks", "block_nodes", "SEP"]
+__all__ = ["track_blocks", "Block", "block_of", "blocks", "block_nodes", "block_outputs", "block_view",
+           "explain_by_block", "BlockExplanation", "SEP"]
 
 #: Written between the steps of a block path: ``forward > li=0 > h=2 > _softmax``.
 SEP = " > "
@@ -685,7 +686,7 @@ def draw_view(g: Any, view: BlockView, rankdir: str) -> None:
         notes.append(view.note)
     g.attr(rankdir=rankdir, fontname="Helvetica", fontsize="16", labelloc="t", labeljust="l",
            label="\\n".join(dot_text(s) for s in notes), size="12.9,40", nodesep="0.2", ranksep="0.3")
-    g.attr("node", fontname="Helvetica", fontsize="14", shape="box", margin="0.12,0.06")
+    g.attr("node", fontname="Helvetica", fontsize="13", shape="box", margin="0.1,0.05")
     g.attr("edge", fontname="Helvetica", fontsize="13", color=palette.LINE, arrowsize="0.7")
     for i, box in enumerate(view.boxes):
         what = "values" if box.kind in ("from", "to") else "nodes"
@@ -695,7 +696,7 @@ def draw_view(g: Any, view: BlockView, rankdir: str) -> None:
         lines = [f"<B>{html_text(box.name)}</B>  {html_text(size)}"]
         if box.site and not _LOOP_STEP.fullmatch(box.key[-1]):  # a loop's boxes share its `for` line
             site = short_site(box.site)
-            lines.append(f'<FONT FACE="Courier" POINT-SIZE="13">{html_text(site)}</FONT>')
+            lines.append(f'<FONT FACE="Courier" POINT-SIZE="12">{html_text(site)}</FONT>')
         full = SEP.join((*view.path, *box.key)) if box.kind == "block" else SEP.join(box.key)
         attrs = {"label": "<" + "<BR/>".join(lines) + ">", "tooltip": dot_text(full)}
         if box.kind == "block":
@@ -839,3 +840,4 @@ def block_view_path(order: list[Value]) -> tuple[str, ...]:
         if len(steps) != 1 or any(len(p) == len(path) for p in tracked if p[:len(path)] == path):
             return path
         path = (*path, steps.pop())
+

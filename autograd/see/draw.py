@@ -187,7 +187,7 @@ def _too_many(n: int, max_nodes: int, collapse: str | None) -> None:
     )
 
 
-def _natural(name: str) -> tuple[tuple[int, int, str], ...]:
+def natural_order(name: str) -> tuple[tuple[int, int, str], ...]:
     """A sort key that puts ``neurons.2`` before ``neurons.10`` (numbers compared as numbers)."""
     return tuple((1, int(part), "") if part.isdigit() else (0, 0, part) for part in re.split(r"(\d+)", name))
 
@@ -367,7 +367,7 @@ def draw_dot(
     # Edges, in the order of each node's parents, so x * x gets two; collapsed neurons in numerical
     # order, which ``ordering=out`` keeps on the page.
     if collapse:
-        drawn = sorted(drawn, key=lambda v: (_natural(groups[v]) if v in groups else (), index[v]))
+        drawn = sorted(drawn, key=lambda v: (natural_order(groups[v]) if v in groups else (), index[v]))
     for v in drawn:
         if not v._prev or v in inputs:
             continue
