@@ -33,7 +33,8 @@ def main() -> None:
     docs = nn.data.load_names()
     index = next(i for i, d in enumerate(docs) if len(d) == 7)  # 8 positions: about 60,000 nodes
     gpt, model, tokenizer, doc = model_and_doc(index)
-    rounds: dict[str, list[float]] = {"build": [], "build tracked": [], "backward": [], "backward tracked": []}
+    names = ("build", "build tracked", "backward", "backward tracked")
+    rounds: dict[str, list[float]] = {k: [] for k in names}
     gc.disable()
     for _ in range(args.repeats):
         for tracked in (False, True):

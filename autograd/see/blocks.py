@@ -1,53 +1,64 @@
 """Blocks: a big graph grouped by where in your code each node was made.
 
-What you can do with it::
+What you can do with it (``loss`` built from microgpt's ``forward`` by a function ``doc_loss``)::
 
     with track_blocks():                          # opt-in: every node remembers where it was made
-        loss = model_loss()                       # e.g. microgpt's forward over one document
+        loss = doc_loss(doc)
     loss.backward()
-    draw_dot(loss, view='blocks')                 # one box per block: name, nodes, |grad| through it
-    draw_dot(loss, view='blocks', block='pos_id=2 > forward > li=0 > h=2 > _softmax')  # zoom in
-    blocks(loss)                                  # every block path with its node count
-    explain(loss, w, by='block')                  # w.grad split by the blocks its paths go through
+    draw_dot(loss, view='blocks')                 # one box per block: its nodes, |grad| through it
+    draw_dot(loss, view='blocks', block='doc_loss > pos_id=2 > forward > li=0 > h=2 > _softmax')
+    explore_blocks(loss)                          # in Jupyter: a menu opens each block, down to nodes
+    explain(loss, w, by='block', block='doc_loss > * > forward > li=0')  # through each head, the MLP...
+    plot_attention(loss); plot_block_grads(loss)  # attention maps; |grad| through each block, as bars
+    blocks(loss)                                  # every block path with its number of nodes
 
-**What a block is.** The chain of *your* functions that were running when the node was made, as
-the code reads (``forward > _rmsnorm``), with three refinements so that one box is one thing:
+**What a block is.** The chain of *your* functions that were running when the node was made,
+from the one called inside the ``with`` block (``doc_loss > forward > _rmsnorm``), with three
+refinements so that one box is one thing of the code:
 
 * a function called again *within the same block* gets a number: the first call of ``_linear``
   in ``forward`` is ``_linear``, the next ones ``_linear#2``, ``_linear#3``... (the count restarts
-  in every block, so ``_linear#2`` is the same line of code in every call of ``forward``; each
-  box shows that line);
+  in every block, so ``_linear#2`` is the same line of code in every call of ``forward``: the
+  picture writes that line in its box);
 * a ``for`` statement whose loop variable is an int splits its body by iteration, named after
-  the variable: ``for h in range(n_head)`` gives ``h=0``, ``h=1``... (so one attention head is
-  ``forward > li=0 > h=2``, its softmax ``forward > li=0 > h=2 > _softmax``); other loops (over
-  strings, lists, ``while``) are not split;
+  the variable: ``for h in range(n_head)`` gives ``h=0``, ``h=1``... (one attention head is
+  ``forward > li=0 > h=2``, its softmax ``forward > li=0 > h=2 > _softmax``); loops over other
+  things, loops whose variable is ``_``, comprehensions and ``while`` loops are not split;
 * the nodes a function makes itself (not in a function it calls) are grouped by statement,
-  ``line 245``, so the residual add ``x = [a + b for a, b in zip(x, x_residual)]`` is a box.
+  ``line 280``, so the residual add ``x = [a + b for a, b in zip(x, x_residual)]`` is a box.
+
+In a path, ``*`` stands for any step and ``h=*`` for any iteration of loop ``h``
+(:func:`block_outputs`, ``explain(..., by='block')``, :func:`autograd.see.plot.plot_attention`);
+``block=''`` is the whole graph, which the block view otherwise opens on its first block holding
+more than one thing.
 
 Which frames count: those below the one that entered ``track_blocks()``; chainrule's own frames
 (``autograd``, ``nn``), the standard library's, and comprehensions, generator expressions and
-lambdas are folded into the function that runs them. Nodes made outside the block (parameters,
-inputs) are leaves and belong to no block; drawings put a leaf in the box of its users when they
-all sit in one box, and in a box of shared leaves otherwise.
+lambdas are folded into the function that runs them. Leaves (parameters, inputs, constants)
+belong to no block; the block view puts a leaf in the box of its users when they all sit in one
+box, and in a box of shared leaves otherwise, so the boxes of the whole graph count every node
+once. Nodes made outside ``track_blocks()`` are one box of their own.
 
 **What it costs.** Inside the block each new node walks the Python stack (a few frames) and,
-inside a split loop, reads the loop variable; measured on microgpt's forward over one document
-(60,000 nodes), see ``track_blocks``. Outside the block nothing changes. The block each node was
-made in is kept on the node itself (attribute ``_block``), so it lives and dies with the graph.
+inside a split loop, reads the loop variable: about 2-3.5 µs a node, some 10x the cost of making
+the node, measured by ``bench/blocks_cost.py`` (see :class:`track_blocks`). Outside the block
+nothing changes. Where a node was made is kept on the node itself (the attributes ``_block`` and
+``_made``), so it lives and dies with the graph.
 
 **Threads, no_grad, nesting.** The switch is the engine's ``recording`` context variable (this is a
 :class:`autograd.core.grad_mode.Watcher`), so another thread or asyncio task is not tracked;
 ``no_grad()`` inside the block makes leaves as always (not tracked, nothing recorded);
 ``track_blocks()`` entered under ``no_grad`` leaves recording off. A ``track_blocks()`` inside
 another one changes nothing (the paths stay relative to the outer one). Entered while
-``detect_anomaly()`` is on, both work (each node is made by anomaly mode, then placed); the other
-order leaves the inner ``detect_anomaly`` alone in charge until it ends.
+``detect_anomaly()`` is on, both work (anomaly mode makes and checks each node, then it is
+placed); the other order leaves the inner ``detect_anomaly`` alone in charge until it ends.
 """
 
 from __future__ import annotations
 
 import ast
 import contextvars
+import inspect
 import linecache
 import os
 import re
@@ -72,6 +83,7 @@ _ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__
 _LIBRARY = tuple(os.path.join(_ROOT, pkg) + os.sep for pkg in ("autograd", "nn"))
 _STDLIB = tuple({os.path.realpath(sysconfig.get_paths()[k]) + os.sep for k in ("stdlib", "platstdlib")})
 _FOLDED = {"<listcomp>", "<genexpr>", "<dictcomp>", "<setcomp>", "<lambda>"}
+_RESUMABLE = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
 
 
 class Block:
@@ -154,6 +166,7 @@ class _Code:
 
     name: str
     folded: bool
+    resumable: bool = False  # a generator or coroutine: its caller may change between two nodes
     loops: list[tuple[int, int, str, int]] = field(default_factory=list)  # (first, last, name, for line)
     statements: dict[int, int] = field(default_factory=dict)
 
@@ -179,7 +192,7 @@ def _read_code(code: CodeType) -> _Code:
               or (real.startswith(_STDLIB) and "-packages" not in real))
     if name.startswith("__") and name.endswith("__"):
         name = getattr(code, "co_qualname", name)  # Neuron.__call__ rather than __call__
-    info = _Code(name, folded)
+    info = _Code(name, folded, bool(code.co_flags & _RESUMABLE))
     if folded:
         return info
     tree = _tree(filename)
@@ -249,10 +262,11 @@ class track_blocks:
             loss = model_loss()
         draw_dot(loss, view='blocks')
 
-    It costs time while on: measured on microgpt's forward over one document (about 60,000
-    nodes; ``python bench/blocks_cost.py``), building the graph takes about 2.5x as long inside
-    ``track_blocks()`` as without (0.11 s against 0.04 s on a free machine); ``backward()`` is
-    not slowed. Nodes made outside the block are not touched."""
+    It costs time while on, and only then. Measured with ``python bench/blocks_cost.py`` (medians of
+    7 alternating rounds, CPU time, December 2026, on a shared 2-core machine): building the loss of
+    one 7-letter name on microgpt's model, 67,891 nodes, took 0.25 s inside ``track_blocks()``
+    against 0.024 s without, about 10x, or 2-3.5 µs more a node from run to run; ``backward()`` is
+    not slowed (0.03 s either way); planning a block view of that graph takes about 0.4 s."""
 
     def __init__(self) -> None:
         self._token: contextvars.Token[Any] | None = None
@@ -326,7 +340,7 @@ class track_blocks:
         f, info = innermost
         line = info.statements.get(f.f_lineno, f.f_lineno)
         block = block.child(f"line {line}", f.f_code.co_filename, line)
-        if not any(first <= f.f_lineno <= last for first, last, _, _ in info.loops):
+        if not info.resumable and not any(first <= f.f_lineno <= last for first, last, _, _ in info.loops):
             if self._last[0] is not f:  # the block of a line outside loops stays, for this call
                 self._last = (f, {})
             self._last[1][f.f_lineno] = block
@@ -471,6 +485,7 @@ def _suggest(order: list[Value], path: tuple[str, ...]) -> str:
 NODE_VIEW_LIMIT = 150
 
 _SHARED = ("shared leaves",)  # the key of the box of leaves used by several boxes
+_OUTSIDE = "made outside track_blocks()"  # the box of the nodes that have no block
 
 
 @dataclass
@@ -536,7 +551,8 @@ def block_view(root: Value, block: Any = None, max_nodes: int | None = NODE_VIEW
     _check_tracked(order, "draw_dot(view='blocks')")
     path = parse_path("draw_dot", block) if block is not None else block_view_path(order)
     n = len(path)
-    inside = {v for v in order if (b := block_of(v)) is not None and b.path[:n] == path}
+    inside = {v for v in order  # the whole graph holds the nodes made outside track_blocks() too
+              if ((b := block_of(v)) is not None and b.path[:n] == path) or (not path and v._prev)}
     if not inside:
         raise ValueError(f"draw_dot: no node of this graph was made in block {SEP.join(path)!r}; "
                          f"{_suggest(order, path)}")
@@ -562,9 +578,11 @@ def _boxes(order: list[Value], path: tuple[str, ...], inside: set[Value], root: 
 
     def box_of_made(v: Value) -> Box:
         b = block_of(v)
-        assert b is not None
         loop = None
-        if b.path[:n] == path:
+        key: tuple[str, ...]
+        if b is None:  # made outside track_blocks(): one box, in the whole graph or beside a block
+            key, kind, site = (_OUTSIDE,), "block" if v in inside else "from" if v in feeding else "to", ""
+        elif b.path[:n] == path:
             key, kind = b.path[n:n + 1], "block"
             site = b.site if len(b.path) == n + 1 else _site(b, n)
         else:  # the first step where its path leaves the one shown; loop iterations in one box
@@ -581,7 +599,7 @@ def _boxes(order: list[Value], path: tuple[str, ...], inside: set[Value], root: 
             box.iterations.add(int(loop.group(2)))
         return box
 
-    feeding = {p for v in inside for p in v._prev if p not in inside and block_of(p) is not None}
+    feeding = {p for v in inside for p in v._prev if p not in inside and p._prev}
     where: dict[Value, Box] = {}
     for v in order:
         if v in inside or v in feeding:
@@ -597,17 +615,9 @@ def _boxes(order: list[Value], path: tuple[str, ...], inside: set[Value], root: 
             where[v] = next(iter(homes.values()))
         else:
             where[v] = boxes.setdefault(("leaves", *_SHARED), Box(_SHARED, "leaves"))
-    untracked = [v for v in order
-                 if v not in where and v._prev and any(u in inside for u in users.get(v, ()))]
-    if untracked:
-        box = boxes.setdefault(("from", "outside track_blocks()"), Box(("outside track_blocks()",), "from"))
-        for v in untracked:
-            where[v] = box
     for v in order:  # nodes outside that use the block's values
-        if v not in where and v not in inside and any(p in inside for p in v._prev):
-            b = block_of(v)
-            if b is not None:
-                where[v] = box_of_made(v)
+        if v not in where and v not in inside and v._prev and any(p in inside for p in v._prev):
+            where[v] = box_of_made(v)
     for v, box in where.items():
         box.nodes.append(v)
     for v, box in where.items():
@@ -832,7 +842,10 @@ def explain_by_block(root: Value, wrt: Value, block: Any = None) -> BlockExplana
 
 
 def block_view_path(order: list[Value]) -> tuple[str, ...]:
-    """The block the block view opens on: the first with more than one thing in it."""
+    """The block the block view opens on: the first with more than one thing in it (the whole graph
+    if part of it was made outside ``track_blocks()``)."""
+    if any(v._prev and block_of(v) is None for v in order):
+        return ()  # some of it was made outside track_blocks(): the whole graph, that part one box
     tracked = [b.path for v in order if (b := block_of(v)) is not None]
     path: tuple[str, ...] = ()
     while True:

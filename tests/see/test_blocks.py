@@ -378,3 +378,84 @@ def test_gradient_bars_are_the_outputs_grads(tracked: Any) -> None:
     bars = {label.split()[0]: bar.get_width() for label, bar in zip(labels, ax.patches)}
     assert bars["recording#5"] == pytest.approx(want, rel=1e-12)
     assert min(_pixels(fig)) >= 12
+
+
+# --- the rules, on small programs whose blocks are known line by line -------------------------------
+
+
+def _line(f: Any, text: str) -> str:
+    lines, first = inspect.getsourcelines(f)
+    return f"line {first + next(i for i, s in enumerate(lines) if text in s)}"
+
+
+def helper(x: Value) -> Value:
+    return x * 2.0 + 1.0
+
+
+def program(x: Value) -> Value:
+    a = helper(x)
+    b = helper(a)
+    for k in range(2):
+        b = b * x + k
+    for _ in range(2):  # `_`: a loop whose variable says it is not used
+        b = b - 0.5
+    for name in ["p", "q"]:  # not an int: not split
+        b = b + float(len(name))
+    return b
+
+
+def generator(x: Value) -> Any:
+    while True:
+        x = x * 2.0
+        yield x
+
+
+def driver(x: Value) -> list[Value]:
+    made = generator(x)
+    return [next(made) for h in range(1)] + [next(made) for h in range(1)] + \
+        [next(made) for _ in range(1)] + [v for h in range(2) for v in [next(made)]]
+
+
+def test_calls_loops_and_statements() -> None:
+    x = Value(0.5)
+    with track_blocks():
+        out = program(x)
+    found = {str(block_of(v)) for v in topological_order(out) if v._prev}
+    assert found == {
+        f"program > helper > {_line(helper, 'return')}", f"program > helper#2 > {_line(helper, 'return')}",
+        f"program > k=0 > {_line(program, 'b * x + k')}", f"program > k=1 > {_line(program, 'b * x + k')}",
+        f"program > {_line(program, 'b - 0.5')}", f"program > {_line(program, 'len(name)')}",
+    }
+    sites = {b.path[-2]: b.parent.site for v in topological_order(out) if v._prev  # type: ignore[union-attr]
+             if (b := block_of(v)) is not None and len(b.path) == 3}
+    assert sites["helper"] == "a = helper(x)" and sites["helper#2"] == "b = helper(a)"
+
+
+def test_a_generator_belongs_to_the_call_that_resumes_it() -> None:
+    x = Value(0.5)
+    with track_blocks():
+        out = []
+        for h in range(3):
+            out += driver(x) if h == 1 else []
+    paths = [block_of(v).path[:3] for v in out]  # type: ignore[union-attr]
+    assert all(p[0] == "h=1" and p[1] == "driver" for p in paths)
+    assert all(p[2] == "generator" for p in paths)  # comprehension loops are not statements: not split
+
+
+def test_part_of_the_graph_made_outside() -> None:
+    gpt, model, tokenizer, doc = model_and_doc()
+    tokens = [tokenizer.bos, *tokenizer.encode(doc)]
+    keys: list[list[Any]] = [[]]
+    values: list[list[Any]] = [[]]
+    with track_blocks():
+        logits = model.forward(tokens[0], 0, keys, values)
+    loss = -gpt._softmax(logits)[tokens[1]].log()  # the loss made outside the block
+    order = topological_order(loss)
+    plan = block_view(loss)
+    assert plan.path == ()  # the whole graph, since part of it has no block
+    outside = next(b for b in plan.boxes if b.key == ("made outside track_blocks()",))
+    assert outside.kind == "block" and len([v for v in outside.nodes if v._prev]) == \
+        sum(1 for v in order if v._prev and block_of(v) is None)
+    assert sum(len(b.nodes) for b in plan.boxes if b.kind in ("block", "leaves")) == len(order)
+    inner = block_view(loss, "forward")  # zoomed in, the outside part is where its values go
+    assert any(b.kind == "to" and b.key == ("made outside track_blocks()",) for b in inner.boxes)
