@@ -71,7 +71,7 @@ from typing import Any, Iterable
 
 from ..core import engine
 from ..core.engine import Value
-from ..core.walk import graph_order
+from ..core.walk import grad_number, graph_order
 
 __all__ = ["track_blocks", "Block", "block_of", "blocks", "block_nodes", "block_outputs", "block_view",
            "explain_by_block", "BlockExplanation", "SEP"]
@@ -513,12 +513,7 @@ class Box:
         """The size of the gradient through the box: the norm of the grads of its outputs (of all
         its nodes, for leaves and the values coming in), as left by ``backward()``."""
         shown = self.outputs if self.kind == "block" else self.nodes
-        return sum(_grad(v) ** 2 for v in shown) ** 0.5
-
-
-def _grad(v: Value) -> float:
-    g = v.grad
-    return float(g.data if isinstance(g, Value) else g)
+        return sum(grad_number(v, "draw_dot") ** 2 for v in shown) ** 0.5
 
 
 @dataclass
