@@ -8,7 +8,9 @@ graph's own size, the tracked graph against the same graph built untracked.
 
 from __future__ import annotations
 
+import copy
 import inspect
+import pickle
 import re
 import threading
 from types import ModuleType
@@ -459,3 +461,15 @@ def test_part_of_the_graph_made_outside() -> None:
     assert sum(len(b.nodes) for b in plan.boxes if b.kind in ("block", "leaves")) == len(order)
     inner = block_view(loss, "forward")  # zoomed in, the outside part is where its values go
     assert any(b.kind == "to" and b.key == ("made outside track_blocks()",) for b in inner.boxes)
+
+
+def test_copies_keep_the_block_path() -> None:
+    x = Value(0.5)
+    with track_blocks():
+        out = program(x)
+        inside = copy.deepcopy(out)  # deepcopy while tracking: the frames held are not copied
+    for other in (inside, copy.deepcopy(out), pickle.loads(pickle.dumps(out))):
+        assert other.data == out.data
+        mine, theirs = block_of(other), block_of(out)
+        assert mine is not None and theirs is not None
+        assert str(mine) == str(theirs) and mine.site == theirs.site
