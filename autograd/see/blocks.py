@@ -756,11 +756,14 @@ class BlockExplanation:
         lines = [f"d(output)/d({self.wrt_name}) = {format_number(self.gradient)}, split by the routes its "
                  f"paths take through the blocks of {where}"]
         if common:
-            lines.append("every path goes through " + ", ".join(common))
+            lines.append("every path goes through " + ", ".join(
+                f"{p} ({short_site(self.sites[p], 40)})" if self.sites.get(p) and not _LOOP_STEP.fullmatch(p)
+                else p for p in common))
         ranked = sorted(self.routes.items(), key=lambda kv: -abs(kv[1]))
         for route, g in ranked[:_ROUTES_SHOWN]:
             rest = [p for p in route if p not in common]
-            lines.append(f"  {format_number(g):>11}  {' → '.join(rest) if rest else '(none of the others)'}")
+            shown = " → ".join(rest) if rest else "(through no other block)"
+            lines.append(f"  {format_number(g):>11}  {shown}")
         if len(ranked) > _ROUTES_SHOWN:
             others = sum(g for _, g in ranked[_ROUTES_SHOWN:])
             lines.append(f"  {format_number(others):>11}  the {len(ranked) - _ROUTES_SHOWN} other routes")
