@@ -36,8 +36,8 @@ from typing import Any
 from ..core.engine import Value, topological_order
 from ..core.extras import need
 from ..core.walk import local_numbers
-from .blocks import SEP, block_view
-from .draw import Highlight, check_style, draw_dot, natural_order
+from .blocks import SEP, block_view, draw_view
+from .draw import Graph, Highlight, check_style, draw_dot, natural_order
 from .html import THEME_CSS, node_sizes, render_many, render_svg, svg_markup
 from .names import node_id, wrap_name
 from .text import format_number, html_text
@@ -269,8 +269,12 @@ class BlockExplorer:
 
     def zoom(self, block: Any) -> None:
         """Show ``block`` (a path; None: where the block view opens)."""
-        graph = draw_dot(self.root, view="blocks", block=block)
-        plan = block_view(self.root, block)
+        plan = block_view(self.root, block)  # once: a 60,000-node graph takes a good part of a second
+        if plan.boxes:
+            graph = Graph("chainrule")
+            draw_view(graph, plan, "TB")
+        else:  # a small block, node by node, as draw_dot draws it
+            graph = draw_dot(self.root, view="blocks", block=plan.path)
         graph.attr(bgcolor="transparent")
         self.path, self.svg = plan.path, render_svg(graph)
         shown = sorted((b for b in plan.boxes if b.kind == "block"), key=lambda b: natural_order(b.name))
