@@ -710,6 +710,20 @@ def draw_view(g: Any, view: BlockView, rankdir: str) -> None:
         else:
             attrs.update(style="rounded,dashed", color=palette.FAINT, fontcolor=palette.MUTED)
         g.node(f"b{i}", **attrs)
+    # the iterations of a loop that do not feed each other (the heads) side by side, in order
+    loops: dict[str, list[tuple[int, int]]] = {}
+    for i, box in enumerate(view.boxes):
+        m = _LOOP_STEP.fullmatch(box.key[-1]) if box.kind == "block" else None
+        if m:
+            loops.setdefault(m.group(1), []).append((int(m.group(2)), i))
+    for members in loops.values():
+        ids = {i for _, i in members}
+        if len(ids) > 1 and not any(i in ids and j in ids for i, j in view.edges):
+            with g.subgraph() as row:
+                row.attr(rank="same")
+                ordered = [f"b{i}" for _, i in sorted(members)]
+                for a, b in zip(ordered, ordered[1:]):
+                    row.edge(a, b, style="invis")
     for (i, j), k in view.edges.items():
         faint = view.boxes[i].kind == "leaves"
         g.edge(f"b{i}", f"b{j}", label=f" {k:,} ", penwidth=f"{1 + min(2.0, len(str(k)) * 0.4):.1f}",
