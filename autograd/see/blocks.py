@@ -40,7 +40,7 @@ box, and in a box of shared leaves otherwise, so the boxes of the whole graph co
 once. Nodes made outside ``track_blocks()`` are one box of their own.
 
 **What it costs.** Inside the block each new node walks the Python stack (a few frames) and,
-inside a split loop, reads the loop variable: about 2-3.5 µs a node, some 10x the cost of making
+inside a split loop, reads the loop variable: about 2-2.5 µs a node, some 10x the cost of making
 the node, measured by ``bench/blocks_cost.py`` (see :class:`track_blocks`). Outside the block
 nothing changes. Where a node was made is kept on the node itself (the attributes ``_block`` and
 ``_made``), so it lives and dies with the graph.
@@ -59,6 +59,7 @@ from __future__ import annotations
 import ast
 import contextvars
 import inspect
+import itertools
 import linecache
 import os
 import re
@@ -264,9 +265,10 @@ class track_blocks:
 
     It costs time while on, and only then. Measured with ``python bench/blocks_cost.py`` (medians of
     7 alternating rounds, CPU time, December 2026, on a shared 2-core machine): building the loss of
-    one 7-letter name on microgpt's model, 67,891 nodes, took 0.25 s inside ``track_blocks()``
-    against 0.024 s without, about 10x, or 2-3.5 µs more a node from run to run; ``backward()`` is
-    not slowed (0.03 s either way); planning a block view of that graph takes about 0.4 s."""
+    one 7-letter name on microgpt's model, 67,891 nodes, took 0.16-0.19 s inside ``track_blocks()``
+    against 0.017 s without, about 10x, or 2.1-2.5 µs more a node (0.25 s against 0.024 s while the
+    machine was busy); ``backward()`` is not slowed (0.02-0.03 s either way); planning a block view
+    of that graph takes 0.35-0.6 s."""
 
     def __init__(self) -> None:
         self._token: contextvars.Token[Any] | None = None
@@ -274,7 +276,7 @@ class track_blocks:
         self._root = Block()
         self._outer: Any = None
         self._lock = threading.Lock()
-        self._made = 0
+        self._made = itertools.count(1)  # next() on it is atomic: no lock
         self._last: tuple[Any, dict[int, Block]] = (None, {})  # innermost frame, its blocks by line
 
     def __enter__(self) -> track_blocks:
@@ -307,14 +309,14 @@ class track_blocks:
         """Make the node ``op`` of ``parents`` and note its block (the engine asks)."""
         outer = self._outer
         v: Value = outer.node(op, parents) if outer is not None else engine.make_node(op, parents)
-        frame = sys._getframe(1)
-        with self._lock:
-            v._block = self._where(frame)  # type: ignore[attr-defined]
-            v._made = self._made = self._made + 1  # type: ignore[attr-defined]  # the order they were made in
+        v._block = self._where(sys._getframe(1))  # type: ignore[attr-defined]
+        v._made = next(self._made)  # type: ignore[attr-defined]  # the order they were made in
         return v
 
     def _where(self, frame: FrameType | None) -> Block:
-        """The block of a node made now, ``frame`` being the engine's frame that made it."""
+        """The block of a node made now, ``frame`` being the engine's frame that made it. Why the lock
+        only past the first loop: a frame belongs to one thread, so the cache of the last frame can
+        match only in the thread that filled it; the blocks' counts are shared, and change under it."""
         chain: list[tuple[FrameType, _Code]] = []
         top, codes = self._top, _codes
         while frame is not None and frame is not top:
@@ -328,8 +330,14 @@ class track_blocks:
                             return known
                 chain.append((frame, info))
             frame = frame.f_back
+        with self._lock:
+            return self._place(chain, frame is top and top is not None)
+
+    def _place(self, chain: list[tuple[FrameType, _Code]], below_top: bool) -> Block:
+        """The block of the frames ``chain`` (innermost first), made if new; the top's loops first."""
+        top = self._top
         block = self._root
-        if frame is top and top is not None:
+        if below_top and top is not None:
             block = self._loops(block, top, _code_info(top.f_code))
         for i in range(len(chain) - 1, -1, -1):
             f, info = chain[i]
