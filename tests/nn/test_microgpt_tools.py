@@ -19,21 +19,9 @@ import autograd
 from autograd import Value, name_parameters
 from autograd.see.text import BIG_GRAPH, BLOCK_VIEW, BY_BLOCK
 from nn import data, microgpt
+from tests.support.gpt_doc import document_loss
 
 HANG = 120  # seconds: no tool takes more than a few here; only a hang reaches this
-
-
-def document_loss(gpt: Any, model: Any, tokenizer: Any, doc: str) -> Value:
-    """One training step's loss on ``doc``, written as microgpt's ``train_on_docs`` writes it."""
-    tokens = [tokenizer.bos, *tokenizer.encode(doc), tokenizer.bos]
-    n = min(model.block_size, len(tokens) - 1)
-    keys: list[list[Any]] = [[] for _ in range(model.n_layer)]
-    values: list[list[Any]] = [[] for _ in range(model.n_layer)]
-    losses = []
-    for pos in range(n):
-        probs = gpt._softmax(model.forward(tokens[pos], pos, keys, values))
-        losses.append(-probs[tokens[pos + 1]].log())
-    return (1 / n) * sum(losses)
 
 
 @pytest.fixture(scope="module")
