@@ -236,7 +236,8 @@ class Module:
 
 def _gather(module: Module, found: list[Value]) -> None:
     """Add ``module``'s parameters to ``found``, then its children's, repeats kept (``parameters()`` drops
-    them once at the end: doing it at every level cost a replayed demo step a quarter of its time)."""
+    them once at the end: doing it at every level cost a replayed demo step, whose ``zero_grad()`` asks
+    for them, a quarter of its instructions; callgrind, and make bench's replay row)."""
     kind = type(module)
     if kind.parameters is not Module.parameters:  # a module that lists its own
         found += module.parameters()

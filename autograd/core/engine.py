@@ -99,8 +99,9 @@ def _operator(op: Op) -> Callable[..., Value]:
 def each(op: Op, values: Iterable[Value]) -> list[Value]:
     """``[op(v) for v in values]`` for a unary op (a layer's activations): while recording, the nodes
     :func:`make_node` makes, its lines spelled out in one loop (tests/core/test_fast_paths.py compares them
-    for every op row). Why: one call per node less made the fused demo step's forward pass about 5%
-    faster (make bench); anything else (``no_grad``, a watcher, a number) goes through ``apply``."""
+    for every op row). Why: one call per node less, 3% of the fused demo step's forward pass
+    (callgrind; make bench's row against commit 507c22a). Anything else (``no_grad``, a watcher, a
+    number) goes through ``apply``."""
     if _recording() is not True:
         return [apply(op, v) for v in values]
     forward, out = op.forward, []

@@ -64,8 +64,10 @@ def _layer(rows: list[Any], xs: list[Value], biases: Sequence[Any]) -> list[Valu
     """The fused nodes of ``dots`` (and of ``dot``, a layer of one row): each row becomes its DOT
     node at once, its number summed by DOT's own :func:`weighted_sum` from the inputs' numbers read
     once for all rows, the node's slots filled as :func:`make_node` fills them (spelled out here:
-    tests/core/test_fast_paths.py compares the two). Why not one ``dot`` call, or ``make_node``, per row:
-    the fused demo step's forward pass is about 2x faster this way (make bench). Inside ``no_grad``
+    tests/core/test_fast_paths.py compares the two). Why not a ``make_node`` call per row after a type check
+    of every weight: with :func:`each`, this loop took the fused demo step's forward pass from 94 to 80
+    million instructions (callgrind), what had left ``nn.MLP`` slower than at commit 507c22a (make
+    bench's row "fused nn.MLP ... against commit 507c22a"). Inside ``no_grad``
     each is a leaf holding that number; a watcher (anomaly mode, the replay) gets each node through
     ``apply``."""
     state = recording.get()
