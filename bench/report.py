@@ -593,10 +593,11 @@ def why_missed(results: dict[str, Any], scale: Scale | None) -> list[str]:
             - What separates these steps from the floor: the walk (the topological order), which only
             recording nodes in creation order avoids, and that keeps every graph alive until a
             backward() (rejected: graphs dropped without backward() must be freed at once); `gc`, the
-            cyclic collector scanning each node and its parents tuple (parents in slots would halve
-            those objects, but `_prev`, which micrograd-style code reads and sets, would become a
-            computed property); and the chain rule, which runs each op's rule from the op table
-            (inlining the common rules into the loop would define each derivative a second time)."""))
+            cyclic collector re-scanning the graph as it grows (one tracked object per node, its
+            parents in two slots; `backward()` and `nn.MLP` pause it, user code runs with it unless
+            wrapped in `gc_paused()`); and what a node is beyond the floor's bare object (its `__dict__`
+            slot for free attributes and labels, the `recording` switch read per node, the op's
+            `forward` called instead of the operator)."""))
     b = results["floor"][0].get("bytes")
     ours = results["memory"]["chainrule"]["sum_bytes_per_node"]
     if b and ours > BYTES_PER_NODE:

@@ -114,14 +114,9 @@ class Module:
         making a dotted name per weight to throw it away costs more than the rest of this walk, so
         it reads the same declarations (``own_parameters``, ``children``) in the same order. A module
         that writes its own ``named_parameters`` gets exactly those."""
-        if type(self).named_parameters is not Module.named_parameters:
-            return [p for _, p in self.named_parameters()]
         found: list[Value] = []
-        for group in self.own_parameters().values():
-            found += group if isinstance(group, list) else [group]
-        for _, child in self.children():
-            found += child.parameters()
-        return list({id(p): p for p in found}.values())  # a module used in two places: its weights once
+        _gather(self, found)
+        return list(dict.fromkeys(found))  # a module used twice: its weights once (Values hash by identity)
 
     def sizes(self) -> tuple[int | None, int | None]:
         """How many numbers the module takes per example and gives back (None: it does not say)."""
@@ -237,6 +232,27 @@ class Module:
             for n, p in self.named_parameters():
                 p.label = prefix + n
 
+
+
+def _gather(module: Module, found: list[Value]) -> None:
+    """Add ``module``'s parameters to ``found``, then its children's, repeats kept (``parameters()`` drops
+    them once at the end: doing it at every level cost a replayed demo step, whose ``zero_grad()`` asks
+    for them, a quarter of its instructions; callgrind, and make bench's replay row)."""
+    kind = type(module)
+    if kind.parameters is not Module.parameters:  # a module that lists its own
+        found += module.parameters()
+        return
+    if kind.named_parameters is not Module.named_parameters:
+        found += [p for _, p in module.named_parameters()]
+        return
+    for group in module.own_parameters().values():
+        if isinstance(group, list):
+            found += group
+        else:
+            found.append(group)
+    if kind.children is not Module.children:  # a leaf (a Neuron) has none to ask for
+        for _, child in module.children():
+            _gather(child, found)
 
 
 def _few(names: Sequence[str], k: int = 5) -> str:

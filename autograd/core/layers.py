@@ -13,12 +13,10 @@ of a neuron can be seen in a picture. Both give the same gradients.
 from __future__ import annotations
 
 import numbers
-import operator
 from collections.abc import Sequence
-from itertools import chain
 from typing import Any
 
-from .engine import Value, apply, make_node, recording
+from .engine import Value, apply, recording
 from .ops import DOT, weighted_sum
 
 __all__ = ["dot", "dots"]
@@ -64,25 +62,42 @@ def dots(rows: Sequence[Sequence[Any]], xs: Sequence[Any], biases: Sequence[Any]
 
 def _layer(rows: list[Any], xs: list[Value], biases: Sequence[Any]) -> list[Value]:
     """The fused nodes of ``dots`` (and of ``dot``, a layer of one row): each row becomes its DOT
-    node at once, its number summed as DOT sums it, from the inputs' numbers read once for all
-    rows (make bench: the fused forward pass 2x faster than one ``dot`` call per row). Inside
-    ``no_grad`` each is a leaf holding that number; a watcher (anomaly mode, the replay) gets
-    each node through ``apply``."""
-    if set(map(type, chain(*rows, [b for b in biases if b is not None]))) != _VALUE:  # numbers among them
-        rows, biases = [_values(row) for row in rows], [b if b is None else _values([b])[0] for b in biases]
+    node at once, its number summed by DOT's own :func:`weighted_sum` from the inputs' numbers read
+    once for all rows, the node's slots filled as :func:`make_node` fills them (spelled out here:
+    tests/core/test_fast_paths.py compares the two). Why not a ``make_node`` call per row after a type check
+    of every weight: with :func:`each`, this loop took the fused demo step's forward pass from 94 to 80
+    million instructions (callgrind), what had left ``nn.MLP`` slower than at commit 507c22a (make
+    bench's row "fused nn.MLP ... against commit 507c22a"). Inside ``no_grad``
+    each is a leaf holding that number; a watcher (anomaly mode, the replay) gets each node through
+    ``apply``."""
     state = recording.get()
     if state is not True and state is not False:  # a watcher: it makes each node (and reads no number here)
-        return [apply(DOT, *row, *xs, *([] if b is None else [b])) for row, b in zip(rows, biases)]
+        return [apply(DOT, *_values(row), *xs, *([] if b is None else _values([b])))
+                for row, b in zip(rows, biases)]
     xs_t, xdata, out = tuple(xs), [x.data for x in xs], []
     for row, b in zip(rows, biases):
-        parents = (*row, *xs_t) if b is None else (*row, *xs_t, b)
-        number = weighted_sum(map(_data, row), xdata) if b is None else \
-            weighted_sum(map(_data, row), xdata, b.data)
-        out.append(make_node(DOT, parents, number) if state is True else Value(number))
+        ws = [w.data for w in row if w.__class__ is Value]
+        if len(ws) != len(row) or (b is not None and b.__class__ is not Value):  # numbers among them
+            row, b = _values(row), (b if b is None else _values([b])[0])
+            ws = [w.data for w in row]
+        if state is False:
+            out.append(Value(weighted_sum(ws, xdata) if b is None else weighted_sum(ws, xdata, b.data)))
+            continue
+        v = _new(Value)
+        if b is None:
+            v.data = weighted_sum(ws, xdata)
+            v._a = (*row, *xs_t)
+        else:
+            v.data = weighted_sum(ws, xdata, b.data)
+            v._a = (*row, *xs_t, b)
+        v.grad = 0.0
+        v._op = DOT
+        v._b = None
+        out.append(v)
     return out
 
 
-_VALUE, _data = {Value}, operator.attrgetter("data")
+_new = object.__new__
 
 
 def _values(xs: list[Any]) -> list[Value]:

@@ -1,9 +1,10 @@
 """The engine's second spellings, checked against the first, row by row of the op table.
 
-``Value``'s operator methods spell out :func:`make_node`'s lines (and make a constant leaf for a
-plain number as :class:`Value` would); ``backward()`` without ``create_graph`` or a watcher runs
-``_backprop``, which spells out the rules of ``+ - *`` and ``dot``; the walk is iterative but must
-give micrograd's recursive order; ``gc_paused`` must hold across threads. Each is checked here.
+``Value``'s operator methods, ``each`` (a layer's activations) and the fused ``dots`` spell out
+:func:`make_node`'s lines (and make a constant leaf for a plain number as :class:`Value` would);
+``backward()`` without ``create_graph`` or a watcher runs ``_backprop``, which spells out the rules
+of ``+ - *`` and ``dot``; the walk is iterative but must give micrograd's recursive order;
+``gc_paused`` must hold across threads. Each is checked here.
 """
 
 from __future__ import annotations
@@ -51,6 +52,37 @@ def test_the_operator_method_builds_what_make_node_builds(row: Row) -> None:
     assert fast._prev == tuple(xs)
     for spelling in (row.call, *row.spellings):  # every way to write the op makes the same node
         assert fields(spelling(*xs))[1:] == fields(fast)[1:]
+
+
+UNARY = [row for row in ONE_OR_TWO if row.arity == 1]
+
+
+@pytest.mark.parametrize("row", UNARY, ids=[r.id for r in UNARY])
+def test_each_builds_what_make_node_builds(row: Row) -> None:
+    xs = [Value(x) for x in (row.point()[0], row.point()[0] / 2)]
+    made = engine.each(row.the_op, xs)
+    assert [fields(v) for v in made] == [fields(engine.make_node(row.the_op, (x,))) for x in xs]
+    assert [v._prev for v in made] == [(x,) for x in xs]
+    with autograd.no_grad():  # the general way: leaves
+        assert [v._prev for v in engine.each(row.the_op, xs)] == [(), ()]
+
+
+DOTS = [row for row in ROWS if row.variadic]
+
+
+@pytest.mark.parametrize("row", DOTS, ids=[r.id for r in DOTS])
+def test_the_fused_layer_builds_what_make_node_builds(row: Row) -> None:
+    n = len(row.point()) // 2
+    xs = inputs(row)
+    ws, x, bias = xs[:n], xs[n:2 * n], (xs[2 * n] if len(xs) % 2 else None)
+    rows = [ws, ws[::-1]]
+    made = autograd.dots(rows, x, None if bias is None else [bias, bias])
+    for node, weights in zip(made, rows):
+        parents = (*weights, *x) if bias is None else (*weights, *x, bias)
+        assert fields(node) == fields(engine.make_node(row.the_op, parents))
+        assert node._prev == parents
+    numbers = autograd.dots([[w.data for w in ws]], x, None if bias is None else [bias.data])[0]
+    assert numbers.data == made[0].data and [p.data for p in numbers._prev] == [p.data for p in made[0]._prev]
 
 
 @pytest.mark.parametrize("number", [2.5, -3, 0, 10**400], ids=["float", "int", "zero", "huge int"])
