@@ -136,6 +136,35 @@ CLAIMS: list[Claim] = [
      "It ends a little below the training accuracy",
      lambda t: 0 < number(r"training accuracy (\S+), test", t)
      - number(r"test accuracy (0\.\d+)\n", t) < 0.05),
+    ("11_a_gpt_from_scalars",
+     "chainrule's `Value` runs it faster (the times are printed above)",
+     lambda t: number(r"^autograd.Value\s*: losses .*?(\d+) ms a step", t)
+     < number(r"^microgpt's Value: losses .*?(\d+) ms a step", t)),
+    ("11_a_gpt_from_scalars",
+     "The losses agree to within 1e-15.",
+     lambda t: number(r"^largest difference: (\S+)$", t) < 1e-15),
+    ("11_a_gpt_from_scalars",
+     "The same loss, to the digits printed, from a graph several times smaller",
+     lambda t: 3 <= number(r"nodes \((\d+) times as many\)", t) < 20),
+    ("11_a_gpt_from_scalars",
+     "The loss starts near `log 27`, the loss of a uniform guess, and falls quickly in the first hundred steps",
+     lambda t: number(r"mean loss of the first 50 steps (\S+),", t) < math.log(27)
+     and abs(number(r"this lesson's   : (\S+)", t) - math.log(27)) < 0.5),
+    ("11_a_gpt_from_scalars",
+     "Most of them read like names, and most are new",
+     lambda t: number(r"^(\d+) of 20 are not in the data", t) > 10),
+    ("11_a_gpt_from_scalars",
+     "With the **residual path alone** the gradient is still the same from layer to layer, but about ten times smaller.",
+     lambda t: 0.7 < number(r"^residual only +: .* layer 1 (\S+),", t) / number(r"^residual only +: .* of layer 8 (\S+),", t) < 1.4
+     and 5 < number(r"^rmsnorm and residual: .* layer 1 (\S+),", t) / number(r"^residual only +: .* layer 1 (\S+),", t) < 20),
+    ("11_a_gpt_from_scalars",
+     "layer 1 gets less than layer 8, and the embedding less still",
+     lambda t: number(r"^rmsnorm only +: .* wte (\S+)$", t) < number(r"^rmsnorm only +: .* layer 1 (\S+),", t)
+     < number(r"^rmsnorm only +: .* of layer 8 (\S+),", t)),
+    ("11_a_gpt_from_scalars",
+     "the loss is exactly `log 27`, every token equally likely, and every gradient is about 1e-16",
+     lambda t: number(r"^neither +: loss (\S+);", t) == round(math.log(27), 4)
+     and max(numbers(r"^neither +: .* layer 1 (\S+),", t) + numbers(r"^neither +: .* wte (\S+)$", t)) < 1e-14),
 ]
 
 
