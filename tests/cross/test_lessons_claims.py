@@ -147,25 +147,34 @@ CLAIMS: list[Claim] = [
      "The same loss, to the digits printed, from a graph several times smaller",
      lambda t: 3 <= number(r"nodes \((\d+) times as many\)", t) < 20),
     ("11_a_gpt_from_scalars",
-     "The loss starts near `log 27`, the loss of a uniform guess, and falls quickly in the first hundred steps",
+     "The loss starts near `log 27`, the loss of a uniform guess, and falls quickly in the first hundred "
+     "steps",
      lambda t: number(r"mean loss of the first 50 steps (\S+),", t) < math.log(27)
      and abs(number(r"this lesson's   : (\S+)", t) - math.log(27)) < 0.5),
     ("11_a_gpt_from_scalars",
      "Most of them read like names, and most are new",
      lambda t: number(r"^(\d+) of 20 are not in the data", t) > 10),
     ("11_a_gpt_from_scalars",
-     "With the **residual path alone** the gradient is still the same from layer to layer, but about ten times smaller.",
-     lambda t: 0.7 < number(r"^residual only +: .* layer 1 (\S+),", t) / number(r"^residual only +: .* of layer 8 (\S+),", t) < 1.4
-     and 5 < number(r"^rmsnorm and residual: .* layer 1 (\S+),", t) / number(r"^residual only +: .* layer 1 (\S+),", t) < 20),
+     "With the **residual path alone** the gradient is still the same from layer to layer, but about ten "
+     "times smaller.",
+     lambda t: 0.7 < _deep(t, "residual only")[1] / _deep(t, "residual only")[2] < 1.4
+     and 5 < _deep(t, "rmsnorm and residual")[1] / _deep(t, "residual only")[1] < 20),
     ("11_a_gpt_from_scalars",
      "layer 1 gets less than layer 8, and the embedding less still",
-     lambda t: number(r"^rmsnorm only +: .* wte (\S+)$", t) < number(r"^rmsnorm only +: .* layer 1 (\S+),", t)
-     < number(r"^rmsnorm only +: .* of layer 8 (\S+),", t)),
+     lambda t: _deep(t, "rmsnorm only")[3] < _deep(t, "rmsnorm only")[1] < _deep(t, "rmsnorm only")[2]),
     ("11_a_gpt_from_scalars",
      "the loss is exactly `log 27`, every token equally likely, and every gradient is about 1e-16",
-     lambda t: number(r"^neither +: loss (\S+);", t) == round(math.log(27), 4)
-     and max(numbers(r"^neither +: .* layer 1 (\S+),", t) + numbers(r"^neither +: .* wte (\S+)$", t)) < 1e-14),
+     lambda t: _deep(t, "neither")[0] == round(math.log(27), 4) and max(_deep(t, "neither")[1:]) < 1e-14),
 ]
+
+
+def _deep(text: str, label: str) -> list[float]:
+    """Lesson 11's 8-layer GPT without or with its remedies: the loss and the gradient norms of layer 1,
+    layer 8 and the embedding."""
+    m = re.search(rf"^{re.escape(label)} *: loss (\S+); gradient norm of layer 1 (\S+), of layer 8 (\S+), "
+                  r"of the embedding wte (\S+)$", text, re.M)
+    assert m, f"no gradients printed for {label}"
+    return [float(v) for v in m.groups()]
 
 
 def _end(text: str, name: str) -> tuple[float, float]:

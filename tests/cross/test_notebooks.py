@@ -318,7 +318,8 @@ def test_11_a_gpt_from_scalars(executed: dict) -> None:
     text = _text(nb)
     assert "5163 names" in text and "27 tokens" in text
     # microgpt's own code, unchanged, on both classes: the same losses
-    rows = dict(_all(r"^(microgpt's Value|autograd.Value)\s*: losses ([\d. ]+?)\s+\d+ ms a step$", text))
+    rows = {label: losses for label, losses in
+            _all(r"^(microgpt's Value|autograd.Value)\s*: losses ([\d. ]+?)\s+\d+ ms a step$", text)}
     assert len(rows) == 2 and rows["microgpt's Value"] == rows["autograd.Value"]
     # the lesson's fused model from the same weights: the same losses, to rounding, in less time
     theirs = re.search(r"^microgpt's code : (.+)$", text, re.M)
@@ -327,14 +328,16 @@ def test_11_a_gpt_from_scalars(executed: dict) -> None:
     assert _number(r"^largest difference: (\S+)$", text) < 1e-12
     assert _number(r"(\d+) times faster than microgpt's code on its own Value", text) > 3
     # one name's graph: the same loss as microgpt's, several times fewer nodes
-    assert _number(r"loss of 'emma' at the start: (\S+)", text) == _number(r"microgpt's loss of 'emma': (\S+),", text)
+    emma = _number(r"loss of 'emma' at the start: (\S+)", text)
+    assert emma == _number(r"microgpt's loss of 'emma': (\S+),", text)
     # training lowers the loss; sampling makes up names
     first = _number(r"mean loss of the first 50 steps (\S+),", text)
     last = _number(r"of the last 50 (\S+)$", text)
     assert last < first - 0.2 and last < 2.5
     assert _number(r"^(\d+) of 20 are not in the data", text) >= 10
     # gradients at the start of 8 layers: healthy with rmsnorm and the residual path, gone without
-    pattern = r"^(.+?)\s*: loss (\S+); gradient norm of layer 1 (\S+), of layer 8 (\S+), of the embedding wte (\S+)$"
+    pattern = (r"^(.+?)\s*: loss (\S+); gradient norm of layer 1 (\S+), of layer 8 (\S+), "
+               r"of the embedding wte (\S+)$")
     rows8 = {label: [float(v) for v in values] for label, *values in _all(pattern, text)}
     assert list(rows8) == ["rmsnorm and residual", "residual only", "rmsnorm only", "neither"]
     loss, first_layer, last_layer, embedding = rows8["rmsnorm and residual"]
