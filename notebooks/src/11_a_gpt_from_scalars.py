@@ -14,7 +14,7 @@ This lesson writes that model on chainrule and looks inside it:
 2. microgpt's own code, run unchanged, on its own `Value` and on ours;
 3. the model on scalars, piece by piece, written with chainrule's fused nodes;
 4. the same numbers as microgpt's code, many times faster;
-5. training on all the names, in well under a minute;
+5. training on 1,000 of the names, in well under a minute;
 6. sampling new names;
 7. what the attention heads look at;
 8. how normalisation and the residual path keep the gradient alive through many layers (lesson 8,
@@ -138,8 +138,8 @@ print(len(parameters(P)), "parameters:", {name: f"{len(m)} x {len(m[0])}" for na
 * `linear(x, W)` is the matrix product `W x`: one `dot` node per row.
 * `rmsnorm(x)` divides the vector by its root mean square, `sqrt((x_1^2 + ... + x_n^2) / n)`, so
   that whatever size it arrives with, it leaves with numbers of size about 1 (the small `1e-5` keeps
-  the division finite for a vector of zeros). It is the layer norm of lesson 8 without the mean
-  and without the learnable scale.
+  the division finite for a vector of zeros). It is the layer norm of lesson 8 without subtracting the
+  mean and without the learnable scale and shift.
 * `softmax(z)` turns scores into probabilities, `e^(z_j) / sum_k e^(z_k)`. Subtracting the largest
   score first changes no probability and keeps every `exp` at most 1; that largest score is read
   as a plain number, so the graph sees a constant.
@@ -390,9 +390,9 @@ fig.suptitle(f"attention weights while reading '{word}' (darker: more weight)")
 plt.tight_layout(); plt.show()
 #%% md
 The first row is always a single dark square: `BOS` can only look at itself. Further down the
-heads differ: some spread their weight over the whole name, others fix on one place, such as the
-start of the name or the latest letter. Nobody told them what to look at; each pattern is
-whatever lowered the loss.
+heads differ: some spread their weight over much of the name, most of it on its start; others
+often put most of their weight on one place, such as the letter being read. Nobody told them what
+to look at; each pattern is whatever lowered the loss.
 
 ## 8. How normalisation and the residual path keep the gradient healthy
 
