@@ -93,7 +93,7 @@ node. chainrule's `Value` runs it faster (the times are printed above), but eith
 a good fraction of a second, and microgpt trains for 1,000 steps.
 
 Where the time goes: microgpt builds its layers from single multiplications and additions, so
-`W x` for a 16 x 16 matrix is 256 product nodes and 256 sum nodes, and one name's loss is a graph
+`W x` for a 16 x 16 matrix is 256 product nodes and as many sums, and one name's loss is a graph
 of tens of thousands of nodes. Each node is a Python object made in the forward pass and visited in
 the backward pass. The way to go faster is to make fewer of them.
 
@@ -203,8 +203,8 @@ def gpt(token, pos, P, caches, seen=None, norm=True, residual=True):
     """The scores of the next token, given this token, its position and the caches of the earlier ones."""
     normed = rmsnorm if norm else (lambda x: x)
     x = normed([t + p for t, p in zip(P["wte"][token], P["wpe"][pos])])   # what the token is and where
-    for i, cache in enumerate(caches):
-        a = attention(normed(x), P, i, cache, seen)
+    for i in range(len(caches)):                                          # the layers
+        a = attention(normed(x), P, i, caches[i], seen)
         x = [xi + ai for xi, ai in zip(x, a)] if residual else a
         m = mlp(normed(x), P, i)
         x = [xi + mi for xi, mi in zip(x, m)] if residual else m
@@ -222,13 +222,17 @@ def layers(P):
 def name_loss(name, P, **options):
     tokens = encode(name)[:BLOCK + 1]
     caches = [([], []) for _ in range(layers(P))]
-    losses = [nn.losses.cross_entropy(gpt(token, pos, P, caches, **options), tokens[pos + 1])
-              for pos, token in enumerate(tokens[:-1])]
+    losses = []
+    for pos in range(len(tokens) - 1):
+        scores = gpt(tokens[pos], pos, P, caches, **options)
+        losses.append(nn.losses.cross_entropy(scores, tokens[pos + 1]))
     return sum(losses) / len(losses)
 
 loss = name_loss("emma", P)
 print(f"loss of 'emma' at the start: {loss.data:.4f}   (log 27 = {math.log(27):.4f})")
-print(f"its graph: {len(topological_order(loss)):,} nodes, {len(parameters(P)):,} of them parameters")
+graph = topological_order(loss)
+used = len(set(graph) & set(parameters(P)))
+print(f"its graph: {len(graph):,} nodes: {used:,} parameters and {len(graph) - used:,} nodes of its own")
 #%% md
 The same name through microgpt's code, on `autograd.Value` so that we can count its nodes, runs
 its model's `forward` at each position with its own softmax and log:
@@ -249,8 +253,8 @@ print(f"microgpt's loss of 'emma': {their_loss:.4f}, a graph of {their_nodes:,} 
       f" ({their_nodes / len(topological_order(loss)):.0f} times as many)")
 #%% md
 The same loss, to the digits printed, from a graph several times smaller: each `dot` node
-stands for a chain of products and sums. (Most of the nodes left are the 4,192 parameters, shared
-by every name; the name's own nodes are fewer still.)
+stands for a chain of products and sums. Most of the nodes left are parameters (all but the rows of
+`wte` and `wpe` for the tokens and positions that 'emma' does not use), which every name shares.
 
 ## 4. The same numbers, faster
 
@@ -428,8 +432,8 @@ ax.legend(); plt.tight_layout(); plt.show()
 #%% md
 The four cases, in the numbers printed above:
 
-* With **both**, every layer gets a gradient of about the same size, and so does the embedding at
-  the bottom. The residual stream carries the gradient from the loss down to every layer
+* With **both**, every layer gets a gradient of about the same size, and the embedding at the
+  bottom gets more still. The residual stream carries the gradient from the loss down to every layer
   unchanged, whatever the blocks on the way do to it, and each block adds its share.
 * With the **residual path alone** the gradient is still the same from layer to layer, but about
   ten times smaller. A weight's gradient is the gradient arriving at its layer times the input it
@@ -437,11 +441,13 @@ The four cases, in the numbers printed above:
   embeddings they started as, numbers of about 0.1.
 * With **rmsnorm alone** each block's input is rescaled to size 1, so the signal survives its way
   up, and on the way down each rmsnorm scales the gradient back up by as much as it scaled its
-  input down. What is left is weaker: layer 1 gets less than layer 8, and the embedding less still.
+  input down. Still, the gradient shrinks on its way down: layer 1 gets less than layer 8, and the
+  embedding less still.
 * With **neither**, each block multiplies the vector by small matrices and passes on only the
-  result. After 16 blocks (an attention and an MLP per layer) nothing of the name is left: the loss
-  is exactly `log 27`, every token equally likely, and every gradient is about 1e-16, rounding
-  noise. No learning rate can train that.
+  result. After 16 blocks (an attention and an MLP per layer) the scores at the top hardly depend
+  on the name any more: the loss is `log 27` to the digits printed, every token equally likely, and
+  every gradient is about 1e-16, against 1e-2 to 1e-1 and more with either remedy. Gradient descent
+  moves nothing with that.
 
 ## What to take away
 
@@ -451,7 +457,7 @@ The four cases, in the numbers printed above:
 * A scalar engine's time goes into its nodes. Written with fused `dot` nodes, the same model
   builds a graph several times smaller and trains many times faster, with the same numbers.
 * The residual path and the normalisation are what let the gradient reach every layer of a deep
-  stack; without them a transformer of 8 layers learns nothing.
+  stack; without either, the gradient of a transformer of 8 layers is gone before training starts.
 
 **Try this:** sample with `temperature=1.0` and with `temperature=0.2` (in the cell of section 6)
 and compare the names; train with `STEPS = 3000` (about three times as long) and look at the loss

@@ -163,8 +163,11 @@ CLAIMS: list[Claim] = [
      "layer 1 gets less than layer 8, and the embedding less still",
      lambda t: _deep(t, "rmsnorm only")[3] < _deep(t, "rmsnorm only")[1] < _deep(t, "rmsnorm only")[2]),
     ("11_a_gpt_from_scalars",
-     "the loss is exactly `log 27`, every token equally likely, and every gradient is about 1e-16",
-     lambda t: _deep(t, "neither")[0] == round(math.log(27), 4) and max(_deep(t, "neither")[1:]) < 1e-14),
+     "the loss is `log 27` to the digits printed, every token equally likely, and every gradient is about "
+     "1e-16, against 1e-2 to 1e-1 and more with either remedy",
+     lambda t: _deep(t, "neither")[0] == round(math.log(27), 4) and max(_deep(t, "neither")[1:]) < 1e-14
+     and min(v for label in ("rmsnorm and residual", "residual only", "rmsnorm only")
+             for v in _deep(t, label)[1:]) > 1e-2),
 ]
 
 
