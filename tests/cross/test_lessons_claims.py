@@ -155,6 +155,11 @@ CLAIMS: list[Claim] = [
      "Most of them read like names, and most are new",
      lambda t: number(r"^(\d+) of 20 are not in the data", t) > 10),
     ("11_a_gpt_from_scalars",
+     "With **both**, every layer gets a gradient of about the same size, and the embedding at the bottom "
+     "gets more still.",
+     lambda t: 1 / 3 < _deep(t, "rmsnorm and residual")[1] / _deep(t, "rmsnorm and residual")[2] < 3
+     and _deep(t, "rmsnorm and residual")[3] > max(_deep(t, "rmsnorm and residual")[1:3])),
+    ("11_a_gpt_from_scalars",
      "With the **residual path alone** the gradient is still the same from layer to layer, but about ten "
      "times smaller.",
      lambda t: 0.7 < _deep(t, "residual only")[1] / _deep(t, "residual only")[2] < 1.4
