@@ -21,9 +21,10 @@ from .core.engine import Value, gc_paused, grad, topological_order
 from .core.grad_mode import enable_grad, is_grad_enabled, no_grad
 from .core.layers import dot, dots
 from .core.ops import cos, define_op, exp, log, power, relu, sigmoid, sin, softplus, sqrt, tanh
+from .see.blocks import track_blocks
 from .see.explain import backward_steps, explain
 from .see.formula import formula
-from .see.plot import plot_derivative
+from .see.plot import plot_attention, plot_block_grads, plot_derivative
 from .tools.anomaly import AnomalyError, detect_anomaly
 from .tools.forward import jvp
 from .tools.gradcheck import GradcheckError, gradcheck
@@ -37,12 +38,13 @@ __all__ = [
     "gradcheck", "GradcheckError", "jacobian", "ops", "define_op", "detect_anomaly", "AnomalyError",
     "exp", "log", "tanh", "sigmoid", "softplus", "relu", "sqrt", "sin", "cos", "power",
     "draw_dot", "play", "explain", "backward_steps", "jvp", "formula", "plot_derivative", "trace",
-    "compare_torch", "explore",
+    "compare_torch", "explore", "track_blocks", "explore_blocks", "plot_attention", "plot_block_grads",
 ]
 
 _LAZY = {  # loaded on first use: Graphviz's Python package, and NumPy for the replay
     "draw_dot": ("see.draw", "draw_dot"), "play": ("see.player", "play"), "trace": ("replay", "trace"),
     "compare_torch": ("tools.compare", "compare_torch"), "explore": ("see.explorer", "explore"),
+    "explore_blocks": ("see.explorer", "explore_blocks"),
 }
 
 

@@ -187,7 +187,7 @@ def _too_many(n: int, max_nodes: int, collapse: str | None) -> None:
     )
 
 
-def _natural(name: str) -> tuple[tuple[int, int, str], ...]:
+def natural_order(name: str) -> tuple[tuple[int, int, str], ...]:
     """A sort key that puts ``neurons.2`` before ``neurons.10`` (numbers compared as numbers)."""
     return tuple((1, int(part), "") if part.isdigit() else (0, 0, part) for part in re.split(r"(\d+)", name))
 
@@ -206,7 +206,7 @@ def check_style(where: str, rankdir: Any, color: Any) -> None:
 def draw_dot(
     root: Value,
     *,
-    rankdir: str = "LR",
+    rankdir: str | None = None,
     edge_labels: bool = False,
     color: str | None = None,
     cluster: bool = False,
@@ -214,10 +214,13 @@ def draw_dot(
     max_nodes: int | None = 500,
     format: str = "svg",
     highlight: Highlight | None = None,
+    view: str = "values",
+    block: Any = None,
 ) -> Graph:
     """The computation graph of ``root`` as a :class:`Graph` (a ``graphviz.Digraph``).
 
-    * ``rankdir``: ``'LR'`` (inputs on the left, the default) or ``'TB'`` (top to bottom).
+    * ``rankdir``: ``'LR'`` (inputs on the left, the default) or ``'TB'`` (top to bottom, the
+      default of ``view='blocks'``).
     * ``edge_labels=True``: write each edge's local derivative, ``∂/∂a = -3``.
     * ``color='grad'``: shade each box by its gradient, blue above zero and red below.
     * ``cluster=True``: frame each neuron and each layer of an ``nn`` model, found
@@ -230,13 +233,18 @@ def draw_dot(
       of keeping Graphviz busy for minutes; ``None`` draws any size.
     * ``format``: the file format ``render()`` writes (``'svg'``, ``'png'``, ``'pdf'``...).
     * ``highlight``: a :class:`Highlight`, for one frame of a step-by-step picture.
+    * ``view='blocks'``: a graph built inside ``autograd.track_blocks()`` drawn as one box per block
+      of your code (its name, its nodes, the size of the gradient through it), ``block='forward >
+      li=0 > h=2 > _softmax'`` zooming into one; a small block is drawn node by node
+      (:mod:`autograd.see.blocks`).
 
     Display the result in Jupyter as a cell's last expression, or call
     ``.render('name', format='png')``. Its ``.source`` is the DOT text.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot: root must be a Value, got {type(root).__name__}: {root!r:.80}")
-    check_style("draw_dot", rankdir, color)
+    choice("draw_dot", "view", view, ("values", "blocks"))
+    check_style("draw_dot", "LR" if rankdir is None else rankdir, color)
     choice("draw_dot", "collapse", collapse, (None, "neuron"))
     if max_nodes is not None:
         max_nodes = count("draw_dot", "max_nodes", max_nodes, or_none=True)
@@ -245,14 +253,27 @@ def draw_dot(
         raise TypeError(f"draw_dot: format must be a str such as 'svg' or 'png', got {type(format).__name__}")
     if highlight is not None and not isinstance(highlight, Highlight):
         raise TypeError(f"draw_dot: highlight must be a Highlight or None, got {type(highlight).__name__}")
-    order = graph_order(root, "draw_dot")
+    inputs: set[Value] = set()  # a block drawn node by node: the values coming in, drawn without their inputs
+    if view == "blocks":
+        from .blocks import NODE_VIEW_LIMIT, block_view, draw_view, view_names
+        plan = block_view(root, block, None if max_nodes is None else min(max_nodes, NODE_VIEW_LIMIT))
+        if plan.boxes:
+            g = Graph("chainrule", format=format)
+            draw_view(g, plan, rankdir or "TB")
+            return g
+        order, inputs = plan.inputs + plan.nodes, set(plan.inputs)
+    elif block is not None:
+        raise ValueError("draw_dot: block= names a block to zoom into, which needs view='blocks'")
+    else:
+        order = graph_order(root, "draw_dot")
+    rankdir = rankdir or "LR"
     if max_nodes is not None and not collapse and len(order) > max_nodes:
         _too_many(len(order), max_nodes, collapse)  # before any work that grows with the graph
     frame = highlight
     scheme = grouping()
     groups = scheme.groups(order) if (cluster or collapse) else {}
     index = {v: i for i, v in enumerate(order)}
-    names = node_names(order)
+    names = node_names(order) if not inputs else view_names(plan)
     if cluster:  # inside a neuron's frame, its name is already written: w.0 for layers.1.neurons.3.w.0
         for v, n in groups.items():
             if v.label.startswith(n + "."):
@@ -282,6 +303,8 @@ def draw_dot(
     if collapse:
         g.attr(ordering="out")  # a layer's neurons in the order their edges are written: numerical
     notes = [GRAD_LEGEND] if color == "grad" else []
+    if inputs:
+        notes.insert(0, f"{plan.title}, drawn node by node; in1, in2... come from other blocks")
     if frame is None and len(drawn) > READABLE_BOXES:
         notes.append(too_big_to_read(len(drawn), collapse))
     if notes:
@@ -311,7 +334,7 @@ def draw_dot(
             if v in frame.sizes:  # the width only: the number of fields, and so the height, never changes
                 attrs.update(width=f"{round(frame.sizes[v][0] * 72) / 72:.5f}")
         container.node(nid, **attrs)
-        if v._prev and not (collapse and v in groups):
+        if v._prev and v not in inputs and not (collapse and v in groups):
             container.node(nid + "op", label=dot_text(str(v._op)), shape="ellipse", fontsize="10",
                            width="0.3", height="0.3", margin="0.02")
 
@@ -344,9 +367,9 @@ def draw_dot(
     # Edges, in the order of each node's parents, so x * x gets two; collapsed neurons in numerical
     # order, which ``ordering=out`` keeps on the page.
     if collapse:
-        drawn = sorted(drawn, key=lambda v: (_natural(groups[v]) if v in groups else (), index[v]))
+        drawn = sorted(drawn, key=lambda v: (natural_order(groups[v]) if v in groups else (), index[v]))
     for v in drawn:
-        if not v._prev:
+        if not v._prev or v in inputs:
             continue
         vid = node_id(index[v])
         if collapse and v in groups:  # a collapsed neuron: one edge from each outside input

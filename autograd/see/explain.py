@@ -28,11 +28,12 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Iterator, Literal, overload
 
-from ..core.checks import count, flag
+from ..core.checks import choice, count, flag
 from ..core.engine import Value, grad
 from ..core.walk import graph_order, local_numbers
+from .blocks import BlockExplanation, explain_by_block
 from .formula import Formula, writer
 from .names import node_latex_names, node_names, symbolic_local, wrap_name
 from .text import code_span, format_number, tex_text
@@ -300,8 +301,24 @@ def _natural_number(name: str) -> tuple[int, str]:
     return (int(name[1:]), name) if re.fullmatch(r"v\d+", name) else (-1, name)
 
 
-def explain(output: Value, wrt: Value, *, max_paths: int = 32, hide_zero_paths: bool = False) -> Explanation:
+@overload
+def explain(output: Value, wrt: Value, *, max_paths: int = 32, hide_zero_paths: bool = False,
+            by: Literal["path"] = "path", block: None = None) -> Explanation: ...
+
+
+@overload
+def explain(output: Value, wrt: Value, *, max_paths: int = 32, hide_zero_paths: bool = False,
+            by: Literal["block"], block: Any = None) -> BlockExplanation: ...
+
+
+def explain(output: Value, wrt: Value, *, max_paths: int = 32, hide_zero_paths: bool = False,
+            by: str = "path", block: Any = None) -> Explanation | BlockExplanation:
     """How the chain rule builds d output / d wrt, written out.
+
+    ``by='block'``, for a graph built inside ``autograd.track_blocks()``: the gradient split by the
+    routes its paths take through the blocks of your code inside ``block`` (``'loss > * > forward >
+    li=0'``: through the residual stream, each head, the MLP), summed and checked against
+    ``autograd.grad`` (:func:`autograd.see.blocks.explain_by_block`).
 
     Lists every path from ``wrt`` to ``output`` (``a → e → d → L``), the local
     derivative on each edge as a formula and a number (``∂e/∂a = b = -3``),
@@ -316,6 +333,11 @@ def explain(output: Value, wrt: Value, *, max_paths: int = 32, hide_zero_paths: 
         raise TypeError(f"explain: output must be a Value, got {type(output).__name__}: {output!r:.80}")
     if not isinstance(wrt, Value):
         raise TypeError(f"explain: wrt must be a Value, got {type(wrt).__name__}: {wrt!r:.80}")
+    choice("explain", "by", by, ("path", "block"))
+    if by == "block":
+        return explain_by_block(output, wrt, block)
+    if block is not None:
+        raise ValueError("explain: block= names the blocks that split the gradient: it needs by='block'")
     max_paths = count("explain", "max_paths", max_paths, least=0)
     flag("explain", hide_zero_paths=hide_zero_paths)
     order = graph_order(output, "explain")

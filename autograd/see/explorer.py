@@ -1,10 +1,12 @@
-"""Explore a function live in Jupyter: a slider per input, the graph redrawn at every change.
+"""Explore a function live in Jupyter: a slider per input, the graph redrawn at every change; and
+zoom into the blocks of a big graph.
 
 What you can do with it::
 
     from autograd import explore
     explore(lambda a, b, c, f: (a * b + c) * f, a=2.0, b=-3.0, c=10.0, f=-2.0)
     explore(lambda x, w, b: (w * x + b).tanh(), x=(0.5, -2, 2), w=1.0, b=(0.0, -1, 1, 0.05))
+    explore_blocks(loss)     # a graph built inside track_blocks(): its blocks, a menu to open each
 
 Each input gets a slider. Every time one moves, the function runs again on
 fresh Values labelled with the inputs' names, ``backward()`` fills every
@@ -34,12 +36,13 @@ from typing import Any
 from ..core.engine import Value, topological_order
 from ..core.extras import need
 from ..core.walk import local_numbers
-from .draw import Highlight, check_style, draw_dot
-from .html import THEME_CSS, node_sizes, render_many, svg_markup
+from .blocks import SEP, block_view, draw_view
+from .draw import Graph, Highlight, check_style, draw_dot, natural_order
+from .html import THEME_CSS, node_sizes, render_many, render_svg, svg_markup
 from .names import node_id, wrap_name
 from .text import format_number, html_text
 
-__all__ = ["explore", "Explorer"]
+__all__ = ["explore", "Explorer", "explore_blocks", "BlockExplorer"]
 
 _STYLE = """
 .cr-explore .cr-summary { padding: 6px 10px; margin: 4px 0 6px; background: var(--cr-panel);
@@ -226,3 +229,87 @@ def explore(fn: Callable[..., Any], /, *, color: str | None = "grad", rankdir: s
                             f"{', '.join(specs)}; give one input per parameter, by name") from None
     _widgets()
     return Explorer(fn, specs, color=color, rankdir=rankdir)
+
+
+# --- zooming in Jupyter ------------------------------------------------------------------------------
+
+_MENU_PROMPT = "open a block…"
+_ZOOM_STYLE = """
+.cr-zoom .cr-crumb { padding: 6px 10px; margin: 4px 0 6px; background: var(--cr-panel); border-radius: 6px;
+  font-size: 15px; }
+.cr-zoom .cr-graph { overflow-x: auto; }
+"""
+
+
+class BlockExplorer:
+    """The block view in Jupyter, zoomable: a menu of the blocks shown (choose one to open it), ``up``
+    and ``top``; what :func:`explore_blocks` returns (Jupyter shows ``widget``).
+
+    ``path`` is the block shown, ``svg`` its picture; ``zoom(block)`` opens a block from code, as the
+    menu does."""
+
+    def __init__(self, root: Value, block: Any = None) -> None:
+        w = need("ipywidgets", "explore_blocks")
+        self.root = root
+        self.path: tuple[str, ...] = ()
+        self.svg = ""
+        self._choices: list[tuple[str, str]] = []
+        self._quiet = False
+        self.menu = w.Dropdown(options=[(_MENU_PROMPT, "")], value="", description="open",
+                               layout=w.Layout(width="min(560px, 100%)"))
+        self.up = w.Button(description="up", tooltip="the block around this one")
+        self.top = w.Button(description="top", tooltip="the whole graph")
+        self.view = w.HTML(layout=w.Layout(width="100%"))
+        self.zoom(block)  # a bad path raises here, before anything is shown
+        self.menu.observe(self._chosen, names="value")
+        self.up.on_click(lambda _: self.zoom(self.path[:-1]))
+        self.top.on_click(lambda _: self.zoom(None))
+        self.widget = w.VBox([w.HBox([self.menu, self.up, self.top]), self.view])
+        self.widget.add_class("cr-blocks")
+
+    def zoom(self, block: Any) -> None:
+        """Show ``block`` (a path; None: where the block view opens)."""
+        plan = block_view(self.root, block)  # once: a 60,000-node graph takes a good part of a second
+        if plan.boxes:
+            graph = Graph("chainrule")
+            draw_view(graph, plan, "TB")
+        else:  # a small block, node by node, as draw_dot draws it
+            graph = draw_dot(self.root, view="blocks", block=plan.path)
+        graph.attr(bgcolor="transparent")
+        self.path, self.svg = plan.path, render_svg(graph)
+        shown = sorted((b for b in plan.boxes if b.kind == "block"), key=lambda b: natural_order(b.name))
+        self._choices = [(f"{b.name} · {len(b.nodes):,} nodes", SEP.join((*plan.path, *b.key)))
+                         for b in shown]
+        self._quiet = True  # the menu's own change is not a choice
+        try:
+            self.menu.options = [(_MENU_PROMPT, ""), *self._choices]
+            self.menu.value = ""
+        finally:
+            self._quiet = False
+        self.up.disabled = not self.path
+        crumb = html_text(plan.title)
+        self.view.value = (f'<div class="cr-ui cr-zoom"><style>{THEME_CSS}{_ZOOM_STYLE}</style>'
+                           f'<div class="cr-crumb">{crumb}</div><div class="cr-graph">{self.svg}</div></div>')
+
+    def _chosen(self, change: Any) -> None:
+        if self._quiet or not change["new"]:
+            return
+        self.zoom(change["new"])
+
+    def __repr__(self) -> str:
+        return f"<BlockExplorer: {SEP.join(self.path) or 'the whole graph'}>"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """The widget, and the picture as plain HTML for viewers that cannot run widgets."""
+        data = dict(self.widget._repr_mimebundle_(**kwargs) or {})
+        data.update({"text/html": self.view.value, "text/plain": repr(self)})
+        return data
+
+
+def explore_blocks(root: Value, block: Any = None) -> BlockExplorer:
+    """The block view of ``root`` (built inside ``track_blocks()``) in Jupyter, with a menu to open
+    each block, down to one node at a time: ``explore_blocks(loss)`` as a cell's last expression.
+    Needs ipywidgets (``pip install "chainrule[notebook]"``) and Graphviz's ``dot``."""
+    if not isinstance(root, Value):
+        raise TypeError(f"explore_blocks: root must be a Value, got {type(root).__name__}: {root!r:.80}")
+    return BlockExplorer(root, block)

@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 import pytest
 
-from autograd import Value, backward_steps, draw_dot, explain, grad, jacobian, jvp, play
+from autograd import Value, backward_steps, draw_dot, explain, grad, jacobian, jvp, play, track_blocks
 
 OUTSIDE = Value(0.0, label="outside")  # a global a closure may write to
 
@@ -28,7 +28,8 @@ def _graph(where: str) -> tuple[Value, Value, list[Value]]:
         target().grad += 1.0
 
     out._backward = _backward
-    top = out * 2.0
+    with track_blocks():  # for the block view; it changes no number
+        top = out * 2.0
     nodes = [a, other, OUTSIDE, out, top]
     for k, v in enumerate(nodes):
         v.grad = 6.0 + k
@@ -43,6 +44,8 @@ TOOLS: dict[str, Callable[[Value, Value], Any]] = {
     "jacobian": lambda out, a: jacobian([out, out], [a]),
     "backward_steps": lambda out, a: list(backward_steps(out)),
     "play": lambda out, a: play(out),
+    "draw_dot blocks": lambda out, a: draw_dot(out, view="blocks"),
+    "explain by block": lambda out, a: explain(out, a, by="block"),
 }
 
 

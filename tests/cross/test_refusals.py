@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+import autograd
 import nn
 from autograd import Value, backward_steps, explain, formula, grad, jvp
 from autograd.core.ops import ADD
@@ -342,6 +343,8 @@ CYCLE_TOOLS: dict[str, Callable[[Value, Value], Any]] = {
     "explain": lambda c, b: explain(c, b),
     "draw_dot": lambda c, b: draw_dot(c),
     "draw_dot, collapsed": lambda c, b: draw_dot(c, collapse="neuron"),
+    "draw_dot, blocks": lambda c, b: draw_dot(c, view="blocks"),
+    "explain by block": lambda c, b: explain(c, b, by="block"),
     "jvp": lambda c, b: jvp(c, {}),
     "backward_steps": lambda c, b: backward_steps(c),
     "play": lambda c, b: _play(c),
@@ -486,12 +489,19 @@ def _none_grad_model() -> nn.MLP:
     return model
 
 
+def _tracked(model: nn.MLP) -> Value:
+    with autograd.track_blocks():
+        out: Value = model([1.0, 2.0])
+    return out
+
+
 NONE_GRAD: dict[str, Callable[[], Any]] = {
     "SGD.step": lambda: nn.optim.SGD(_none_grad_model(), lr=0.1).step(),
     "Adam.step": lambda: nn.optim.Adam(_none_grad_model()).step(),
     "clip_grad_norm": lambda: nn.optim.clip_grad_norm(_none_grad_model(), 1.0),
     "clip_grad_value": lambda: nn.optim.clip_grad_value(_none_grad_model(), 1.0),
     "draw_dot": lambda: draw_dot(_none_grad_model()([1.0, 2.0])),
+    "draw_dot, blocks": lambda: draw_dot(_tracked(_none_grad_model()), view="blocks"),
     "draw_network, weights": lambda: nn.draw_network(_none_grad_model()),
     "draw_network, grads": lambda: nn.draw_network(_none_grad_model(), show="grad"),
     "layer_gradients": lambda: nn.inspect.layer_gradients(_none_grad_model()),
