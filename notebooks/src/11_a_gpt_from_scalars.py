@@ -18,7 +18,8 @@ This lesson writes that model on chainrule and looks inside it:
 6. sampling new names;
 7. what the attention heads look at;
 8. how normalisation and the residual path keep the gradient alive through many layers (lesson 8,
-   in a transformer).
+   in a transformer);
+9. the graph of one name drawn block by block, and a weight's gradient split by block.
 #%% code
 import math
 import random
@@ -448,7 +449,94 @@ The four cases, in the numbers printed above:
   on the name any more: the loss is `log 27` to the digits printed, every token equally likely, and
   every gradient is about 1e-16, against 1e-2 to 1e-1 and more with either remedy. Gradient descent
   moves nothing with that.
+#%% md
+## 9. The graph of one name, block by block
 
+One name's graph has thousands of nodes (6,116 for 'emma' here, 43,021 in microgpt's own code):
+far too many to draw one by one, and a picture of them would not show what a reader of the code
+sees, which is its pieces: the positions, the embedding, each rmsnorm, the attention and its
+heads, the MLP, the residual additions.
+
+`autograd.track_blocks()` gives the graph those pieces. Every node made inside it remembers
+where in your code it was made: the chain of your functions running at the time
+(`name_loss > gpt > attention > softmax`), a `for` loop over an int split into its iterations
+(`pos=3`, `i=0` for the layer, `h=1` for the head), a function called again in the same place
+numbered (`linear#2`), and the nodes a function makes itself grouped by statement (`line 27`,
+a residual addition). Tracking costs time while it is on, so it is asked for, and it changes no
+number. `draw_dot(loss, view='blocks')` then draws one box per block, with the number of nodes it
+made and, after `backward()`, the size (norm) of the gradient through it. Here is 'emma' read by
+the trained model (`fit` only makes the wider drawings fit the page):
+#%% code
+from autograd import draw_dot, explain, track_blocks
+
+def fit(view, inches=10):
+    """The drawing scaled down, if it is wider, to a notebook column (10 inches: 960 pixels)."""
+    view.attr(size=f"{inches},{4 * inches}")
+    return view
+
+with track_blocks():
+    loss = name_loss("emma", P)
+loss.backward()
+print(f"loss of 'emma' after training: {loss.data:.4f}")
+fit(draw_dot(loss, view="blocks"))
+#%% md
+Five boxes, one per position: position 0 reads `BOS`, positions 1 to 4 read e, m, m and a, and each
+predicts the token after it. `line 11`, at the bottom, is the mean of their five losses. The dashed
+box holds the parameters, which every position uses. The edges between positions are the cache:
+each position hands its 16 keys and 16 values to every later one (32 values), and that is the only
+way one position learns anything about another. No edge goes back up: no position reads a later
+one.
+
+Opening a box draws its blocks the same way: `block=` names it by its path. Here is the layer at
+position 3, where the model reads the second m:
+#%% code
+fit(draw_dot(loss, view="blocks", block="name_loss > pos=3 > gpt > i=0"))
+#%% md
+The vector comes in at the top, normalised by the embedding's rmsnorm. It goes into `rmsnorm` and
+then `attention` (which also reads the keys and values of positions 0 to 2, and passes its own on
+to position 4), and the attention's output is added to it in `line 27`; then the same again with
+`rmsnorm#2`, `mlp` and `line 29`. The edges that go around the blocks, from the top straight into
+`line 27` and from `line 27` straight into `line 29`, are the residual path of section 8.
+
+One level further down, the attention:
+#%% code
+fit(draw_dot(loss, view="blocks", block="name_loss > pos=3 > gpt > i=0 > attention"))
+#%% md
+Three linear maps make the query (`linear`, from `attn_wq`), the key (`linear#2`) and the value
+(`linear#3`) of this position; each box holds its 16 `dot` nodes and its 256 weights. Each head
+`h=0` to `h=3` reads its 4 numbers of the query and the keys and values of positions 0 to 3, and
+`linear#4` (`attn_wo`) mixes the heads' outputs. A block as small as one head's softmax is drawn
+node by node:
+#%% code
+fit(draw_dot(loss, view="blocks", block="name_loss > pos=3 > gpt > i=0 > attention > h=1 > softmax", rankdir="TB"))
+#%% md
+Four scores come in (`in1` to `in4`, made in the head's block), the largest is subtracted from
+each (as a constant), then come the four `exp`s, their sum (starting from 0, as Python's `sum`
+does) and the four divisions: head 1's attention weights at position 3, one row of a picture like
+those of section 7.
+
+**A weight's gradient, block by block.** `explain(loss, w, by='block', block=...)` takes every path
+from `w` to the loss, sorts the paths by the blocks inside `block` that they pass through, and adds
+up each group; the groups sum to `w`'s gradient, which it checks against `autograd.grad`. A `*`
+in the path stands for every iteration of that loop. Here is the first number of the embedding of
+`m`, split by the blocks of the layer, at every position:
+#%% code
+w = P["wte"][token_of["m"]][0]
+print(explain(loss, w, by="block", block="name_loss > * > gpt > i=0"))
+#%% md
+The paths from this one number split four ways (the routes, largest first, are printed above).
+Along the residual path alone, through the two additions and no other block, comes a large share;
+through the MLP comes another about as large, of the opposite sign; through the attention, alone
+or followed by the MLP, only a little. The two large shares nearly cancel, so the gradient is much
+smaller than either of them. Neither block replaces the direct route: whatever the blocks do, a
+share of the gradient always arrives along the residual path.
+
+The same gradient split by position instead (the blocks of `name_loss`): the letter m is read at
+positions 2 and 3, and the positions after each read it again through the cache (`pos=2 → pos=4`:
+through position 2's keys and values, read by position 4).
+#%% code
+print(explain(loss, w, by="block", block="name_loss"))
+#%% md
 ## What to take away
 
 * microgpt's code runs on chainrule with only its `Value` changed, and gives the same losses.
@@ -458,6 +546,9 @@ The four cases, in the numbers printed above:
   builds a graph several times smaller and trains many times faster, with the same numbers.
 * The residual path and the normalisation are what let the gradient reach every layer of a deep
   stack; without either, the gradient of a transformer of 8 layers is gone before training starts.
+* `track_blocks()` turns a graph of thousands of nodes into the pieces of your code: `draw_dot(...,
+  view='blocks')` draws them and opens any of them, and `explain(..., by='block')` says how much of
+  a gradient arrives through each.
 
 **Try this:** sample with `temperature=1.0` and with `temperature=0.2` (in the cell of section 6)
 and compare the names; train with `STEPS = 3000` (about three times as long) and look at the loss

@@ -155,6 +155,12 @@ CLAIMS: list[Claim] = [
      "Most of them read like names, and most are new",
      lambda t: number(r"^(\d+) of 20 are not in the data", t) > 10),
     ("11_a_gpt_from_scalars",
+     "The two large shares nearly cancel, so the gradient is much smaller than either of them.",
+     lambda t: (lambda mlp, straight, total: mlp * straight < 0
+                and min(abs(mlp), abs(straight)) > 5 * abs(total))(
+         number(r"^ +(\S+)  rmsnorm#2 → mlp$", t), number(r"^ +(\S+)  \(through no other block\)$", t),
+         number(r"sum of the routes = (\S+),", t))),
+    ("11_a_gpt_from_scalars",
      "With **both**, every layer gets a gradient of about the same size, and the embedding at the bottom "
      "gets more still.",
      lambda t: 1 / 3 < _deep(t, "rmsnorm and residual")[1] / _deep(t, "rmsnorm and residual")[2] < 3

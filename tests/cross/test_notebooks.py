@@ -336,4 +336,13 @@ def test_11_a_gpt_from_scalars(executed: dict) -> None:
     assert last < first - 0.2 and last < 2.5
     assert _number(r"^(\d+) of 20 are not in the data", text) >= 10
     # the 8-layer gradients with and without rmsnorm and the residual path: test_lessons_claims.py
-    assert _kinds(nb) >= {"image/png"}
+    # the block views: one box per position, zoomed to the layer, the heads, one head's softmax
+    svgs = [out["data"]["image/svg+xml"] for cell in nb.cells for out in cell.get("outputs", [])
+            if "image/svg+xml" in out.get("data", {})]
+    assert len(svgs) == 4
+    assert all(f"pos={p}" in svgs[0] for p in range(5)) and "line 27" in svgs[1] and "mlp" in svgs[1]
+    assert all(f"h={h}" in svgs[2] for h in range(4)) and "exp" in svgs[3]
+    # a weight's gradient by block: the routes add up to autograd.grad's number, twice
+    sums = _all(r"sum of the routes = (\S+), equal autograd.grad's (\S+)$", text)
+    assert len(sums) == 2 and all(a == b for a, b in sums) and sums[0] == sums[1]
+    assert _kinds(nb) >= {"image/png", "image/svg+xml"}
