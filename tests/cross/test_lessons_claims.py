@@ -136,7 +136,59 @@ CLAIMS: list[Claim] = [
      "It ends a little below the training accuracy",
      lambda t: 0 < number(r"training accuracy (\S+), test", t)
      - number(r"test accuracy (0\.\d+)\n", t) < 0.05),
+    ("11_a_gpt_from_scalars",
+     "chainrule's `Value` runs it faster (the times are printed above)",
+     lambda t: number(r"^autograd.Value\s*: losses .*?(\d+) ms a step", t)
+     < number(r"^microgpt's Value: losses .*?(\d+) ms a step", t)),
+    ("11_a_gpt_from_scalars",
+     "The losses agree to within 1e-15.",
+     lambda t: number(r"^largest difference: (\S+)$", t) < 1e-15),
+    ("11_a_gpt_from_scalars",
+     "The same loss, to the digits printed, from a graph several times smaller",
+     lambda t: 3 <= number(r"nodes \((\d+) times as many\)", t) < 20),
+    ("11_a_gpt_from_scalars",
+     "The loss starts near `log 27`, the loss of a uniform guess, and falls quickly in the first hundred "
+     "steps",
+     lambda t: number(r"mean loss of the first 50 steps (\S+),", t) < math.log(27)
+     and abs(number(r"this lesson's   : (\S+)", t) - math.log(27)) < 0.5),
+    ("11_a_gpt_from_scalars",
+     "Most of them read like names, and most are new",
+     lambda t: number(r"^(\d+) of 20 are not in the data", t) > 10),
+    ("11_a_gpt_from_scalars",
+     "The two large shares nearly cancel, so the gradient is much smaller than either of them.",
+     lambda t: (lambda mlp, straight, total: mlp * straight < 0
+                and min(abs(mlp), abs(straight)) > 5 * abs(total))(
+         number(r"^ +(\S+)  rmsnorm#2 → mlp$", t), number(r"^ +(\S+)  \(through no other block\)$", t),
+         number(r"sum of the routes = (\S+),", t))),
+    ("11_a_gpt_from_scalars",
+     "With **both**, every layer gets a gradient of about the same size, and the embedding at the bottom "
+     "gets more still.",
+     lambda t: 1 / 3 < _deep(t, "rmsnorm and residual")[1] / _deep(t, "rmsnorm and residual")[2] < 3
+     and _deep(t, "rmsnorm and residual")[3] > max(_deep(t, "rmsnorm and residual")[1:3])),
+    ("11_a_gpt_from_scalars",
+     "With the **residual path alone** the gradient is still the same from layer to layer, but about ten "
+     "times smaller.",
+     lambda t: 0.7 < _deep(t, "residual only")[1] / _deep(t, "residual only")[2] < 1.4
+     and 5 < _deep(t, "rmsnorm and residual")[1] / _deep(t, "residual only")[1] < 20),
+    ("11_a_gpt_from_scalars",
+     "layer 1 gets less than layer 8, and the embedding less still",
+     lambda t: _deep(t, "rmsnorm only")[3] < _deep(t, "rmsnorm only")[1] < _deep(t, "rmsnorm only")[2]),
+    ("11_a_gpt_from_scalars",
+     "the loss is `log 27` to the digits printed, every token equally likely, and every gradient is about "
+     "1e-16, against 1e-2 to 1e-1 and more with either remedy",
+     lambda t: _deep(t, "neither")[0] == round(math.log(27), 4) and max(_deep(t, "neither")[1:]) < 1e-14
+     and min(v for label in ("rmsnorm and residual", "residual only", "rmsnorm only")
+             for v in _deep(t, label)[1:]) > 1e-2),
 ]
+
+
+def _deep(text: str, label: str) -> list[float]:
+    """Lesson 11's 8-layer GPT without or with its remedies: the loss and the gradient norms of layer 1,
+    layer 8 and the embedding."""
+    m = re.search(rf"^{re.escape(label)} *: loss (\S+); gradient norm of layer 1 (\S+), of layer 8 (\S+), "
+                  r"of the embedding wte (\S+)$", text, re.M)
+    assert m, f"no gradients printed for {label}"
+    return [float(v) for v in m.groups()]
 
 
 def _end(text: str, name: str) -> tuple[float, float]:

@@ -38,6 +38,7 @@ LESSONS = [
     "08_keeping_gradients_healthy",
     "09_backpropagation_through_time",
     "10_handwritten_digits",
+    "11_a_gpt_from_scalars",
 ]
 # Seconds a whole notebook may take here. The lessons aim at well under a minute each; this
 # bound only catches a lesson that has become far slower than intended.
@@ -310,3 +311,38 @@ def test_10_handwritten_digits(executed: dict) -> None:
     wrong = _number(r"^(\d+) of 449 test digits read wrong", text)
     assert wrong <= 0.05 * 449
     assert {"image/png", "image/svg+xml"} <= _kinds(nb)  # the digits and the plots; the graph
+
+
+def test_11_a_gpt_from_scalars(executed: dict) -> None:
+    nb = run("11_a_gpt_from_scalars", executed)
+    text = _text(nb)
+    assert "5163 names" in text and "27 tokens" in text
+    # microgpt's own code, unchanged, on both classes: the same losses
+    rows = {label: losses for label, losses in
+            _all(r"^(microgpt's Value|autograd.Value)\s*: losses ([\d. ]+?)\s+\d+ ms a step$", text)}
+    assert len(rows) == 2 and rows["microgpt's Value"] == rows["autograd.Value"]
+    # the lesson's fused model from the same weights: the same losses, to rounding, in less time
+    theirs = re.search(r"^microgpt's code : (.+)$", text, re.M)
+    ours = re.search(r"^this lesson's   : (.+)$", text, re.M)
+    assert theirs and ours and theirs.group(1) == ours.group(1) == rows["microgpt's Value"]
+    assert _number(r"^largest difference: (\S+)$", text) < 1e-12
+    assert _number(r"(\d+) times faster than microgpt's code on its own Value", text) > 3
+    # one name's graph: the same loss as microgpt's, several times fewer nodes
+    emma = _number(r"loss of 'emma' at the start: (\S+)", text)
+    assert emma == _number(r"microgpt's loss of 'emma': (\S+),", text)
+    # training lowers the loss; sampling makes up names
+    first = _number(r"mean loss of the first 50 steps (\S+),", text)
+    last = _number(r"of the last 50 (\S+)$", text)
+    assert last < first - 0.2 and last < 2.5
+    assert _number(r"^(\d+) of 20 are not in the data", text) >= 10
+    # the 8-layer gradients with and without rmsnorm and the residual path: test_lessons_claims.py
+    # the block views: one box per position, zoomed to the layer, the heads, one head's softmax
+    svgs = [out["data"]["image/svg+xml"] for cell in nb.cells for out in cell.get("outputs", [])
+            if "image/svg+xml" in out.get("data", {})]
+    assert len(svgs) == 4
+    assert all(f"pos={p}" in svgs[0] for p in range(5)) and "line 27" in svgs[1] and "mlp" in svgs[1]
+    assert all(f"h={h}" in svgs[2] for h in range(4)) and "exp" in svgs[3]
+    # a weight's gradient by block: the routes add up to autograd.grad's number, twice
+    sums = _all(r"sum of the routes = (\S+), equal autograd.grad's (\S+)$", text)
+    assert len(sums) == 2 and all(a == b for a, b in sums) and sums[0] == sums[1]
+    assert _kinds(nb) >= {"image/png", "image/svg+xml"}

@@ -7,7 +7,7 @@ lesson's cells, runs them on a fresh kernel and checks what the prose promises.
 Left to the workbooks (issue 24), because their outcome is a judgement or a timing rather than
 a fact a test can check: 04's noise/size/learning-rate and vectorize timing, 05's DEPTH = 16,
 clipping levels and other optimizers, 08's DEPTH = 40, tanh, max_norm and l2, 09's LAG = 8 and
-10's hidden sizes, l2 and mini-batch timing.
+10's hidden sizes, l2 and mini-batch timing, 11's temperatures, longer training and two layers.
 """
 
 from __future__ import annotations
