@@ -764,6 +764,7 @@ class BlockExplanation:
     gradient: float
     expected: float
     wrt_name: str = "x"
+    out_name: str = "output"
 
     @property
     def matches(self) -> bool:
@@ -775,7 +776,8 @@ class BlockExplanation:
 
         where = SEP.join(self.block) or "the top"
         common = [p for p in self.through if all(p in r for r, g in self.routes.items() if g != 0)]
-        lines = [f"d(output)/d({self.wrt_name}) = {format_number(self.gradient)}, split by the routes its "
+        total = f"d({self.out_name})/d({self.wrt_name})"  # d, not ∂: a total, as explain writes it
+        lines = [f"{total} = {format_number(self.gradient)}, split by the routes its "
                  f"paths take through the blocks of {where}"]
         if common:
             lines.append("every path goes through " + ", ".join(
@@ -857,8 +859,8 @@ def explain_by_block(root: Value, wrt: Value, block: Any = None) -> BlockExplana
             through[part] = through.get(part, 0.0) + g
     ordered = {p: through[p] for p in dict.fromkeys(parts[v] for v in order if v in parts) if p in through}
     expected = float(_grad_of(root, [wrt])[0])
-    label = wrt.label or "x"
-    return BlockExplanation(pattern, dict(routes), ordered, sites, sum(routes.values()), expected, label)
+    return BlockExplanation(pattern, dict(routes), ordered, sites, sum(routes.values()), expected,
+                            wrt.label or "x", root.label or "output")
 
 
 def block_view_path(order: list[Value]) -> tuple[str, ...]:

@@ -29,7 +29,7 @@ import time
 import matplotlib.pyplot as plt
 
 import nn
-from autograd import Value, dot, dots, gc_paused, no_grad, topological_order
+from autograd import Value, dot, dots, gc_paused, name_parameters, no_grad, topological_order
 from nn import microgpt
 
 plt.rcParams.update({"figure.dpi": 100, "font.size": 11})
@@ -129,7 +129,7 @@ def init(layers=1, seed=42):
     return P
 
 def parameters(P):
-    return [w for m in P.values() for row in m for w in row]
+    return list(name_parameters(P).values())   # every weight, labelled by its place: 'wte[4][0]', ...
 
 P = init()
 print(len(parameters(P)), "parameters:", {name: f"{len(m)} x {len(m[0])}" for name, m in P.items()})
@@ -476,6 +476,7 @@ def fit(view, inches=10):
 
 with track_blocks():
     loss = name_loss("emma", P)
+loss.label = "loss"                            # what explain calls it below
 loss.backward()
 print(f"loss of 'emma' after training: {loss.data:.4f}")
 fit(draw_dot(loss, view="blocks"))
