@@ -283,7 +283,8 @@ def test_demo_writes_its_valid_files(tmp_path: Path, capsys: Any) -> None:
     with Image.open(out_dir / "backward.gif") as gif:  # the same steps, for slides
         assert gif.format == "GIF" and gif.info["loop"] == 0
         assert gif.n_frames == page.count('class="cr-frame"')
-        assert gif.size[0] > 600 and gif.size[1] > 600  # drawn top to bottom, at 110 dpi
+        width, height = gif.size  # a slide: landscape, at most 1280 px wide, its text 12 px or more
+        assert 4 / 3 - 0.01 <= width / height <= 16 / 9 + 0.01 and 1000 < width <= 1282, gif.size
     for name in ("neuron_graph.svg", "network.svg"):  # readable at 1280x720: text >= 12 px, and in width
         svg = (out_dir / name).read_text(encoding="utf-8")
         assert min(float(f) for f in re.findall(r'font-size="([\d.]+)"', svg)) * 4 / 3 >= 12, name

@@ -234,7 +234,7 @@ def test_backward_steps_order_is_backwards_order() -> None:
     assert route == [("L", "d"), ("L", "f"), ("d", "e"), ("d", "c"), ("e", "a"), ("e", "b")]
     first = next(iter(backward_steps(L)))
     assert (first.upstream, first.local, first.contribution, first.parent_grad) == (1.0, -2.0, -2.0, -2.0)
-    assert "upstream 1 × local -2 = -2" in str(first)
+    assert "upstream dL/dL = 1, local ∂L/∂d = -2, contribution 1 × (-2) = -2" in str(first)
 
 
 def test_x_times_x_gives_two_steps() -> None:
@@ -264,7 +264,8 @@ def test_steps_call_nodes_by_the_names_the_pictures_draw() -> None:
     assert [(s.child_name, s.parent_name) for s in steps] == [(names[s.child], names[s.parent])
                                                               for s in steps]
     assert (steps[0].child_name, steps[0].parent_name) == ("f", "a * b")
-    assert str(steps[0]) == "f → a * b: upstream 1 × local 5 = 5; a * b.grad 0 → 5"
+    assert str(steps[0]) == ("f → a * b: upstream df/df = 1, local ∂f/∂(a * b) = 5, contribution 1 × 5 = 5; "
+                             "(a * b).grad 0 → 5")
     assert "v1" in {s.parent_name for s in backward_steps(diamond_chain(3)[0])}  # a numbered node, as drawn
 
 
