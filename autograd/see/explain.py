@@ -134,11 +134,22 @@ class Explanation:
                 if t is not None:
                     shown[t.node] = None
                     shown.update((c, None) for c, *_ in t.terms)
+        def numbered(v: Value) -> bool:  # a name node_names gave by number: v1, v12
+            return bool(v._prev) and not v.label and re.fullmatch(r"v\d+", self.names[v]) is not None
+
+        # A definition may use other numbered names (v13 = v6 + v12): they are defined too, so that
+        # every name the text uses can be looked up (a walk over a list, not a recursion).
+        todo = [v for v in shown if numbered(v)]
+        defined = set(todo)
+        while todo:
+            for p in todo.pop()._prev:
+                if p not in defined and numbered(p):
+                    defined.add(p)
+                    todo.append(p)
         out = []
-        for v in sorted(shown, key=lambda v: _natural_number(self.names[v])):
-            if v._prev and not v.label and re.fullmatch(r"v\d+", self.names[v]):  # numbered by node_names
-                args = [_operand(self.names[p]) for p in v._prev]
-                out.append(f"{self.names[v]} = {writer(v).text(args)}")
+        for v in sorted(defined, key=lambda v: _natural_number(self.names[v])):
+            args = [_operand(self.names[p]) for p in v._prev]
+            out.append(f"{self.names[v]} = {writer(v).text(args)}")
         return out
 
     def _path_route(self, path: tuple[EdgeTerm, ...]) -> str:

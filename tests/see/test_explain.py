@@ -296,6 +296,27 @@ def test_numbered_names_are_defined_under_the_text() -> None:
     assert explain(L, a).legend() == [] and "where" not in str(explain(L, a))  # every node named
 
 
+@given(st.integers(0, 10**6), st.booleans())
+def test_every_numbered_name_the_text_uses_is_defined(seed: int, hide: bool) -> None:
+    """A definition may use another numbered name (v13 = v6 + v12): that one is defined too."""
+    out, leaves = random_graph(seed)
+    for x in leaves:
+        if x not in set(topological_order(out)):
+            continue
+        ex = explain(out, x, hide_zero_paths=hide)
+        defined = {line.split(" = ", 1)[0] for line in ex.legend()}
+        used = set(re.findall(r"\bv\d+\b", str(ex).split("\nwhere ", 1)[0] + "\n".join(ex.legend())))
+        assert used <= defined, (used - defined, str(ex))
+
+
+def test_a_definition_that_uses_a_name_off_the_listed_paths_defines_it() -> None:
+    model = nn.MLP(2, [3, 1], seed=0)
+    loss = nn.losses.hinge([model(x) for x in ([1.0, 2.0], [0.5, -1.0])], [1, -1])
+    ex = explain(loss, model.layers[0].neurons[0].w[0], hide_zero_paths=True)
+    used = set(re.findall(r"\bv\d+\b", "\n".join(ex.legend())))
+    assert used and used <= {line.split(" = ", 1)[0] for line in ex.legend()}
+
+
 def test_a_total_and_an_edge_derivative_are_written_differently() -> None:
     a, b = Value(2.0, label="a"), Value(-3.0, label="b")
     M = a * b + b
