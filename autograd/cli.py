@@ -35,7 +35,15 @@ from . import __version__
 from .core.checks import count
 from .core.engine import Value
 from .core.ops import exact_number
-from .parse import MAX_LENGTH, FormulaError, ParsedFormula, function_list, missing_names, parse
+from .parse import (
+    CONSTANT_HINTS,
+    MAX_LENGTH,
+    FormulaError,
+    ParsedFormula,
+    function_list,
+    missing_names,
+    parse,
+)
 from .see.text import format_number
 
 __all__ = ["main", "build_parser", "render_graph", "write_file", "positive_int", "UsageError", "RunError"]
@@ -104,8 +112,9 @@ def build_parser(commands: Sequence[Callable[[Any], None]] | None = None) -> arg
         "each path's product and their sum, which is the gradient backward() computes.",
     )
     _formula_arguments(explain)
-    explain.add_argument("--wrt", required=True, metavar="NAME",
-                         help="the input to differentiate with respect to (one of the formula's names)")
+    explain.add_argument("--wrt", metavar="NAME",
+                         help="the input to differentiate with respect to (one of the formula's names; "
+                         "not needed when the formula has only one)")
     explain.add_argument("--markdown", action="store_true",
                          help="print Markdown with LaTeX instead of plain text")
     explain.set_defaults(run=_run_explain)
@@ -242,8 +251,9 @@ def _build(formula_text: str, pairs: Sequence[str]) -> tuple[ParsedFormula, Valu
         raise UsageError(_formula_problem(e)) from None
     missing = [n for n in formula.names if n not in values]
     if missing:
-        example = " ".join(f"{n}=1" for n in missing)
-        raise UsageError(f"{missing_names(missing)} (add {example}, say)")
+        plain = [n for n in missing if n not in CONSTANT_HINTS]  # e and pi get their own hint instead
+        example = f" (add {' '.join(f'{n}=1' for n in plain)}, say)" if plain else ""
+        raise UsageError(f"{missing_names(missing)}{example}")
     unused = [n for n in values if n not in formula.names]
     if unused:
         names = ", ".join(formula.names) or "none"
@@ -399,9 +409,15 @@ def write_file(path: Path, data: bytes | str) -> None:
 def _run_explain(args: argparse.Namespace) -> int:
     from .see.explain import explain
 
-    if not args.wrt.isidentifier():
+    if args.wrt is not None and not args.wrt.isidentifier():
         raise UsageError(f"--wrt {args.wrt}: expected one of the formula's names")
     formula, out = _build(args.formula, args.values)
+    if args.wrt is None:
+        if len(formula.names) != 1:
+            names = ", ".join(formula.names) or "none"
+            raise UsageError(f"say which input with --wrt NAME: the gradient with respect to which of the "
+                             f"formula's names ({names})?")
+        args.wrt = formula.names[0]
     if args.wrt not in formula.names:
         names = ", ".join(formula.names) or "none"
         raise UsageError(f"--wrt {args.wrt}: the formula has no name {args.wrt} (its names are {names})")

@@ -772,11 +772,12 @@ class BlockExplanation:
         return abs(self.gradient - self.expected) <= 1e-9 * max(1.0, abs(self.expected))
 
     def __str__(self) -> str:
+        from .names import total_symbol
         from .text import format_number
 
         where = SEP.join(self.block) or "the top"
         common = [p for p in self.through if all(p in r for r, g in self.routes.items() if g != 0)]
-        total = f"d({self.out_name})/d({self.wrt_name})"  # d, not ∂: a total, as explain writes it
+        total = total_symbol(self.out_name, self.wrt_name)  # d, not ∂: a total, as explain writes it
         lines = [f"{total} = {format_number(self.gradient)}, split by the routes its "
                  f"paths take through the blocks of {where}"]
         if common:

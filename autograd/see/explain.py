@@ -35,20 +35,23 @@ from ..core.engine import Value, grad
 from ..core.walk import graph_order, local_numbers
 from .blocks import BlockExplanation, explain_by_block
 from .formula import Formula, writer
-from .names import node_latex_names, node_names, symbolic_local, wrap_name
-from .text import BIG_GRAPH, BY_BLOCK, as_blocks, code_span, format_number, tex_text
+from .names import (
+    grad_name,
+    local_latex,
+    local_symbol,
+    node_latex_names,
+    node_names,
+    symbolic_local,
+    total_latex,
+    total_symbol,
+)
+from .text import BIG_GRAPH, BY_BLOCK, as_blocks, code_span, format_factor, format_number, tex_text
 
 __all__ = ["explain", "Explanation", "EdgeTerm", "NodeTerm", "backward_steps", "Step"]
 
 
 _SHOWN = 100  # nodes of the per-node form written out; the rest stay in Explanation.per_node
 _LEGEND = 12  # numbered names defined under the text; the rest stay in Explanation.legend()
-
-
-def _factor(x: float) -> str:
-    """A number as a factor of a product: negatives in parentheses."""
-    s = format_number(x)
-    return f"({s})" if s.startswith("-") else s
 
 
 @dataclass(frozen=True)
@@ -96,12 +99,12 @@ class Explanation:
 
     def _d(self, top: Value, bottom: Value) -> str:
         """A local derivative, one edge's: ``∂e/∂a``."""
-        return f"∂{wrap_name(self.names[top])}/∂{wrap_name(self.names[bottom])}"
+        return local_symbol(self.names[top], self.names[bottom])
 
     def _total(self, bottom: Value) -> str:
         """A total derivative of the output, all paths summed: ``dL/da`` (``d``, not the edges' ``∂``, so that
         ``dM/db = 3`` and an edge's ``∂M/∂b = 1`` read as the two different things they are)."""
-        return f"d{wrap_name(self.names[self.output])}/d{wrap_name(self.names[bottom])}"
+        return total_symbol(self.names[self.output], self.names[bottom])
 
     def _edge_text(self, e: EdgeTerm) -> str:
         arg = f" (argument {e.index + 1})" if e.child._prev.count(e.parent) > 1 else ""
@@ -132,11 +135,22 @@ class Explanation:
                 if t is not None:
                     shown[t.node] = None
                     shown.update((c, None) for c, *_ in t.terms)
+        def numbered(v: Value) -> bool:  # a name node_names gave by number: v1, v12
+            return bool(v._prev) and not v.label and re.fullmatch(r"v\d+", self.names[v]) is not None
+
+        # A definition may use other numbered names (v13 = v6 + v12): they are defined too, so that
+        # every name the text uses can be looked up (a walk over a list, not a recursion).
+        todo = [v for v in shown if numbered(v)]
+        defined = set(todo)
+        while todo:
+            for p in todo.pop()._prev:
+                if p not in defined and numbered(p):
+                    defined.add(p)
+                    todo.append(p)
         out = []
-        for v in sorted(shown, key=lambda v: _natural_number(self.names[v])):
-            if v._prev and not v.label and re.fullmatch(r"v\d+", self.names[v]):  # numbered by node_names
-                args = [_operand(self.names[p]) for p in v._prev]
-                out.append(f"{self.names[v]} = {writer(v).text(args)}")
+        for v in sorted(defined, key=lambda v: _natural_number(self.names[v])):
+            args = [_operand(self.names[p]) for p in v._prev]
+            out.append(f"{self.names[v]} = {writer(v).text(args)}")
         return out
 
     def _path_route(self, path: tuple[EdgeTerm, ...]) -> str:
@@ -153,7 +167,7 @@ class Explanation:
             for k, path, prod in self._listed():
                 lines += ["", f"path {k}: {self._path_route(path)}"]
                 lines += [f"  {self._edge_text(e)}" for e in path]
-                factors = " × ".join(_factor(e.local) for e in path) or "1 (the output itself)"
+                factors = " × ".join(format_factor(e.local) for e in path) or "1 (the output itself)"
                 note = _ZERO_NOTE if _stopped(path) else ""
                 lines.append(f"  product: {factors} = {format_number(prod)}{note}")
             if self._folded():
@@ -163,8 +177,8 @@ class Explanation:
             lines.append(f"{d}: {self.n_paths} paths lead from {self.names[self.wrt]} to "
                          f"{self.names[self.output]}, too many to list (max_paths). The per-node form "
                          "adds up, at each node v, the gradient arriving from each child c:")
-            lines.append(f"  d{wrap_name(self.names[self.output])}/dv = sum over children c of "
-                         f"d{wrap_name(self.names[self.output])}/dc × ∂c/∂v")
+            lines.append(f"  {total_symbol(self.names[self.output], 'v')} = sum over children c of "
+                         f"{total_symbol(self.names[self.output], 'c')} × {local_symbol('c', 'v')}")
             lines.append("")
             for t in self._shown():
                 lines.append(self._node_text(t) if t is not None else
@@ -196,7 +210,7 @@ class Explanation:
         if not t.terms:
             return f"{d} = 1 (the output itself)"
         symbols = " + ".join(f"{self._total(c)} × {self._d(c, t.node)}" for c, _, _, _ in t.terms)
-        numbers = " + ".join(f"{_factor(g)} × {_factor(l)}" for _, _, g, l in t.terms)
+        numbers = " + ".join(f"{format_factor(g)} × {format_factor(l)}" for _, _, g, l in t.terms)
         return f"{d} = {symbols} = {numbers} = {format_number(t.total)}"
 
     def __repr__(self) -> str:
@@ -205,11 +219,10 @@ class Explanation:
     # -- LaTeX and Markdown ------------------------------------------------------------------
 
     def _ld(self, top: Value, bottom: Value) -> str:
-        return (f"\\frac{{\\partial {self.latex_names[top]}}}"
-                f"{{\\partial {self.latex_names[bottom]}}}")
+        return local_latex(self.latex_names[top], self.latex_names[bottom])
 
     def _ltotal(self, bottom: Value) -> str:
-        return f"\\frac{{d {self.latex_names[self.output]}}}{{d {self.latex_names[bottom]}}}"
+        return total_latex(self.latex_names[self.output], self.latex_names[bottom])
 
     def _edge_latex(self, e: EdgeTerm) -> str:
         rule = f" = {e.rule.latex}" if e.rule is not None and e.rule.text != format_number(e.local) else ""
@@ -221,7 +234,7 @@ class Explanation:
         if self.paths is not None:
             for _, path, prod in self._listed():
                 symbols = " ".join(self._ld(e.child, e.parent) for e in path) or "1"
-                factors = " \\cdot ".join(_factor(e.local) for e in path) or "1"
+                factors = " \\cdot ".join(format_factor(e.local) for e in path) or "1"
                 rows.append(f"&\\text{{{tex_text(self._path_route(path))}:}} && {symbols} = {factors} = "
                             f"{format_number(prod)}")
             rows.append(f"{d} &= \\text{{sum over paths}} && = {format_number(self.gradient)}")
@@ -233,7 +246,7 @@ class Explanation:
                 if not t.terms:
                     continue
                 symbols = " + ".join(f"{self._ltotal(c)} {self._ld(c, t.node)}" for c, *_ in t.terms)
-                numbers = " + ".join(f"{_factor(g)} \\cdot {_factor(l)}" for _, _, g, l in t.terms)
+                numbers = " + ".join(f"{format_factor(g)} \\cdot {format_factor(l)}" for *_, g, l in t.terms)
                 rows.append(f"{self._ltotal(t.node)} &= {symbols} && = {numbers} = {format_number(t.total)}")
         return rows
 
@@ -253,7 +266,7 @@ class Explanation:
                 out.append(f"{k}. {code_span(self._path_route(path))}")
                 for e in path:
                     out.append(f"    - ${self._edge_latex(e)}$")
-                factors = " \\cdot ".join(_factor(e.local) for e in path) or "1"
+                factors = " \\cdot ".join(format_factor(e.local) for e in path) or "1"
                 note = _ZERO_NOTE if _stopped(path) else ""
                 out.append(f"    - product: ${factors} = {format_number(prod)}${note}")
             if self._folded():
@@ -465,13 +478,20 @@ class Step:
     parent_grad: float
     child_name: str = ""
     parent_name: str = ""
+    output_name: str = ""  # the name of the output whose backward pass this is
 
     def __str__(self) -> str:
+        """``e → a: upstream dL/de = -2, local ∂e/∂a = 3, contribution (-2) × 3 = -6; a.grad 0 → -6``: the
+        upstream gradient is a total derivative (d), the local one an edge's (∂), as :func:`explain`
+        writes them."""
         c = self.child_name or self.child.label or "child"
         p = self.parent_name or self.parent.label or "parent"
-        return (f"{c} → {p}: upstream {format_number(self.upstream)} × local {format_number(self.local)} = "
-                f"{format_number(self.contribution)}; {p}.grad {format_number(self.parent_grad_before)} → "
-                f"{format_number(self.parent_grad)}")
+        o = self.output_name or "output"
+        up, local, n = self.upstream, self.local, format_number
+        return (f"{c} → {p}: upstream {total_symbol(o, c)} = {n(up)}, "
+                f"local {local_symbol(c, p)} = {n(local)}, "
+                f"contribution {format_factor(up)} × {format_factor(local)} = {n(self.contribution)}; "
+                f"{grad_name(p)} {n(self.parent_grad_before)} → {n(self.parent_grad)}")
 
 
 def backward_steps(output: Value) -> Iterator[Step]:
@@ -500,7 +520,7 @@ def _steps(output: Value, names: dict[Value, str] | None = None,
         p = v._prev[i]
         steps.append(Step(v, p, i, float(d), float(g), float(contribution), float(before),
                           float(before + contribution),
-                          names[v], names[p]))
+                          names[v], names[p], names[output]))
 
     grad(output, [], watch=record)
     return steps

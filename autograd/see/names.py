@@ -5,6 +5,7 @@ What you can do with it::
     names = node_names(topological_order(L))   # {node: 'a', 'a * b', '-2', 'v3'...}
     node_latex_names(order, names)             # the same names as LaTeX
     wrap_name('a * b')                         # '(a * b)', to follow a symbol such as ∂
+    local_symbol('e', 'a'), total_symbol('L', 'a')   # '∂e/∂a' (one edge), 'dL/da' (all paths)
     symbolic_local(node, names)                # each local derivative as a formula in those names
     node_id(3)                                 # 'n3': a node's id in the DOT source of draw_dot
     name_parameters(model.state_dict)          # label every Value in plain dicts and lists by its place
@@ -34,8 +35,9 @@ from ..core.ops import ATOM, Op
 from .formula import Formula, formula, needs_parens, writer
 from .text import format_number, latex_name, printable
 
-__all__ = ["name_parameters", "node_names", "node_latex_names", "wrap_name", "symbolic_local", "node_id",
-           "Grouping", "set_grouping", "grouping"]
+__all__ = ["name_parameters", "node_names", "node_latex_names", "wrap_name", "local_symbol", "total_symbol",
+           "grad_name", "local_latex", "total_latex", "symbolic_local", "node_id", "Grouping", "set_grouping",
+           "grouping"]
 
 _ATOM = ATOM  # the precedence of names, numbers and function calls: never wrapped in parentheses
 
@@ -247,3 +249,36 @@ def wrap_name(name: str) -> str:
     """``a * b`` as ``(a * b)`` where it follows a symbol such as ∂; ``x``, ``2.5``, ``tanh(x)`` and
     ``wq[3][5]`` (a :func:`name_parameters` name) stay."""
     return name if re.fullmatch(r"[\w.]+(\[\d+\])*(\([\w.]*\))?|-?[\d.e+-]+", name) else f"({name})"
+
+
+# --- the two derivatives, written apart ------------------------------------------------------
+# Why two symbols: an edge's local derivative (the op's rule, ``∂e/∂a``) and the output's total
+# derivative (every path summed, what backward leaves in ``a.grad``, ``dL/da``) are different
+# numbers for one pair of names: for ``M = a*b + b`` the edge gives ``∂M/∂b = 1`` and the total is
+# ``dM/db = a + 1``. ``explain``, the step-by-step records and the player all write them with these
+# functions, so no text can mix them up.
+
+
+def local_symbol(top: str, bottom: str) -> str:
+    """One edge's local derivative between two names, with ∂: ``∂e/∂a``, ``∂f/∂(a * b)``."""
+    return f"∂{wrap_name(top)}/∂{wrap_name(bottom)}"
+
+
+def total_symbol(output: str, node: str) -> str:
+    """The output's total derivative with respect to a node (all paths summed), with d: ``dL/da``."""
+    return f"d{wrap_name(output)}/d{wrap_name(node)}"
+
+
+def grad_name(name: str) -> str:
+    """Where backward adds a node's gradient, by its name: ``a.grad``, ``(a * b).grad``."""
+    return f"{wrap_name(name)}.grad"
+
+
+def local_latex(top: str, bottom: str) -> str:
+    """:func:`local_symbol` in LaTeX, from LaTeX names (:func:`node_latex_names`)."""
+    return f"\\frac{{\\partial {top}}}{{\\partial {bottom}}}"
+
+
+def total_latex(output: str, node: str) -> str:
+    """:func:`total_symbol` in LaTeX, from LaTeX names (:func:`node_latex_names`)."""
+    return f"\\frac{{d {output}}}{{d {node}}}"

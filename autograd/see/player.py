@@ -9,11 +9,17 @@ What you can do with it::
 
 Frame 0 shows the graph after the forward pass, with the output's gradient set
 to 1. Each following frame is one step of :func:`autograd.backward_steps`: the
-active edge is drawn in red, the parent whose gradient just changed is filled
-in yellow, and the caption writes the product the chain rule adds,
-``upstream × local = contribution``. Nodes are called by the names drawn in
-their boxes, and numbers are written as in every other picture
+active edge is highlighted, the parent whose gradient just changed is filled,
+and the caption writes the product the chain rule adds, ``upstream × local =
+contribution``: ``dL/dd × ∂d/∂e = (-2) × 1 = -2``. As in :func:`autograd.explain`,
+a total derivative of the output (what ``.grad`` holds) is written with d and an
+edge's local derivative with ∂ (:func:`autograd.see.names.total_symbol`,
+:func:`~autograd.see.names.local_symbol`). Nodes are called by the names drawn
+in their boxes, and numbers are written as in every other picture
 (:func:`autograd.see.text.format_number`).
+
+An animation is a slide: landscape, at most 1280 px wide when its text can stay
+12 px or more, with the caption above a wide graph and beside a tall one.
 
 The graph is shown at its natural size (text 13 px and more), in a scrolling
 view with zoom in, zoom out, fit and 100% buttons; the left and right arrow
@@ -31,6 +37,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import re
 import stat
@@ -46,8 +53,17 @@ from . import palette
 from .draw import Highlight, check_style, draw_dot
 from .explain import Step, backward_steps
 from .html import PLAYER_JS, THEME_CSS, node_sizes, render_many, svg_markup
-from .names import node_id, node_names, symbolic_local, wrap_name
-from .text import BIG_GRAPH, BLOCK_VIEW, as_blocks, dot_string, format_number, html_text, json_for_html
+from .names import grad_name, local_symbol, node_id, node_names, symbolic_local, total_symbol
+from .text import (
+    BIG_GRAPH,
+    BLOCK_VIEW,
+    as_blocks,
+    dot_string,
+    format_factor,
+    format_number,
+    html_text,
+    json_for_html,
+)
 
 __all__ = ["play", "Player"]
 
@@ -92,14 +108,22 @@ class Player:
         return f"<Player: {len(self.steps)} backward steps>"
 
     def caption_text(self, k: int) -> str:
-        """What frame ``k``'s caption says, as two lines of plain text (the animations write it)."""
+        """What frame ``k``'s caption says, as lines of plain text (the animations write it).
+
+        The output's gradients are total derivatives, written with d (``dL/dc``); an edge's local
+        derivative is written with ∂ (``∂c/∂a``), as :func:`autograd.explain` writes them."""
         c = self.captions[k]
         head = f"step {k} / {len(self.frames) - 1}"
         if not c["step"]:
-            return f"{head}: after the forward pass, backward starts at the output:\n{c['start']}"
-        return (f"{head}: {c['child']} → {c['parent']}:  {c['derivative']} = {c['rule']}\n"
-                f"upstream × local = contribution:  {c['upstream']} × {c['local']} = {c['contribution']};"
-                f"   {c['parent']}.grad: {c['before']} → {c['after']}")
+            return (f"{head}: after the forward pass,\nbackward starts at the output:\n"
+                    f"{c['grad']}\n  = {c['upstream_symbol']} = 1")
+        return (f"{head}: {c['child']} → {c['parent']}\n"
+                f"local:  {c['derivative']} = {c['rule']}\n"
+                f"upstream × local = contribution:\n"
+                f"    {c['upstream_symbol']}\n"
+                f"  × {c['derivative']}\n"
+                f"  = {c['upstream']} × {c['local']} = {c['contribution']}\n"
+                f"{c['grad']}: {c['before']} → {c['after']}")
 
     def _html(self, standalone: bool = False) -> str:
         pid = "chainrule-player-" + uuid.uuid4().hex[:12]
@@ -135,9 +159,10 @@ class Player:
     <span class="cr-child"></span> → <span class="cr-parent"></span>:
     <span class="cr-derivative"></span> = <span class="cr-rule"></span><br>
     upstream × local = contribution:
+    <span class="cr-upstream_symbol"></span> × <span class="cr-derivative"></span> =
     <span class="cr-upstream"></span> × <span class="cr-local"></span> =
     <span class="cr-contribution"></span>;
-    <span class="cr-parent"></span>.grad: <span class="cr-before"></span> → <span class="cr-after"></span>
+    <span class="cr-grad"></span>: <span class="cr-before"></span> → <span class="cr-after"></span>
   </div>
 </div>
 <div class="cr-graph">
@@ -157,17 +182,42 @@ class Player:
 
         Graphviz writes font sizes in points, and a page shows a point as 4/3 of a CSS pixel.
         """
-        sizes = [float(f) for frame in self.frames for f in re.findall(r'font-size="([\d.]+)"', frame)]
-        return READABLE_PX / (min(sizes, default=12.0) * 4 / 3)
+        return READABLE_PX / (_least_pt(self) * 4 / 3)
 
-    def save(self, path: str | os.PathLike[str], *, dpi: float = 110) -> str:
+
+    def slide_dpi(self) -> float:
+        """The dpi ``save`` and ``save_frames`` draw animations at unless told: 110, or less so that a frame
+        is at most 1280 px wide (a slide), but never so little that the smallest text is under 12 px."""
+        graph, captions = self._slide_sizes()  # in points: one point is one pixel at 72 dpi
+        (width, _), _, _ = _arrange(graph, captions, 12, _beside(graph, captions))
+        readable = READABLE_PX * 72 / _least_pt(self)
+        return max(readable, min(MAX_DPI, SLIDE_PX * 72 / width))
+
+    def _slide_sizes(self) -> tuple[tuple[int, int], tuple[int, int]]:
+        """The size of a frame's graph (all share one layout) and of its largest caption, in points."""
+        svgs = render_many([_for_slides(self.sources[0]), *self._caption_sources()], "svg")
+        sizes = [tuple(round(float(n)) for n in re.findall(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"',
+                                                           svg.decode("utf-8"))[0]) for svg in svgs]
+        return (sizes[0][0], sizes[0][1]), (max(w for w, _ in sizes[1:]), max(h for _, h in sizes[1:]))
+
+    def _caption_sources(self) -> list[str]:
+        return [
+            "digraph caption {\n\tnode [shape=plaintext fontname=Helvetica "
+            f"fontsize={CAPTION_PT:g} margin=0]\n\tc [label={dot_string(self.caption_text(k))}]\n}}"
+            for k in range(len(self.frames))
+        ]
+
+    def save(self, path: str | os.PathLike[str], *, dpi: float | None = None) -> str:
         """Write the player to ``path``; returns the path written. The suffix says what to write:
 
         * ``.html`` (or ``.htm``): the player as a standalone page;
         * ``.gif``: the steps as an animated GIF, one frame per step with its caption, for slides;
         * ``.png``: the same as an animated PNG (APNG; viewers without APNG show the first frame).
 
-        ``dpi`` sets the size of the animations' pictures (110: a box's text is about 17 pixels tall).
+        An animation is landscape, like a slide (white margins widen it to 4:3 at least): its
+        caption stands above a wide graph and beside a tall one. ``dpi`` sets the size of its pictures; by
+        default :meth:`slide_dpi` (110, a box's text about 17 px tall, or less to keep a frame within
+        1280 px of width, never with text under 12 px).
         """
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"Player.save: path must be a str or a path, got {type(path).__name__}")
@@ -175,7 +225,8 @@ class Player:
         if suffix not in (".html", ".htm", ".gif", ".png"):
             raise ValueError(f"Player.save: path must end in .html, .gif or .png (an APNG), "
                              f"got {os.fspath(path)!r}")
-        _check_dpi("Player.save", dpi)
+        if dpi is not None:
+            _check_dpi("Player.save", dpi)
         _check_target("Player.save", path)
         if suffix in (".html", ".htm"):
             page = (
@@ -202,13 +253,14 @@ class Player:
             first.save(path, format="PNG", save_all=True, append_images=rest, duration=durations, loop=0)
         return os.fspath(path)
 
-    def save_frames(self, folder: str | os.PathLike[str], *, dpi: float = 110) -> list[str]:
+    def save_frames(self, folder: str | os.PathLike[str], *, dpi: float | None = None) -> list[str]:
         """Write each frame as a PNG picture with its caption, ``step_000.png``... into ``folder``
         (made if needed); returns the paths, in order."""
         if not isinstance(folder, (str, os.PathLike)):
             raise TypeError(f"Player.save_frames: folder must be a str or a path, "
                             f"got {type(folder).__name__}")
-        _check_dpi("Player.save_frames", dpi)
+        if dpi is not None:
+            _check_dpi("Player.save_frames", dpi)
         images = self._images(dpi, "Player.save_frames")
         out = Path(folder)
         out.mkdir(parents=True, exist_ok=True)
@@ -220,34 +272,76 @@ class Player:
             paths.append(os.fspath(target))
         return paths
 
-    def _images(self, dpi: float, where: str) -> list[Any]:
-        """Every frame as a Pillow image: its caption above its graph, all of one size."""
+    def _images(self, dpi: float | None, where: str) -> list[Any]:
+        """Every frame as a Pillow image of a slide's shape: its caption above or beside its graph."""
         try:
             from PIL import Image
         except ImportError:
             raise MissingExtraError(f"{where}: writing pictures needs {_PILLOW_HINT}", name="PIL") from None
         if len(self.sources) != len(self.frames):
             raise ValueError(f"{where}: this player has no DOT text for its frames; make it with play()")
-        graphs = [_with_background(src) for src in self.sources]
-        captions = [
-            "digraph caption {\n\tnode [shape=plaintext fontname=Helvetica fontsize=14 margin=0]\n"
-            f"\tc [label={dot_string(self.caption_text(k))}]\n}}"
-            for k in range(len(self.frames))
-        ]
-        pictures = render_many(graphs + captions, "png", dpi)
+        if dpi is None:
+            dpi = self.slide_dpi()
+        graphs = [_for_slides(src) for src in self.sources]
+        pictures = render_many(graphs + self._caption_sources(), "png", dpi)
         loaded = [Image.open(io.BytesIO(p)).convert("RGB") for p in pictures]
         pics, caps = loaded[: len(graphs)], loaded[len(graphs):]
-        pad = round(dpi / 6)
-        width = max(im.width for im in pics + caps) + 2 * pad
-        cap_h = max(im.height for im in caps)
-        height = cap_h + max(im.height for im in pics) + 3 * pad
+        graph = (max(im.width for im in pics), max(im.height for im in pics))
+        caption = (max(im.width for im in caps), max(im.height for im in caps))
+        size, cap_at, graph_at = _arrange(graph, caption, round(dpi / 6), _beside(graph, caption))
         images = []
         for pic, cap in zip(pics, caps):
-            canvas = Image.new("RGB", (width, height), "white")
-            canvas.paste(cap, (pad, pad))
-            canvas.paste(pic, (pad, cap_h + 2 * pad))
+            canvas = Image.new("RGB", size, "white")
+            canvas.paste(cap, cap_at)
+            canvas.paste(pic, graph_at)
             images.append(canvas)
         return images
+
+
+#: An animation's frames: no wider than a slide shown at this many pixels (unless text would be
+#: under 12 px), at most this many dpi; the caption goes beside or above the graph, whichever
+#: makes the frame nearer the shapes of slides (width / height, from 4:3 to 16:9).
+SLIDE_PX = 1280
+MAX_DPI = 110.0
+SLIDE_SHAPES = (4 / 3, 16 / 9)
+CAPTION_PT = 14.0  # the captions' font size in an animation, in points
+
+
+def _least_pt(player: Player) -> float:
+    """The smallest font size of a player's frames and captions, in points."""
+    sizes = [float(f) for frame in player.frames for f in re.findall(r'font-size="([\d.]+)"', frame)]
+    return min([*sizes, CAPTION_PT])
+
+
+def _beside(graph: tuple[int, int], caption: tuple[int, int]) -> bool:
+    """Whether the caption goes beside the graph (a tall graph) rather than above it (a wide one):
+    whichever makes the frame's shape nearer a slide's, before margins are added."""
+    def off(width: int, height: int) -> float:  # how far a shape is from the slide shapes, in log ratio
+        ratio = width / height
+        low, high = SLIDE_SHAPES
+        return max(math.log(low / ratio), math.log(ratio / high), 0.0)
+    above = off(max(graph[0], caption[0]), graph[1] + caption[1])
+    beside = off(graph[0] + caption[0], max(graph[1], caption[1]))
+    return beside < above
+
+
+def _arrange(graph: tuple[int, int], caption: tuple[int, int], pad: int,
+             beside: bool) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
+    """The frame's size, and where its caption and its graph go (in one unit: points or pixels).
+
+    The caption and the graph sit side by side or one above the other, with ``pad`` around and
+    between them; white margins then widen a frame narrower than 4:3, so that no frame is taller
+    than a slide's shape. (A frame wider than 16:9 is left so: margins would only add bytes.)"""
+    (gw, gh), (cw, ch) = graph, caption
+    if beside:
+        width, height = cw + gw + 3 * pad, max(ch, gh) + 2 * pad
+        cap, pic = (pad, pad), (cw + 2 * pad, pad)
+    else:
+        width, height = max(cw, gw) + 2 * pad, ch + gh + 3 * pad
+        cap, pic = (pad, pad), (pad, ch + 2 * pad)
+    full_w = max(width, math.ceil(height * SLIDE_SHAPES[0]))
+    dx = (full_w - width) // 2
+    return (full_w, height), (cap[0] + dx, cap[1]), (pic[0] + dx, pic[1])
 
 
 def _adaptive() -> Any:
@@ -272,9 +366,11 @@ def _check_dpi(where: str, dpi: Any) -> None:
     real(where, "dpi", dpi, low=20.0, high=600.0)
 
 
-def _with_background(source: str) -> str:
-    """A frame's DOT text with a white background (the HTML frames leave the page's showing)."""
-    return source.rstrip().removesuffix("}") + "\tbgcolor=white\n}\n"
+def _for_slides(source: str) -> str:
+    """A frame's DOT text for an animation: a white background (the HTML frames leave the page's
+    showing), and ranks closer together than the page's (a slide is short; the edge labels, which
+    take a rank of their own, keep the boxes apart)."""
+    return source.rstrip().removesuffix("}") + "\tbgcolor=white ranksep=0.25\n}\n"
 
 
 def play(
@@ -317,13 +413,13 @@ def play(
     names = node_names(order)
     grads: dict[Value, float] = {output: 1.0}
     frame_states = [Highlight(dict(grads), None, output)]
-    out_name = wrap_name(names[output])
-    start = f"{names[output]}.grad = ∂{out_name}/∂{out_name} = 1"
+    out_name = names[output]
     captions: list[dict[str, Any]] = [{
         "step": 0,
-        "intro": f"After the forward pass. Backward starts at the output: {start}. "
-                 "Press Next (or the right arrow key).",
-        "start": start,
+        "intro": f"After the forward pass. Backward starts at the output: {grad_name(out_name)} = "
+                 f"{total_symbol(out_name, out_name)} = 1. Press Next (or the right arrow key).",
+        "grad": grad_name(out_name),
+        "upstream_symbol": total_symbol(out_name, out_name),
     }]
     rules: dict[Value, list[Any]] = {}
     for k, s in enumerate(steps, start=1):
@@ -336,11 +432,13 @@ def play(
             "step": k,
             "child": s.child_name,
             "parent": s.parent_name,
-            "derivative": f"∂{wrap_name(s.child_name)}/∂{wrap_name(s.parent_name)}",
+            "derivative": local_symbol(s.child_name, s.parent_name),
+            "upstream_symbol": total_symbol(out_name, s.child_name),
             "rule": local if rule is None or rule.text == local else f"{rule.text} = {local}",
-            "upstream": format_number(s.upstream),
-            "local": local,
+            "upstream": format_factor(s.upstream),
+            "local": format_factor(s.local),
             "contribution": format_number(s.contribution),
+            "grad": grad_name(s.parent_name),
             "before": format_number(s.parent_grad_before),
             "after": format_number(s.parent_grad),
         })

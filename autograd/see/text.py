@@ -3,6 +3,7 @@
 What you can do with it::
 
     format_number(-0.88137)        # '-0.8814': boxes, edge labels, explain, the player, the CLI
+    format_factor(-0.5)            # '(-0.5)': a factor of a product
     printable("a\\nb")              # 'a␊b': a label's control characters shown, never obeyed
     latex_name("x1")               # 'x_{1}'; a label in a formula, escaped for LaTeX
     html_text("<b>")               # '&lt;b&gt;'; also dot_text, dot_record_text, dot_string,
@@ -27,9 +28,9 @@ from typing import Any
 from ..core.engine import Value
 
 __all__ = [
-    "SIGNIFICANT_DIGITS", "format_number", "shown", "printable", "latex_name", "tex_text", "code_span",
-    "dot_text", "dot_record_text", "dot_string", "html_text", "json_for_html", "BIG_GRAPH", "BLOCK_VIEW",
-    "BY_BLOCK", "as_blocks",
+    "SIGNIFICANT_DIGITS", "format_number", "format_factor", "shown", "printable", "latex_name", "tex_text",
+    "code_span", "dot_text", "dot_record_text", "dot_string", "html_text", "json_for_html", "BIG_GRAPH",
+    "BLOCK_VIEW", "BY_BLOCK", "as_blocks",
 ]
 
 #: Nodes above which a graph is too big to read node by node (one document's loss in microgpt's GPT
@@ -70,6 +71,13 @@ def format_number(x: Any) -> str:
         mantissa, exponent = text.split("e")
         text = f"{mantissa}e{int(exponent)}"
     return "0" if text == "-0" else text
+
+
+def format_factor(x: Any) -> str:
+    """A number as a factor of a product, as :func:`format_number` writes it, negatives in
+    parentheses: ``1 × (-0.5)``, never ``1 × -0.5``."""
+    s = format_number(x)
+    return f"({s})" if s.startswith("-") else s
 
 
 def shown(x: Any) -> str:

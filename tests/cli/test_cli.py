@@ -142,7 +142,8 @@ USAGE_ERRORS = [
     (["draw", "x", "x=1", "-o", "g.pdf"], "end it in .svg or .png, or give --format"),
     (["draw", "x", "x=1", "-o", "g.png", "--format", "svg"], "ends in .png but --format is svg"),
     (["draw", "x", "x=1", "--format", "gif"], "invalid choice: 'gif'"),
-    (["explain", "a*b", "a=1", "b=2"], "required: --wrt"),
+    (["explain", "a*b", "a=1", "b=2"], "say which input with --wrt NAME"),
+    (["explain", "a*b", "a=1", "b=2"], "(a, b)"),
     (["explain", "a*b", "a=1", "b=2", "--wrt", "c"], "the formula has no name c (its names are a, b)"),
     (["demo", "--steps", "0"], "expected a number >= 1"),
 ]
@@ -283,7 +284,8 @@ def test_demo_writes_its_valid_files(tmp_path: Path, capsys: Any) -> None:
     with Image.open(out_dir / "backward.gif") as gif:  # the same steps, for slides
         assert gif.format == "GIF" and gif.info["loop"] == 0
         assert gif.n_frames == page.count('class="cr-frame"')
-        assert gif.size[0] > 600 and gif.size[1] > 600  # drawn top to bottom, at 110 dpi
+        width, height = gif.size  # a slide: landscape, at most 1280 px wide, its text 12 px or more
+        assert 4 / 3 - 0.01 <= width / height <= 16 / 9 + 0.01 and 1000 < width <= 1282, gif.size
     for name in ("neuron_graph.svg", "network.svg"):  # readable at 1280x720: text >= 12 px, and in width
         svg = (out_dir / name).read_text(encoding="utf-8")
         assert min(float(f) for f in re.findall(r'font-size="([\d.]+)"', svg)) * 4 / 3 >= 12, name
@@ -321,6 +323,9 @@ def test_demo_writes_its_valid_files(tmp_path: Path, capsys: Any) -> None:
     ("argv", "phrases"),
     [
         (["explain", "e**x", "x=1", "--wrt", "x"], ["no value given for e", "write exp(x) for e**x"]),
+        (["explain", "e**x", "x=1"], ["no value given for e", "write exp(x) for e**x"]),  # as first typed
+        (["explain", "2a+1", "a=1"], ["write 2*a", "'2a' at column 1"]),
+        (["draw", "e**y + x", "x=1"], ["write exp(x) for e**x", "(add y=1, say)"]),
         (["draw", "sin(pi*x)", "x=1"], ["no value given for pi", "3.141592653589793"]),
         (["explain", "2a + 1", "a=1", "--wrt", "a"], ["write 2*a", "'2a' at column 1"]),
         (["explain", "3*x + 1.5y", "x=1", "y=2", "--wrt", "x"], ["write 1.5*y"]),
@@ -333,7 +338,14 @@ def test_first_mistakes_say_what_to_write(argv: list[str], phrases: list[str], t
     assert code == 2 and out == "" and err.count("\n") == 1, err
     for phrase in phrases:
         assert phrase in err
+    assert "add e=1" not in err and "add pi=1" not in err  # never advice against the hint before it
     assert list(tmp_path.iterdir()) == []  # refused: nothing written
+
+
+def test_explain_of_a_formula_of_one_name_needs_no_wrt(capsys: Any) -> None:
+    code, out, err = run(["explain", "sqrt(x) * x", "x=4"], capsys)
+    assert code == 0, err
+    assert "sum over paths: dL/dx = 3" in out  # d(x**1.5)/dx = 1.5 * sqrt(4)
 
 
 def test_a_number_in_python_syntax_is_not_taken_for_a_product(capsys: Any) -> None:

@@ -21,6 +21,21 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
+def test_every_folder_of_the_packages_is_listed() -> None:
+    """setuptools prints a screen of warnings ("Package would be ignored") during ``make demo`` for
+    any folder of autograd or nn, data folders too, that pyproject's ``packages`` leaves out."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+                 ["packages"])
+    folders = {
+        ".".join(d.relative_to(ROOT).parts)
+        for top in ("autograd", "nn") for d in [ROOT / top, *(ROOT / top).rglob("*")]
+        if d.is_dir() and d.name != "__pycache__" and any(f.is_file() for f in d.iterdir())
+    }
+    assert folders == listed
+
+
 def _venv(where: Path) -> Path:
     venv.EnvBuilder(with_pip=True, clear=True).create(where)
     return where / "bin" / "python"

@@ -234,7 +234,7 @@ def test_backward_steps_order_is_backwards_order() -> None:
     assert route == [("L", "d"), ("L", "f"), ("d", "e"), ("d", "c"), ("e", "a"), ("e", "b")]
     first = next(iter(backward_steps(L)))
     assert (first.upstream, first.local, first.contribution, first.parent_grad) == (1.0, -2.0, -2.0, -2.0)
-    assert "upstream 1 × local -2 = -2" in str(first)
+    assert "upstream dL/dL = 1, local ∂L/∂d = -2, contribution 1 × (-2) = -2" in str(first)
 
 
 def test_x_times_x_gives_two_steps() -> None:
@@ -264,7 +264,8 @@ def test_steps_call_nodes_by_the_names_the_pictures_draw() -> None:
     assert [(s.child_name, s.parent_name) for s in steps] == [(names[s.child], names[s.parent])
                                                               for s in steps]
     assert (steps[0].child_name, steps[0].parent_name) == ("f", "a * b")
-    assert str(steps[0]) == "f → a * b: upstream 1 × local 5 = 5; a * b.grad 0 → 5"
+    assert str(steps[0]) == ("f → a * b: upstream df/df = 1, local ∂f/∂(a * b) = 5, contribution 1 × 5 = 5; "
+                             "(a * b).grad 0 → 5")
     assert "v1" in {s.parent_name for s in backward_steps(diamond_chain(3)[0])}  # a numbered node, as drawn
 
 
@@ -293,6 +294,27 @@ def test_numbered_names_are_defined_under_the_text() -> None:
     assert "where `v1 = tanh(x * 2) * exp(x + 1)`" in ex._repr_markdown_()
     L, (a, *_) = lecture_L()
     assert explain(L, a).legend() == [] and "where" not in str(explain(L, a))  # every node named
+
+
+@given(st.integers(0, 10**6), st.booleans())
+def test_every_numbered_name_the_text_uses_is_defined(seed: int, hide: bool) -> None:
+    """A definition may use another numbered name (v13 = v6 + v12): that one is defined too."""
+    out, leaves = random_graph(seed)
+    for x in leaves:
+        if x not in set(topological_order(out)):
+            continue
+        ex = explain(out, x, hide_zero_paths=hide)
+        defined = {line.split(" = ", 1)[0] for line in ex.legend()}
+        used = set(re.findall(r"\bv\d+\b", str(ex).split("\nwhere ", 1)[0] + "\n".join(ex.legend())))
+        assert used <= defined, (used - defined, str(ex))
+
+
+def test_a_definition_that_uses_a_name_off_the_listed_paths_defines_it() -> None:
+    model = nn.MLP(2, [3, 1], seed=0)
+    loss = nn.losses.hinge([model(x) for x in ([1.0, 2.0], [0.5, -1.0])], [1, -1])
+    ex = explain(loss, model.layers[0].neurons[0].w[0], hide_zero_paths=True)
+    used = set(re.findall(r"\bv\d+\b", "\n".join(ex.legend())))
+    assert used and used <= {line.split(" = ", 1)[0] for line in ex.legend()}
 
 
 def test_a_total_and_an_edge_derivative_are_written_differently() -> None:

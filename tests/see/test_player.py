@@ -6,13 +6,16 @@ import html
 import json
 import os
 import re
+from typing import Any
 
 import pytest
+from PIL import ImageOps
 
 from autograd import Value, backward_steps, play
 from autograd.see import palette
 from autograd.see.html import DotNotFoundError
-from autograd.see.text import format_number
+from autograd.see.player import SLIDE_PX
+from autograd.see.text import format_factor, format_number
 from tests.support.lecture import lecture_L
 
 CHROMIUM = "/usr/bin/chromium"
@@ -40,8 +43,8 @@ def test_one_frame_per_step_and_captions_agree() -> None:
     assert caps[0]["step"] == 0 and "L.grad" in caps[0]["intro"]
     for cap, s in zip(caps[1:], steps):
         assert cap["child"] == s.child.label and cap["parent"] == s.parent.label
-        assert cap["upstream"] == format_number(s.upstream)
-        assert cap["local"] == format_number(s.local)
+        assert cap["upstream"] == format_factor(s.upstream)  # factors of a product: (-2) in parentheses
+        assert cap["local"] == format_factor(s.local)
         assert cap["contribution"] == format_number(s.contribution)
         assert cap["after"] == format_number(s.parent_grad)
     assert caps[1]["rule"] == "f = -2" and caps[1]["derivative"] == "∂L/∂d"
@@ -117,8 +120,13 @@ def test_player_in_a_real_browser(tmp_path) -> None:
                 assert page.inner_text(".cr-counter") == f"step {k} / 6"
                 assert page.inner_text(".cr-product .cr-child") == s.child.label
                 assert page.inner_text(".cr-product .cr-parent") == s.parent.label
-                assert float(page.inner_text(".cr-upstream")) == s.upstream
-                assert float(page.inner_text(".cr-local")) == s.local
+                assert page.inner_text(".cr-upstream") == format_factor(s.upstream)
+                assert page.inner_text(".cr-local") == format_factor(s.local)
+                product = page.inner_text(".cr-product")  # totals with d, the edge's local derivative with ∂
+                c, q = s.child.label, s.parent.label
+                u, loc = format_factor(s.upstream), format_factor(s.local)
+                assert f"dL/d{c} × ∂{c}/∂{q} = {u} × {loc} =" in product
+                assert "∂L/∂L" not in product and f"{q}.grad: " in product
                 assert float(page.inner_text(".cr-contribution")) == s.contribution
                 assert float(page.inner_text(".cr-after")) == s.parent_grad
                 visible = page.locator(".cr-frame:visible")
@@ -160,11 +168,16 @@ def test_captions_name_nodes_as_their_boxes_do() -> None:
         drawn = box_texts(player.frames[k])
         assert cap["child"] in drawn and cap["parent"] in drawn, (cap, drawn)
     assert {c["parent"] for c in player.captions[1:]} >= {"a * b", "a + b"}
-    assert player.caption_text(1) == ("step 1 / 6: f → a * b:  ∂f/∂(a * b) = a + b = 5\n"
-                                      "upstream × local = contribution:  1 × 5 = 5;   a * b.grad: 0 → 5")
+    assert player.caption_text(1) == ("step 1 / 6: f → a * b\n"
+                                      "local:  ∂f/∂(a * b) = a + b = 5\n"
+                                      "upstream × local = contribution:\n"
+                                      "    df/df\n"
+                                      "  × ∂f/∂(a * b)\n"
+                                      "  = 1 × 5 = 5\n"
+                                      "(a * b).grad: 0 → 5")
 
 
-def test_an_animation_frame_writes_its_caption_in_two_lines() -> None:
+def test_an_animation_frame_writes_its_caption_in_lines() -> None:
     """The GIF's caption is a Graphviz label: each line its own, and no line break drawn as a symbol."""
     from autograd.see.text import dot_string
 
@@ -172,7 +185,9 @@ def test_an_animation_frame_writes_its_caption_in_two_lines() -> None:
     player = play((a * b).tanh())
     for k in range(len(player.frames)):
         text = dot_string(player.caption_text(k))
-        assert text.count("\\l") == 2 and "␊" not in text.replace("b␊c", ""), text  # the label's own: shown
+        lines = 4 if k == 0 else 7  # short lines: a caption may stand beside a tall graph
+        assert text.count("\\l") == lines, text
+        assert "␊" not in text.replace("b␊c", ""), text  # the label's own line break: shown
     assert "b␊c" in dot_string(player.caption_text(1)) + dot_string(player.caption_text(2))
 
 
@@ -201,16 +216,56 @@ def test_gif_apng_and_png_frames_for_slides(tmp_path) -> None:
             durations.append(im.info["duration"])
             assert im.size == size
     assert durations == [500] * 6 + [1500]  # the finished pass stays up longer
-    assert 1400 < size[0] < 2200 and 300 < size[1] < 600  # 110 dpi: boxes' text about 17 px tall
+    assert size[0] <= SLIDE_PX + 2 and size[0] / size[1] >= 4 / 3  # a slide's width, landscape
     with Image.open(player.save(tmp_path / "backward.png")) as im:
         assert im.format == "PNG" and getattr(im, "is_animated", False)
         assert im.n_frames == 7 and im.size == size
     paths = player.save_frames(tmp_path / "frames", dpi=55)
     assert [os.path.basename(p) for p in paths] == [f"step_{k:03d}.png" for k in range(7)]
-    with Image.open(paths[3]) as im:
-        assert abs(im.size[0] - size[0] / 2) < 40  # half the dpi, half the width
-        top = im.convert("L").crop((0, 0, im.size[0], 30))
-        assert top.getextrema()[0] < 100  # the caption is written above the graph
+    with Image.open(paths[3]) as half, Image.open(player.save_frames(tmp_path / "full", dpi=110)[3]) as full:
+        assert abs(half.size[0] - full.size[0] / 2) < 40  # half the dpi, half the width
+        ink = ImageOps.invert(half.convert("L")).point(lambda p: 255 if p > 155 else 0).getbbox()
+        caption = ImageOps.invert(half.convert("L").crop((0, ink[1], half.size[0], ink[1] + 8))).getbbox()
+        assert caption is not None and caption[2] < half.size[0] / 2  # a wide graph: its caption above it
+
+
+def tall() -> Value:
+    """A graph taller than wide when drawn top to bottom: the demo's neuron, with nn's long names."""
+    return neuron()[0]
+
+
+@pytest.mark.parametrize(("make", "rankdir", "beside"), [
+    (lambda: lecture_L()[0], "LR", False),  # wide: the caption above
+    (tall, "TB", True),  # tall: the caption beside, as on a slide with text and a picture
+    (lambda: Value(2.0, label="x") * 3, "LR", False),  # tiny: white margins make it a slide
+    (lambda: chain(3), "LR", False),  # far wider than a slide: text stays 12 px, so wider than 1280
+    (lambda: chain(3), "TB", True),  # far taller than a slide
+])
+def test_every_animation_is_a_readable_slide(tmp_path, make: Any, rankdir: str, beside: bool) -> None:
+    """Each animation is landscape (4:3 or wider), at most 1280 px wide unless that would put text
+    under 12 px, and its smallest text (a font size in points at the dpi drawn) is 12 px or more."""
+    from PIL import Image
+
+    from autograd.see.player import _beside, _least_pt
+
+    player = play(make(), rankdir=rankdir, max_steps=None)
+    dpi = player.slide_dpi()
+    graph, caption = player._slide_sizes()
+    assert _beside(graph, caption) is beside
+    assert _least_pt(player) * dpi / 72 >= 12 - 1e-9  # every text, the captions' too
+    with Image.open(player.save(tmp_path / "a.gif")) as im:
+        width, height = im.size
+    assert width / height >= 4 / 3 - 0.01
+    assert width <= SLIDE_PX + 2 or dpi == pytest.approx(12 * 72 / _least_pt(player))
+    assert dpi <= 110
+
+
+def chain(n: int) -> Value:
+    x = Value(0.5, label="x")
+    for k in range(n):
+        x = (x * 1.5).tanh()
+        x.label = f"h{k}"
+    return x
 
 
 def test_save_refuses_what_it_cannot_write(tmp_path, monkeypatch) -> None:
@@ -239,7 +294,7 @@ def test_labels_cannot_break_the_page() -> None:
     assert data is not None and "<" not in data.group(1) and ">" not in data.group(1)
     assert page.count("<script") == 2 and page.count("</script>") == 2  # the player's own two, no more
     assert {"<!--<script>", "&amp;"} <= set(box_texts(player.frames[0]))  # the boxes show the labels as text
-    assert "&amp;amp;.grad" in page  # and so does the caption
+    assert "(&amp;amp;).grad" in page  # and so does the caption
 
 
 FILTER = "() => getComputedStyle(document.querySelector('.cr-graph svg')).filter"

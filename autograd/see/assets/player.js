@@ -45,7 +45,8 @@
     root.querySelector('.cr-intro').style.display = d.step ? 'none' : 'block';
     root.querySelector('.cr-product').style.display = d.step ? 'block' : 'none';
     if (d.step) {
-      ['child', 'parent', 'derivative', 'rule', 'upstream', 'local', 'contribution', 'before', 'after']
+      ['child', 'parent', 'derivative', 'rule', 'upstream_symbol', 'upstream', 'local', 'contribution',
+        'grad', 'before', 'after']
         .forEach(function (name) { set('.cr-' + name, d[name]); });
     }
     root.dataset.step = String(k);
