@@ -7,8 +7,6 @@ test_explore_browser.py. Set CHAINRULE_SCREENSHOTS to a folder to keep the scree
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +15,8 @@ import pytest
 from autograd import track_blocks
 from autograd.see.blocks import block_view, blocks
 from tests.support.gpt_doc import document_loss, model_and_doc
-from tests.support.jupyterlab_session import lab_session, write_notebook
+from tests.support.jupyterlab_session import notebook_in_lab
+from tests.support.jupyterlab_session import screenshot as take_screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -32,25 +31,12 @@ ZOOM = ["pos_id=3", "forward", "li=0", "h=2", "_softmax"]
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    folder = tmp_path_factory.mktemp("jupyterlab_blocks")
-    (folder / "root").mkdir()
-    write_notebook(folder / "root" / "blocks.ipynb", CELLS)
-    with lab_session(folder) as session:
-        session.open("blocks.ipynb")
-        session.page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
+    with notebook_in_lab(tmp_path_factory.mktemp("jupyterlab_blocks"), "blocks.ipynb", CELLS) as session:
         yield session
 
 
 def screenshot(lab: Any, name: str) -> Path:
-    lab.page.locator(".cr-blocks").first.evaluate("e => e.scrollIntoView({block: 'start'})")
-    lab.page.wait_for_timeout(300)
-    path = lab.root.parent / f"{name}.png"
-    lab.page.screenshot(path=str(path))
-    keep = os.environ.get("CHAINRULE_SCREENSHOTS")
-    if keep:
-        Path(keep).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(keep) / path.name)
-    return path
+    return take_screenshot(lab, ".cr-blocks", name)
 
 
 def crumb(lab: Any) -> str:

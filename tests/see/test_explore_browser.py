@@ -8,17 +8,14 @@ CHAINRULE_SCREENSHOTS to a folder to keep the screenshots taken on the way (ligh
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 import nn
 from autograd.see.text import format_number
-from tests.support.jupyterlab_session import lab_session, write_notebook
+from tests.support.jupyterlab_session import notebook_in_lab, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -52,26 +49,8 @@ def expected_loss(epochs: int) -> str:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    folder = tmp_path_factory.mktemp("jupyterlab")
-    (folder / "root").mkdir()
-    write_notebook(folder / "root" / "live.ipynb", CELLS)
-    with lab_session(folder) as session:
-        session.open("live.ipynb")
-        session.page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
+    with notebook_in_lab(tmp_path_factory.mktemp("jupyterlab"), "live.ipynb", CELLS) as session:
         yield session
-
-
-def screenshot(lab: Any, selector: str, name: str) -> Path:
-    """A 1280x720 screenshot with ``selector`` scrolled to the top of the notebook's view."""
-    lab.page.locator(selector).first.evaluate("e => e.scrollIntoView({block: 'start'})")
-    lab.page.wait_for_timeout(300)
-    path = lab.root.parent / f"{name}.png"
-    lab.page.screenshot(path=str(path))
-    keep = os.environ.get("CHAINRULE_SCREENSHOTS")
-    if keep:
-        Path(keep).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(keep) / path.name)
-    return path
 
 
 def texts(lab: Any, selector: str) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -153,3 +154,29 @@ def lab_session(folder: Path, viewport: tuple[int, int] = (1280, 720)) -> Iterat
             server.kill()
             server.wait(10)
         log.close()
+
+
+@contextmanager
+def notebook_in_lab(folder: Path, name: str, cells: list[str]) -> Iterator[Lab]:
+    """JupyterLab with one notebook of ``cells`` written as ``name``, opened and run, its file
+    browser folded away so the notebook has the page's width (what each browser test starts from)."""
+    (folder / "root").mkdir(parents=True, exist_ok=True)
+    write_notebook(folder / "root" / name, cells)
+    with lab_session(folder) as session:
+        session.open(name)
+        session.page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
+        yield session
+
+
+def screenshot(lab: Lab, selector: str, name: str) -> Path:
+    """A screenshot of the page (1280x720) with ``selector`` scrolled to the top of the notebook's view;
+    kept in the folder CHAINRULE_SCREENSHOTS names, when it is set."""
+    lab.page.locator(selector).first.evaluate("e => e.scrollIntoView({block: 'start'})")
+    lab.page.wait_for_timeout(300)
+    path = lab.root.parent / f"{name}.png"
+    lab.page.screenshot(path=str(path))
+    keep = os.environ.get("CHAINRULE_SCREENSHOTS")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(keep) / path.name)
+    return path
