@@ -8,7 +8,6 @@ read from the fresh outputs, not from the saved ones.
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import re
 import sys
@@ -19,13 +18,7 @@ import pytest
 
 from tests.support import lessons
 
-ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOKS = ROOT / "notebooks"
-
-_spec = importlib.util.spec_from_file_location("notebook_build", NOTEBOOKS / "build.py")
-assert _spec is not None and _spec.loader is not None
-build = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(build)
+NOTEBOOKS, build = lessons.NOTEBOOKS, lessons.build  # notebooks/build.py, loaded once by the support module
 
 LESSONS = [
     "01_derivatives_and_the_chain_rule",

@@ -326,7 +326,8 @@ def _per_path(root: Any) -> None:
     visit(root)
 
 
-def _no_reset(root: Any, topo: list = [], visited: set = set()) -> None:  # noqa: B006 (the mistake itself)
+def _walk_recursively(root: Any, topo: list, visited: set) -> None:
+    """micrograd's backward: a recursive topological sort into ``topo``, then each node's step."""
     def build(v: Any) -> None:
         if v not in visited:
             visited.add(v)
@@ -338,22 +339,14 @@ def _no_reset(root: Any, topo: list = [], visited: set = set()) -> None:  # noqa
     root.grad = 1.0
     for node in reversed(topo):
         node._backward()
+
+
+def _no_reset(root: Any, topo: list = [], visited: set = set()) -> None:  # noqa: B006 (the mistake itself)
+    _walk_recursively(root, topo, visited)  # the lists outlive the call: a second backward() reuses them
 
 
 def _recursive_sort(root: Any) -> None:
-    topo, visited = [], set()
-
-    def build(v: Any) -> None:
-        if v not in visited:
-            visited.add(v)
-            for p in v._prev:
-                build(p)
-            topo.append(v)
-
-    build(root)
-    root.grad = 1.0
-    for node in reversed(topo):
-        node._backward()
+    _walk_recursively(root, [], set())
 
 
 def _forever(root: Any) -> None:
