@@ -260,6 +260,18 @@ def batches(X: Sequence[Any], y: Sequence[Any], batch_size: int | None = None, s
     return _take(X, y, order, size)
 
 
+def _how_many(where: str, n: Any, least: int, total: int, what: str) -> int:
+    """How many items of a real data set to keep: ``n`` from ``least`` to ``total``, or all for None."""
+    expected = f"None (all {total} {what}) or an integer from {least} to {total}"
+    if n is None:
+        return total
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise TypeError(f"{where}: n must be {expected}, got {type(n).__name__}: {n!r:.60}")
+    if not least <= int(n) <= total:
+        raise ValueError(f"{where}: n must be {expected}, got {n!r:.60}")
+    return int(n)
+
+
 def _test_count(where: str, test_size: Any, n: int, what: str) -> int:
     """How many of ``n`` examples ``test_size`` keeps for testing: a fraction in (0, 1) of them (at least
     one), or a whole number."""
@@ -314,12 +326,7 @@ def load_digits(n: int | None = None, test_size: float | int = 0.25,
 
     Needs scikit-learn (with NumPy): ``pip install "chainrule[digits]"``.
     """
-    whole = f"None (all {DIGITS} images) or an integer from 2 to {DIGITS}"
-    if n is not None and (isinstance(n, bool) or not isinstance(n, numbers.Integral)):
-        raise TypeError(f"load_digits: n must be {whole}, got {type(n).__name__}: {n!r:.60}")
-    if n is not None and not 2 <= n <= DIGITS:
-        raise ValueError(f"load_digits: n must be {whole}, got {n!r:.60}")
-    total = DIGITS if n is None else int(n)
+    total = _how_many("load_digits", n, 2, DIGITS, "images")
     k = _test_count("load_digits", test_size, total, "images")
     if k >= total:
         raise ValueError(f"load_digits: test_size={test_size!r} keeps {k} of {total} images for testing, "
@@ -361,14 +368,9 @@ def load_names(n: int | None = None, seed: int | random.Random | None = 0) -> li
     the same order every time, None draws from the global ``random`` module.
     """
     names = list(_names())
-    if n is not None and (isinstance(n, bool) or not isinstance(n, numbers.Integral)):
-        raise TypeError(f"load_names: n must be None (all {len(names)} names) or an integer from 1 to "
-                        f"{len(names)}, got {type(n).__name__}: {n!r:.60}")
-    if n is not None and not 1 <= n <= len(names):
-        raise ValueError(f"load_names: n must be None (all {len(names)} names) or an integer from 1 to "
-                         f"{len(names)}, got {n!r:.60}")
+    total = _how_many("load_names", n, 1, len(names), "names")
     make_rng(seed).shuffle(names)
-    return names if n is None else names[: int(n)]
+    return names[:total]
 
 
 @functools.lru_cache(maxsize=1)
